@@ -1,0 +1,234 @@
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::{
+    AuthResponse, ClearedCompleted, ErrorBody, Health, ListQuery, LoginRequest, NewTask,
+    Readiness, SignupRequest, Task, TaskList, TaskPatch, TaskStats, User,
+};
+
+/// Why a call failed: the server said no (with the contract's error body),
+/// the server said something outside the contract, or nothing got through.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{status}: {} ({:?})", body.error.message, body.error.code)]
+    Api { status: StatusCode, body: ErrorBody },
+    #[error("{status}: response outside the contract: {detail}")]
+    Contract { status: StatusCode, detail: String },
+    #[error("could not reach the API: {0}")]
+    Transport(#[from] reqwest::Error),
+}
+
+impl ClientError {
+    /// The HTTP status, when the server answered at all.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ClientError::Api { status, .. } | ClientError::Contract { status, .. } => Some(*status),
+            ClientError::Transport(e) => e.status(),
+        }
+    }
+
+    /// The error body, when the server answered with the contract's shape.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            ClientError::Api { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// A typed client for the Todo API. Cheap to clone; clones share one
+/// connection pool. `with_token` gives a client acting as a user.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base_url: String,
+    token: Option<String>,
+    forwarded_for: Option<String>,
+}
+
+impl ApiClient {
+    /// `base_url` is the backend's root, e.g. `http://127.0.0.1:8080`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a client without TLS options always builds");
+        Self::with_http(http, base_url)
+    }
+
+    pub fn with_http(http: reqwest::Client, base_url: impl Into<String>) -> Self {
+        Self {
+            http,
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            token: None,
+            forwarded_for: None,
+        }
+    }
+
+    /// The same client, authenticated as the holder of `token`.
+    pub fn with_token(&self, token: impl Into<String>) -> Self {
+        Self {
+            token: Some(token.into()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client, sending `X-Forwarded-For` (a proxy such as the
+    /// frontend passes on its visitor's address for rate limiting).
+    pub fn forwarded_for(&self, client_addr: impl Into<String>) -> Self {
+        Self {
+            forwarded_for: Some(client_addr.into()),
+            ..self.clone()
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// A request to `path` (starting with `/`) with this client's
+    /// credentials, for anything the typed methods do not cover.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut request = self
+            .http
+            .request(method, format!("{}{}", self.base_url, path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(addr) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", addr);
+        }
+        request
+    }
+
+    pub async fn signup(&self, body: &SignupRequest) -> Result<AuthResponse, ClientError> {
+        self.send_json(Method::POST, "/api/auth/signup", body, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn login(&self, body: &LoginRequest) -> Result<AuthResponse, ClientError> {
+        self.send_json(Method::POST, "/api/auth/login", body, StatusCode::OK)
+            .await
+    }
+
+    pub async fn me(&self) -> Result<User, ClientError> {
+        self.get("/api/auth/me").await
+    }
+
+    pub async fn list_tasks(&self, query: &ListQuery) -> Result<TaskList, ClientError> {
+        let request = self.request(Method::GET, "/api/tasks").query(query);
+        expect(request.send().await?, StatusCode::OK).await
+    }
+
+    pub async fn create_task(&self, body: &NewTask) -> Result<Task, ClientError> {
+        self.send_json(Method::POST, "/api/tasks", body, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn get_task(&self, id: Uuid) -> Result<Task, ClientError> {
+        self.get(&format!("/api/tasks/{id}")).await
+    }
+
+    pub async fn update_task(&self, id: Uuid, patch: &TaskPatch) -> Result<Task, ClientError> {
+        self.send_json(
+            Method::PATCH,
+            &format!("/api/tasks/{id}"),
+            patch,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    pub async fn delete_task(&self, id: Uuid) -> Result<(), ClientError> {
+        let response = self
+            .request(Method::DELETE, &format!("/api/tasks/{id}"))
+            .send()
+            .await?;
+        expect_empty(response, StatusCode::NO_CONTENT).await
+    }
+
+    pub async fn stats(&self) -> Result<TaskStats, ClientError> {
+        self.get("/api/tasks/stats").await
+    }
+
+    pub async fn clear_completed(&self) -> Result<ClearedCompleted, ClientError> {
+        let response = self
+            .request(Method::POST, "/api/tasks/clear-completed")
+            .send()
+            .await?;
+        expect(response, StatusCode::OK).await
+    }
+
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        self.get("/health").await
+    }
+
+    /// `Ok` only when ready; a 503 comes back as `Err(Contract)` carrying
+    /// the body, which names the failing check.
+    pub async fn ready(&self) -> Result<Readiness, ClientError> {
+        self.get("/ready").await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        expect(
+            self.request(Method::GET, path).send().await?,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        success: StatusCode,
+    ) -> Result<T, ClientError> {
+        let response = self.request(method, path).json(body).send().await?;
+        expect(response, success).await
+    }
+}
+
+async fn expect<T: DeserializeOwned>(
+    response: Response,
+    success: StatusCode,
+) -> Result<T, ClientError> {
+    let status = response.status();
+    let bytes = response.bytes().await?;
+    if status == success {
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Contract {
+            status,
+            detail: format!("{e}: {}", String::from_utf8_lossy(&bytes)),
+        })
+    } else {
+        Err(failure(status, &bytes))
+    }
+}
+
+async fn expect_empty(response: Response, success: StatusCode) -> Result<(), ClientError> {
+    let status = response.status();
+    let bytes = response.bytes().await?;
+    if status == success {
+        Ok(())
+    } else {
+        Err(failure(status, &bytes))
+    }
+}
+
+fn failure(status: StatusCode, bytes: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) if !status.is_success() => ClientError::Api { status, body },
+        _ => ClientError::Contract {
+            status,
+            detail: String::from_utf8_lossy(bytes).chars().take(500).collect(),
+        },
+    }
+}

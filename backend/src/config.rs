@@ -1,0 +1,241 @@
+//! Configuration comes only from the environment, is read once at startup
+//! into [`Config`], and a bad value stops startup naming the variable.
+//! `docs/configuration.md` documents every variable read here.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::auth::LoginLimits;
+use crate::store::DatabaseSettings;
+
+/// Used when `DATABASE_URL` is unset: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db";
+
+/// Secrets shorter than this are refused; HS256 wants at least 256 bits.
+const JWT_SECRET_MIN_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database: DatabaseSettings,
+    pub jwt_secret: String,
+    pub jwt_ttl: Duration,
+    /// Explicit local-development mode: a throwaway JWT secret is allowed.
+    pub dev_mode: bool,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub cors_origins: Vec<String>,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub readiness_timeout: Duration,
+    pub login_limits: LoginLimits,
+    pub trust_forwarded_for: bool,
+}
+
+/// One bad variable: startup prints this single line and exits non-zero.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+/// Typed access to a variable source (the process environment, or a map
+/// in tests).
+struct Vars<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, default: T, expected: &str) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| invalid(name, format!("{raw:?} is not {expected}"))),
+        }
+    }
+
+    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match self.get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("0" | "false" | "no" | "off") => Ok(false),
+            Some("1" | "true" | "yes" | "on") => Ok(true),
+            Some(other) => Err(invalid(name, format!("{other:?} is not true or false"))),
+        }
+    }
+
+    fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let secs: u64 = self.parse(name, default, "a whole number of seconds")?;
+        if secs == 0 {
+            return Err(invalid(name, "must be at least 1"));
+        }
+        Ok(Duration::from_secs(secs))
+    }
+
+    fn per_minute(&self, name: &'static str, default: NonZeroU32) -> Result<NonZeroU32, ConfigError> {
+        self.parse(name, default, "a positive whole number")
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(lookup);
+        let dev_mode = vars.flag("DEV_MODE")?;
+
+        let address: IpAddr = vars.parse("BIND_ADDR", IpAddr::V4(Ipv4Addr::UNSPECIFIED), "an IP address")?;
+        let port: u16 = vars.parse("PORT", 8080, "a TCP port (0–65535)")?;
+
+        let url = vars.get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let mut database = DatabaseSettings::from_url(&url).map_err(|e| invalid("DATABASE_URL", e))?;
+        database.max_connections = vars.parse("DATABASE_MAX_CONNECTIONS", 10, "a positive whole number")?;
+        if database.max_connections == 0 {
+            return Err(invalid("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        }
+        database.acquire_timeout = vars.seconds("DATABASE_ACQUIRE_TIMEOUT_SECONDS", 5)?;
+
+        let jwt_secret = match vars.get("JWT_SECRET") {
+            Some(secret) if secret.len() >= JWT_SECRET_MIN_BYTES => secret,
+            Some(_) => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!("must be at least {JWT_SECRET_MIN_BYTES} bytes (try: openssl rand -hex 32)"),
+                ));
+            }
+            None if dev_mode => format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+            None => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    "is required (generate one with `openssl rand -hex 32`; DEV_MODE=true allows a throwaway secret for local development)",
+                ));
+            }
+        };
+
+        let log_format = match vars.get("LOG_FORMAT").as_deref().map(str::trim) {
+            None => {
+                if dev_mode {
+                    LogFormat::Pretty
+                } else {
+                    LogFormat::Json
+                }
+            }
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => return Err(invalid("LOG_FORMAT", format!("{other:?} is not json or pretty"))),
+        };
+
+        let readiness_ms: u64 = vars.parse("READINESS_TIMEOUT_MS", 1000, "a whole number of milliseconds")?;
+        if !(50..=1000).contains(&readiness_ms) {
+            return Err(invalid("READINESS_TIMEOUT_MS", "must be between 50 and 1000"));
+        }
+
+        let defaults = LoginLimits::default();
+        Ok(Config {
+            bind: SocketAddr::new(address, port),
+            database,
+            jwt_secret,
+            jwt_ttl: vars.seconds("JWT_TTL_SECONDS", 24 * 60 * 60)?,
+            dev_mode,
+            log_format,
+            log_filter: vars.get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
+            cors_origins: parse_origins(vars.get("CORS_ALLOWED_ORIGINS"))?,
+            request_timeout: vars.seconds("REQUEST_TIMEOUT_SECONDS", 30)?,
+            shutdown_grace: vars.seconds("SHUTDOWN_GRACE_SECONDS", 20)?,
+            readiness_timeout: Duration::from_millis(readiness_ms),
+            login_limits: LoginLimits {
+                per_email_per_minute: vars
+                    .per_minute("LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL", defaults.per_email_per_minute)?,
+                per_client_per_minute: vars
+                    .per_minute("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", defaults.per_client_per_minute)?,
+            },
+            trust_forwarded_for: vars.flag("TRUST_FORWARDED_FOR")?,
+        })
+    }
+}
+
+fn parse_origins(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let url = url::Url::parse(origin)
+                .map_err(|_| invalid("CORS_ALLOWED_ORIGINS", format!("{origin:?} is not an origin like https://todo.example.com")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.path() != "/" || url.query().is_some() {
+                return Err(invalid("CORS_ALLOWED_ORIGINS", format!("{origin:?} is not an origin like https://todo.example.com")));
+            }
+            Ok(origin.trim_end_matches('/').to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn defaults_use_embedded_sqlite_and_port_8080() {
+        let config = config(&[("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(config.database.url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.bind.port(), 8080);
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn the_jwt_secret_is_required_outside_dev_mode() {
+        assert_eq!(config(&[]).unwrap_err().variable, "JWT_SECRET");
+        assert_eq!(config(&[("JWT_SECRET", "short")]).unwrap_err().variable, "JWT_SECRET");
+        let dev = config(&[("DEV_MODE", "true")]).unwrap();
+        assert!(dev.jwt_secret.len() >= JWT_SECRET_MIN_BYTES);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_URL", "postgres://user@:notaport/db"),
+            ("PORT", "http"),
+            ("BIND_ADDR", "localhost:80"),
+            ("LOG_FORMAT", "xml"),
+            ("SHUTDOWN_GRACE_SECONDS", "0"),
+            ("CORS_ALLOWED_ORIGINS", "not a url"),
+            ("TRUST_FORWARDED_FOR", "maybe"),
+            ("READINESS_TIMEOUT_MS", "5000"),
+        ] {
+            let error = config(&[("JWT_SECRET", SECRET), (var, value)]).unwrap_err();
+            assert_eq!(error.variable, var, "{var}={value}");
+            assert!(error.to_string().contains(var));
+        }
+    }
+}

@@ -1,0 +1,141 @@
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+/// Every problem found in one request, keyed by field name, so a client
+/// sees all of them in a single 422 rather than one per round trip.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: impl Into<String>, problem: impl Into<String>) {
+        self.0.entry(field.into()).or_insert_with(|| problem.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_map(self) -> BTreeMap<String, String> {
+        self.0
+    }
+
+    /// `Ok(value)` when nothing was recorded, else every recorded problem.
+    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Records the error of `result` under `field`, passing the value on.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.add(field, problem);
+                None
+            }
+        }
+    }
+}
+
+/// Reads the members of a JSON object one by one, recording type errors in
+/// a shared [`FieldErrors`]; whatever is left at the end is an unknown field.
+#[derive(Debug)]
+pub struct JsonFields {
+    map: Map<String, Value>,
+    pub errors: FieldErrors,
+}
+
+/// The state of one member: absent, explicitly `null`, or a value.
+#[derive(Debug, PartialEq)]
+pub enum Member<T> {
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl JsonFields {
+    pub fn new(map: Map<String, Value>) -> Self {
+        Self {
+            map,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    fn take(&mut self, key: &str) -> Member<Value> {
+        match self.map.remove(key) {
+            None => Member::Absent,
+            Some(Value::Null) => Member::Null,
+            Some(value) => Member::Value(value),
+        }
+    }
+
+    /// A string member; `null` is reported as a type error unless allowed.
+    pub fn string(&mut self, key: &str, nullable: bool) -> Member<String> {
+        match self.take(key) {
+            Member::Absent => Member::Absent,
+            Member::Null if nullable => Member::Null,
+            Member::Value(Value::String(s)) => Member::Value(s),
+            _ => {
+                self.errors.add(key, "must be a string");
+                Member::Null
+            }
+        }
+    }
+
+    /// A required string: absent or `null` is "is required".
+    pub fn required_string(&mut self, key: &str) -> Option<String> {
+        match self.string(key, true) {
+            Member::Value(s) => Some(s),
+            Member::Absent | Member::Null => {
+                self.errors.add(key, "is required");
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, key: &str) -> Member<bool> {
+        match self.take(key) {
+            Member::Absent => Member::Absent,
+            Member::Value(Value::Bool(b)) => Member::Value(b),
+            _ => {
+                self.errors.add(key, "must be true or false");
+                Member::Null
+            }
+        }
+    }
+
+    pub fn string_array(&mut self, key: &str) -> Member<Vec<String>> {
+        match self.take(key) {
+            Member::Absent => Member::Absent,
+            Member::Value(Value::Array(items)) => {
+                let mut strings = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(s) => strings.push(s),
+                        _ => {
+                            self.errors.add(key, "must be an array of strings");
+                            return Member::Null;
+                        }
+                    }
+                }
+                Member::Value(strings)
+            }
+            _ => {
+                self.errors.add(key, "must be an array of strings");
+                Member::Null
+            }
+        }
+    }
+
+    /// Reports every member nobody asked for, then hands back the errors.
+    pub fn finish(mut self) -> FieldErrors {
+        for key in self.map.keys() {
+            self.errors.add(key.clone(), "is not a known field");
+        }
+        self.errors
+    }
+}

@@ -1,0 +1,173 @@
+use serde_json::{Map, Value};
+use todo_api::limits::{EMAIL_MAX_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+
+use super::fields::{FieldErrors, JsonFields};
+
+/// An email address, trimmed and lower-cased, so uniqueness is
+/// case-insensitive by construction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim().to_lowercase();
+        if email.chars().count() > EMAIL_MAX_CHARS {
+            return Err(format!("must be at most {EMAIL_MAX_CHARS} characters"));
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("must be an email address like name@example.com".into());
+        };
+        let domain_ok = !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain.contains('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
+            return Err("must be an email address like name@example.com".into());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: trimmed, 1–100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        let chars = name.chars().count();
+        if chars == 0 {
+            Err("must not be empty".into())
+        } else if chars > NAME_MAX_CHARS {
+            Err(format!("must be at most {NAME_MAX_CHARS} characters"))
+        } else if name.chars().any(char::is_control) {
+            Err("must not contain control characters".into())
+        } else {
+            Ok(Self(name.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 8–128 characters, taken exactly as typed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let chars = raw.chars().count();
+        if chars < PASSWORD_MIN_CHARS {
+            Err(format!("must be at least {PASSWORD_MIN_CHARS} characters"))
+        } else if chars > PASSWORD_MAX_CHARS {
+            Err(format!("must be at most {PASSWORD_MAX_CHARS} characters"))
+        } else {
+            Ok(Self(raw.to_owned()))
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A valid sign-up request.
+#[derive(Debug, Clone)]
+pub struct Signup {
+    pub email: Email,
+    pub password: Password,
+    pub name: UserName,
+}
+
+impl Signup {
+    pub fn parse(body: Map<String, Value>) -> Result<Self, FieldErrors> {
+        let mut fields = JsonFields::new(body);
+        let email = fields.required_string("email");
+        let password = fields.required_string("password");
+        let name = fields.required_string("name");
+        let mut errors = fields.finish();
+        let email = email.and_then(|e| errors.check("email", Email::parse(&e)));
+        let password = password.and_then(|p| errors.check("password", Password::parse(&p)));
+        let name = name.and_then(|n| errors.check("name", UserName::parse(&n)));
+        match (email, password, name) {
+            (Some(email), Some(password), Some(name)) if errors.is_empty() => Ok(Self {
+                email,
+                password,
+                name,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A login attempt. The email is only normalised, never judged, so a
+/// malformed address is simply one that matches no account.
+#[derive(Clone)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    pub fn parse(body: Map<String, Value>) -> Result<Self, FieldErrors> {
+        let mut fields = JsonFields::new(body);
+        let email = fields.required_string("email");
+        let password = fields.required_string("password");
+        let mut errors = fields.finish();
+        if password.as_deref() == Some("") {
+            errors.add("password", "must not be empty");
+        }
+        match (email, password) {
+            (Some(email), Some(password)) if errors.is_empty() => Ok(Self {
+                email: email.trim().to_lowercase(),
+                password,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_case_folded_and_checked() {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in ["", "ada", "@example.com", "ada@", "ada@example", "a da@x.io", "a@b@c.io"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn passwords_are_bounded_and_never_printed() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse(&"p".repeat(129)).is_err());
+        let password = Password::parse("correct horse").unwrap();
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+}

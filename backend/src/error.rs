@@ -1,0 +1,171 @@
+//! The one error type handlers return. It renders the contract's error
+//! body, logs what went wrong inside, and never leaks internals.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use todo_api::{ErrorBody, ErrorCode, ErrorDetail};
+
+use crate::domain::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed body: {0}")]
+    MalformedBody(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    #[error("token expired")]
+    TokenExpired,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("email taken")]
+    EmailTaken,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    #[error("too many requests")]
+    TooManyRequests { retry_after: Duration },
+    #[error("request timed out")]
+    RequestTimeout,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            // The database is down or saturated: tell the client to retry,
+            // and let readiness take the Pod out of rotation.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                ApiError::Unavailable(error.to_string())
+            }
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        use ApiError::*;
+        match self {
+            MalformedBody(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedBody),
+            Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            TokenExpired => (StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired),
+            InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
+            NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            EmailTaken => (StatusCode::CONFLICT, ErrorCode::EmailTaken),
+            PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
+            TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
+            RequestTimeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
+            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+
+    /// What the client is told: specific for its own mistakes, generic for
+    /// ours.
+    fn public_message(&self) -> String {
+        use ApiError::*;
+        match self {
+            MalformedBody(detail) => format!("the request body is not valid JSON: {detail}"),
+            Unauthorized(why) => (*why).to_owned(),
+            TokenExpired => "the token has expired; log in again".into(),
+            InvalidCredentials => "wrong email or password".into(),
+            NotFound(what) => format!("{what} not found"),
+            MethodNotAllowed => "this method is not allowed on this path".into(),
+            EmailTaken => "an account with this email already exists".into(),
+            PayloadTooLarge => format!(
+                "the request body is larger than {} KiB",
+                todo_api::limits::BODY_MAX_BYTES / 1024
+            ),
+            UnsupportedMediaType => "send the body as Content-Type: application/json".into(),
+            Validation(_) => "some fields are invalid".into(),
+            TooManyRequests { .. } => "too many attempts; retry later".into(),
+            RequestTimeout => "the request took too long".into(),
+            Unavailable(_) => "the service is temporarily unavailable; retry shortly".into(),
+            Internal(_) => "internal error; it has been logged".into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        match &self {
+            ApiError::Internal(error) => tracing::error!(error = ?error, "request failed"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            _ => tracing::debug!(error = %self, "request rejected"),
+        }
+        let fields = match &self {
+            ApiError::Validation(errors) => errors.clone().into_map(),
+            _ => BTreeMap::new(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.public_message(),
+                fields,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            ApiError::TooManyRequests { retry_after } => {
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+            }
+            ApiError::Unauthorized(_) | ApiError::TokenExpired | ApiError::InvalidCredentials => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_reach_the_body() {
+        let error = ApiError::Internal(anyhow::anyhow!("password=hunter2 at db.internal:5432"));
+        let message = error.public_message();
+        assert!(!message.contains("hunter2"));
+        assert!(!message.contains("db.internal"));
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let response = ApiError::TooManyRequests {
+            retry_after: Duration::from_millis(1500),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+    }
+}

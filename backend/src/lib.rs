@@ -1,0 +1,21 @@
+//! The Todo backend as a library: `main` and the tests build the same
+//! [`Application`] from a [`Config`].
+//!
+//! Code map: `config` reads the environment; `domain` parses input into
+//! valid types; `store` is the only code that speaks SQL; `auth` issues and
+//! checks credentials; `routes` maps HTTP to all of these; `startup` wires
+//! the server and its shutdown.
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,110 @@
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use std::net::IpAddr;
+use todo_api::{AuthResponse, ErrorBody, LoginRequest, SignupRequest, User};
+use uuid::Uuid;
+
+use crate::auth::{Caller, client_ip, hash_password, verify_password};
+use crate::domain::{Credentials, Signup};
+use crate::error::ApiError;
+use crate::extract::JsonObject;
+use crate::state::AppState;
+use crate::store::{InsertUserError, UserRecord, now};
+
+/// The caller's address as the login limiter sees it.
+pub struct ClientIp(IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(ClientIp(client_ip(parts, state.config.trust_forwarded_for)))
+    }
+}
+
+/// Create an account and log in.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Account created", body = AuthResponse),
+        (status = 400, body = ErrorBody), (status = 409, description = "Email taken", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn signup(
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> Result<(StatusCode, Json<AuthResponse>), ApiError> {
+    let signup = Signup::parse(body)?;
+    let password_hash = hash_password(signup.password.expose().to_owned()).await?;
+    let record = UserRecord {
+        id: Uuid::new_v4(),
+        email: signup.email.as_str().to_owned(),
+        name: signup.name.as_str().to_owned(),
+        password_hash,
+        created_at: now(),
+    };
+    state.store.insert_user(&record).await.map_err(|e| match e {
+        InsertUserError::EmailTaken => ApiError::EmailTaken,
+        InsertUserError::Database(e) => e.into(),
+    })?;
+    tracing::info!(user_id = %record.id, "account created");
+    let token = state.tokens.issue(record.id);
+    Ok((
+        StatusCode::CREATED,
+        Json(AuthResponse {
+            token,
+            user: record.into(),
+        }),
+    ))
+}
+
+/// Exchange email and password for a token. Attempts are rate limited per
+/// email and per client.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = AuthResponse),
+        (status = 400, body = ErrorBody), (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    JsonObject(body): JsonObject,
+) -> Result<Json<AuthResponse>, ApiError> {
+    let credentials = Credentials::parse(body)?;
+    state
+        .login_limiter
+        .check(&credentials.email, ip)
+        .map_err(|retry_after| {
+            tracing::warn!(%ip, "login rate limit hit");
+            ApiError::TooManyRequests { retry_after }
+        })?;
+    let user = state.store.user_by_email(&credentials.email).await?;
+    let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+    if !verify_password(credentials.password, stored_hash).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let user = user.ok_or(ApiError::InvalidCredentials)?;
+    let token = state.tokens.issue(user.id);
+    Ok(Json(AuthResponse {
+        token,
+        user: user.into(),
+    }))
+}
+
+/// The account the token belongs to.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<User>, ApiError> {
+    let user = state
+        .store
+        .user_by_id(caller.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    Ok(Json(user.into()))
+}

@@ -1,0 +1,38 @@
+//! HTTP: [`app`] builds the whole router, so tests can drive it with
+//! `oneshot` or over a real socket alike.
+
+mod auth;
+mod middleware;
+mod openapi;
+mod ops;
+mod tasks;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub use openapi::ApiDoc;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/api/auth/signup", post(auth::signup))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/tasks", get(tasks::list).post(tasks::create))
+        .route("/api/tasks/stats", get(tasks::stats))
+        .route("/api/tasks/clear-completed", post(tasks::clear_completed))
+        .route(
+            "/api/tasks/{id}",
+            get(tasks::get).patch(tasks::update).delete(tasks::delete),
+        )
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(todo_api::limits::BODY_MAX_BYTES));
+    middleware::wrap(routes, &state).with_state(state)
+}

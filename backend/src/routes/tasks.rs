@@ -1,0 +1,139 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use chrono::Utc;
+use todo_api::{ClearedCompleted, ErrorBody, ListQuery, NewTask, Task, TaskList, TaskPatch, TaskStats};
+
+use crate::auth::Caller;
+use crate::domain::{TaskChanges, TaskDraft, TaskQuery};
+use crate::error::ApiError;
+use crate::extract::{JsonObject, QueryPairs, TaskId};
+use crate::state::AppState;
+
+/// The caller's tasks, filtered, sorted and paginated in SQL.
+#[utoipa::path(get, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, body = TaskList),
+        (status = 401, body = ErrorBody), (status = 422, description = "Bad query parameter", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<TaskList>, ApiError> {
+    let query = TaskQuery::parse(&pairs)?;
+    let (items, total) = state.store.list_tasks(caller.user_id, &query).await?;
+    Ok(Json(TaskList {
+        items,
+        total,
+        limit: query.limit,
+        offset: query.offset,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
+    request_body = NewTask,
+    responses(
+        (status = 201, description = "Created; `Location` names it", body = Task,
+            headers(("Location" = String, description = "/api/tasks/{id}"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonObject(body): JsonObject,
+) -> Result<(StatusCode, HeaderMap, Json<Task>), ApiError> {
+    let draft = TaskDraft::parse(body)?;
+    let task = state.store.insert_task(caller.user_id, &draft).await?;
+    let mut headers = HeaderMap::new();
+    let location = HeaderValue::from_str(&format!("/api/tasks/{}", task.id))
+        .expect("a UUID path is a valid header value");
+    headers.insert(header::LOCATION, location);
+    Ok((StatusCode::CREATED, headers, Json(task)))
+}
+
+#[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Task id")),
+    responses(
+        (status = 200, body = Task), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such task for this user", body = ErrorBody),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    TaskId(id): TaskId,
+) -> Result<Json<Task>, ApiError> {
+    state
+        .store
+        .task(caller.user_id, id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound("task"))
+}
+
+#[utoipa::path(patch, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Task id")),
+    request_body = TaskPatch,
+    responses(
+        (status = 200, body = Task), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    TaskId(id): TaskId,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Task>, ApiError> {
+    let changes = TaskChanges::parse(body)?;
+    state
+        .store
+        .update_task(caller.user_id, id, &changes)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound("task"))
+}
+
+#[utoipa::path(delete, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Task id")),
+    responses(
+        (status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    TaskId(id): TaskId,
+) -> Result<StatusCode, ApiError> {
+    if state.store.delete_task(caller.user_id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("task"))
+    }
+}
+
+/// Counts of the caller's tasks; overdue is relative to today in UTC.
+#[utoipa::path(get, path = "/api/tasks/stats", tag = "tasks", security(("bearer" = [])),
+    responses((status = 200, body = TaskStats), (status = 401, body = ErrorBody)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<TaskStats>, ApiError> {
+    let today = Utc::now().date_naive();
+    Ok(Json(state.store.stats(caller.user_id, today).await?))
+}
+
+/// Delete all of the caller's completed tasks.
+#[utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks", security(("bearer" = [])),
+    responses((status = 200, body = ClearedCompleted), (status = 401, body = ErrorBody)))]
+pub async fn clear_completed(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ClearedCompleted>, ApiError> {
+    let deleted = state.store.clear_completed(caller.user_id).await?;
+    Ok(Json(ClearedCompleted { deleted }))
+}

@@ -1,0 +1,25 @@
+use std::sync::Arc;
+
+use crate::auth::{LoginLimiter, TokenKeys};
+use crate::config::Config;
+use crate::store::Store;
+
+/// What every handler may use; cheap to clone (everything is shared).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub tokens: Arc<TokenKeys>,
+    pub login_limiter: Arc<LoginLimiter>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store) -> Self {
+        Self {
+            store,
+            tokens: Arc::new(TokenKeys::new(config.jwt_secret.as_bytes(), config.jwt_ttl)),
+            login_limiter: Arc::new(LoginLimiter::new(config.login_limits)),
+            config: Arc::new(config),
+        }
+    }
+}

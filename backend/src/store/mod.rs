@@ -1,0 +1,184 @@
+//! Persistence. One [`Store`] over either PostgreSQL (the cluster) or
+//! SQLite (the embedded default); every query is written once and compiled
+//! for both through [`with_pool!`], so the two can never drift apart.
+//!
+//! Invariant: every task query is scoped by `owner_id`; nothing outside this
+//! module writes SQL.
+
+mod tasks;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+pub use tasks::TaskRow;
+pub use users::{InsertUserError, UserRecord};
+
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Which SQL dialect a pool speaks; only search differs between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+/// How to reach the database; built by `config` from `DATABASE_URL`.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub dialect: Dialect,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// Reads a `postgres://…`, `postgresql://…` or `sqlite:…` URL.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+            Dialect::Postgres
+        } else if url.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+            Dialect::Sqlite
+        } else {
+            return Err("must start with postgres://, postgresql:// or sqlite:".into());
+        };
+        Ok(Self {
+            url: url.to_owned(),
+            dialect,
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool; the body is
+/// type-checked once per database.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Postgres($pool) => $body,
+            $crate::store::Pool::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Opens a pool and checks one connection works, so a bad URL or an
+    /// unreachable database fails startup rather than the first request.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
+        let pool = match settings.dialect {
+            Dialect::Postgres => {
+                let options = PgConnectOptions::from_str(&settings.url)?;
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(settings.max_connections)
+                        .acquire_timeout(settings.acquire_timeout)
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+            Dialect::Sqlite => {
+                let options = SqliteConnectOptions::from_str(&settings.url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(settings.max_connections)
+                        .acquire_timeout(settings.acquire_timeout)
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.pool {
+            Pool::Postgres(_) => Dialect::Postgres,
+            Pool::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock
+    /// meanwhile, so replicas starting together apply them exactly once.
+    pub async fn migrate(&self) -> Result<(), MigrateError> {
+        match &self.pool {
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.pool {
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+        }
+    }
+
+    /// True when every embedded migration is recorded as applied.
+    pub async fn migrations_applied(&self) -> Result<bool, sqlx::Error> {
+        let sql = "SELECT version FROM _sqlx_migrations WHERE success";
+        let applied: Vec<i64> = match with_pool!(self, pool => sqlx::query_scalar(sql).fetch_all(pool).await)
+        {
+            Ok(applied) => applied,
+            // No bookkeeping table yet: nothing has been applied.
+            Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => {
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(self
+            .migrator()
+            .iter()
+            .all(|m| applied.contains(&m.version)))
+    }
+
+    /// One round trip to the database.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    /// (open connections, idle connections)
+    pub fn pool_usage(&self) -> (u32, u32) {
+        with_pool!(self, pool => (pool.size(), pool.num_idle() as u32))
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The current time at the precision both databases keep (microseconds),
+/// so what we return equals what we read back later.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// True when a database error is a unique-constraint violation.
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
