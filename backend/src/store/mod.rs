@@ -123,12 +123,24 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock
-    /// meanwhile, so replicas starting together apply them exactly once.
+    /// Applies pending migrations, exactly once even when several processes
+    /// start together: PostgreSQL through sqlx's advisory lock, SQLite (where
+    /// sqlx takes no lock) through an exclusive lock on a file beside the
+    /// database.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
         match &self.pool {
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
-            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pool::Sqlite(pool) => {
+                let database = pool.connect_options().get_filename().to_owned();
+                let _guard = if database.as_os_str().is_empty() || database == std::path::Path::new(":memory:") {
+                    None
+                } else {
+                    let mut lock_path = database.into_os_string();
+                    lock_path.push(".migrate-lock");
+                    Some(lock_file(lock_path.into()).await?)
+                };
+                SQLITE_MIGRATIONS.run(pool).await
+            }
         }
     }
 
@@ -170,6 +182,23 @@ impl Store {
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
     }
+}
+
+/// Blocks (off the async threads) until this process holds the lock; it is
+/// released when the returned file is dropped.
+async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File, MigrateError> {
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|e| MigrateError::Source(Box::new(e)))?
+    .map_err(|e: std::io::Error| MigrateError::Execute(sqlx::Error::Io(e)))
 }
 
 /// The current time at the precision both databases keep (microseconds),
