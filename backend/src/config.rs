@@ -64,7 +64,12 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         (self.0)(name).filter(|v| !v.trim().is_empty())
     }
 
-    fn parse<T: FromStr>(&self, name: &'static str, default: T, expected: &str) -> Result<T, ConfigError> {
+    fn parse<T: FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+        expected: &str,
+    ) -> Result<T, ConfigError> {
         match self.get(name) {
             None => Ok(default),
             Some(raw) => raw
@@ -75,7 +80,11 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
     }
 
     fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
-        match self.get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        match self
+            .get(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("0" | "false" | "no" | "off") => Ok(false),
             Some("1" | "true" | "yes" | "on") => Ok(true),
             Some(other) => Err(invalid(name, format!("{other:?} is not true or false"))),
@@ -90,7 +99,11 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         Ok(Duration::from_secs(secs))
     }
 
-    fn per_minute(&self, name: &'static str, default: NonZeroU32) -> Result<NonZeroU32, ConfigError> {
+    fn per_minute(
+        &self,
+        name: &'static str,
+        default: NonZeroU32,
+    ) -> Result<NonZeroU32, ConfigError> {
         self.parse(name, default, "a positive whole number")
     }
 }
@@ -104,12 +117,20 @@ impl Config {
         let vars = Vars(lookup);
         let dev_mode = vars.flag("DEV_MODE")?;
 
-        let address: IpAddr = vars.parse("BIND_ADDR", IpAddr::V4(Ipv4Addr::UNSPECIFIED), "an IP address")?;
+        let address: IpAddr = vars.parse(
+            "BIND_ADDR",
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            "an IP address",
+        )?;
         let port: u16 = vars.parse("PORT", 8080, "a TCP port (0–65535)")?;
 
-        let url = vars.get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let mut database = DatabaseSettings::from_url(&url).map_err(|e| invalid("DATABASE_URL", e))?;
-        database.max_connections = vars.parse("DATABASE_MAX_CONNECTIONS", 10, "a positive whole number")?;
+        let url = vars
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let mut database =
+            DatabaseSettings::from_url(&url).map_err(|e| invalid("DATABASE_URL", e))?;
+        database.max_connections =
+            vars.parse("DATABASE_MAX_CONNECTIONS", 10, "a positive whole number")?;
         if database.max_connections == 0 {
             return Err(invalid("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
         }
@@ -120,10 +141,16 @@ impl Config {
             Some(_) => {
                 return Err(invalid(
                     "JWT_SECRET",
-                    format!("must be at least {JWT_SECRET_MIN_BYTES} bytes (try: openssl rand -hex 32)"),
+                    format!(
+                        "must be at least {JWT_SECRET_MIN_BYTES} bytes (try: openssl rand -hex 32)"
+                    ),
                 ));
             }
-            None if dev_mode => format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+            None if dev_mode => format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            ),
             None => {
                 return Err(invalid(
                     "JWT_SECRET",
@@ -142,12 +169,24 @@ impl Config {
             }
             Some("json") => LogFormat::Json,
             Some("pretty") => LogFormat::Pretty,
-            Some(other) => return Err(invalid("LOG_FORMAT", format!("{other:?} is not json or pretty"))),
+            Some(other) => {
+                return Err(invalid(
+                    "LOG_FORMAT",
+                    format!("{other:?} is not json or pretty"),
+                ));
+            }
         };
 
-        let readiness_ms: u64 = vars.parse("READINESS_TIMEOUT_MS", 1000, "a whole number of milliseconds")?;
+        let readiness_ms: u64 = vars.parse(
+            "READINESS_TIMEOUT_MS",
+            1000,
+            "a whole number of milliseconds",
+        )?;
         if !(50..=1000).contains(&readiness_ms) {
-            return Err(invalid("READINESS_TIMEOUT_MS", "must be between 50 and 1000"));
+            return Err(invalid(
+                "READINESS_TIMEOUT_MS",
+                "must be between 50 and 1000",
+            ));
         }
 
         let defaults = LoginLimits::default();
@@ -164,10 +203,14 @@ impl Config {
             shutdown_grace: vars.seconds("SHUTDOWN_GRACE_SECONDS", 20)?,
             readiness_timeout: Duration::from_millis(readiness_ms),
             login_limits: LoginLimits {
-                per_email_per_minute: vars
-                    .per_minute("LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL", defaults.per_email_per_minute)?,
-                per_client_per_minute: vars
-                    .per_minute("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", defaults.per_client_per_minute)?,
+                per_email_per_minute: vars.per_minute(
+                    "LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL",
+                    defaults.per_email_per_minute,
+                )?,
+                per_client_per_minute: vars.per_minute(
+                    "LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT",
+                    defaults.per_client_per_minute,
+                )?,
             },
             trust_forwarded_for: vars.flag("TRUST_FORWARDED_FOR")?,
         })
@@ -175,15 +218,27 @@ impl Config {
 }
 
 fn parse_origins(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
     raw.split(',')
         .map(str::trim)
         .filter(|o| !o.is_empty())
         .map(|origin| {
-            let url = url::Url::parse(origin)
-                .map_err(|_| invalid("CORS_ALLOWED_ORIGINS", format!("{origin:?} is not an origin like https://todo.example.com")))?;
-            if !matches!(url.scheme(), "http" | "https") || url.path() != "/" || url.query().is_some() {
-                return Err(invalid("CORS_ALLOWED_ORIGINS", format!("{origin:?} is not an origin like https://todo.example.com")));
+            let url = url::Url::parse(origin).map_err(|_| {
+                invalid(
+                    "CORS_ALLOWED_ORIGINS",
+                    format!("{origin:?} is not an origin like https://todo.example.com"),
+                )
+            })?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.path() != "/"
+                || url.query().is_some()
+            {
+                return Err(invalid(
+                    "CORS_ALLOWED_ORIGINS",
+                    format!("{origin:?} is not an origin like https://todo.example.com"),
+                ));
             }
             Ok(origin.trim_end_matches('/').to_owned())
         })
@@ -197,8 +252,10 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -215,7 +272,10 @@ mod tests {
     #[test]
     fn the_jwt_secret_is_required_outside_dev_mode() {
         assert_eq!(config(&[]).unwrap_err().variable, "JWT_SECRET");
-        assert_eq!(config(&[("JWT_SECRET", "short")]).unwrap_err().variable, "JWT_SECRET");
+        assert_eq!(
+            config(&[("JWT_SECRET", "short")]).unwrap_err().variable,
+            "JWT_SECRET"
+        );
         let dev = config(&[("DEV_MODE", "true")]).unwrap();
         assert!(dev.jwt_secret.len() >= JWT_SECRET_MIN_BYTES);
     }

@@ -22,9 +22,12 @@ impl Application {
     /// Connects to the database, applies migrations and binds the port
     /// (port 0 picks a free one; see [`Application::local_addr`]).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = Store::connect(&config.database)
-            .await
-            .with_context(|| format!("could not connect to DATABASE_URL ({})", redact(&config.database.url)))?;
+        let store = Store::connect(&config.database).await.with_context(|| {
+            format!(
+                "could not connect to DATABASE_URL ({})",
+                redact(&config.database.url)
+            )
+        })?;
         store
             .migrate()
             .await
@@ -48,7 +51,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then stops accepting, gives
     /// in-flight requests the configured grace period, and closes the pool.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let Application { listener, state } = self;
         let grace = state.config.shutdown_grace;
         let store = state.store.clone();
@@ -64,7 +70,10 @@ impl Application {
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
         let signal = async move {
             shutdown.await;
-            tracing::info!(grace_seconds = grace.as_secs(), "shutting down: no new connections");
+            tracing::info!(
+                grace_seconds = grace.as_secs(),
+                "shutting down: no new connections"
+            );
             let _ = stopping_tx.send(true);
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -1,1 +1,43 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs
+//! wherever cargo does. Each command is a typed struct with a `run` method.
+
+mod ci;
+mod lint;
+mod postgres;
+mod process;
+mod test;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Build, test and ship the Todo app")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole test suite (starts a throwaway PostgreSQL if needed).
+    Test(test::Test),
+    /// cargo fmt --check and cargo clippy -D warnings.
+    Lint(lint::Lint),
+    /// Everything CI checks, in order.
+    Ci(ci::Ci),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Test(cmd) => cmd.run(),
+        Command::Lint(cmd) => cmd.run(),
+        Command::Ci(cmd) => cmd.run(),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::{
-    AuthResponse, ClearedCompleted, ErrorBody, Health, ListQuery, LoginRequest, NewTask,
-    Readiness, SignupRequest, Task, TaskList, TaskPatch, TaskStats, User,
+    AuthResponse, ClearedCompleted, ErrorBody, Health, ListQuery, LoginRequest, NewTask, Readiness,
+    SignupRequest, Task, TaskList, TaskPatch, TaskStats, User,
 };
 
 /// Why a call failed: the server said no (with the contract's error body),

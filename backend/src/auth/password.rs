@@ -40,9 +40,7 @@ pub async fn verify_password(password: String, stored: Option<String>) -> anyhow
         let stored = stored.unwrap_or_else(|| DECOY_HASH.clone());
         let hash = PasswordHash::new(&stored)
             .map_err(|e| anyhow::anyhow!("stored password hash is unreadable: {e}"))?;
-        let matches = hasher()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok();
+        let matches = hasher().verify_password(password.as_bytes(), &hash).is_ok();
         Ok(exists && matches)
     })
     .await?
@@ -56,8 +54,16 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let hash = hash_password("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse".into(), Some(hash)).await.unwrap());
+        assert!(
+            verify_password("correct horse".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password("wrong horse".into(), Some(hash))
+                .await
+                .unwrap()
+        );
         assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 }

@@ -87,6 +87,10 @@ mod tests {
             assert!(limiter.check(&format!("u{i}@x.io"), ip).is_ok());
         }
         assert!(limiter.check("u9@x.io", ip).is_err());
-        assert!(limiter.check("u9@x.io", "10.0.0.3".parse().unwrap()).is_ok());
+        assert!(
+            limiter
+                .check("u9@x.io", "10.0.0.3".parse().unwrap())
+                .is_ok()
+        );
     }
 }

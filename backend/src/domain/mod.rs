@@ -7,6 +7,6 @@ mod task_query;
 mod user;
 
 pub use fields::{FieldErrors, JsonFields};
-pub use task::{Tag, TaskChanges, TaskDescription, TaskDraft, TaskTitle, Tags};
+pub use task::{Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};
 pub use task_query::TaskQuery;
 pub use user::{Credentials, Email, Password, Signup, UserName};

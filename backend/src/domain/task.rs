@@ -38,7 +38,9 @@ impl TaskDescription {
         if raw.trim().is_empty() {
             Ok(None)
         } else if raw.chars().count() > DESCRIPTION_MAX_CHARS {
-            Err(format!("must be at most {DESCRIPTION_MAX_CHARS} characters"))
+            Err(format!(
+                "must be at most {DESCRIPTION_MAX_CHARS} characters"
+            ))
         } else {
             Ok(Some(Self(raw.to_owned())))
         }
@@ -99,11 +101,7 @@ impl Tags {
 
     /// Space-separated; unambiguous because a tag never contains a space.
     pub fn joined(&self) -> String {
-        self.0
-            .iter()
-            .map(Tag::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.0.iter().map(Tag::as_str).collect::<Vec<_>>().join(" ")
     }
 
     pub fn split_stored(stored: &str) -> Vec<String> {
@@ -244,7 +242,10 @@ mod tests {
 
     #[test]
     fn titles_are_trimmed_and_bounded_in_characters_not_bytes() {
-        assert_eq!(TaskTitle::parse("  buy milk ").unwrap().as_str(), "buy milk");
+        assert_eq!(
+            TaskTitle::parse("  buy milk ").unwrap().as_str(),
+            "buy milk"
+        );
         assert!(TaskTitle::parse("   ").is_err());
         assert!(TaskTitle::parse(&"é".repeat(200)).is_ok());
         assert!(TaskTitle::parse(&"é".repeat(201)).is_err());

@@ -60,7 +60,10 @@ impl TaskQuery {
                 "q" => {
                     let q = value.trim();
                     if q.chars().count() > SEARCH_MAX_CHARS {
-                        errors.add("q", format!("must be at most {SEARCH_MAX_CHARS} characters"));
+                        errors.add(
+                            "q",
+                            format!("must be at most {SEARCH_MAX_CHARS} characters"),
+                        );
                     } else if !q.is_empty() {
                         query.search = Some(q.to_owned());
                     }
@@ -121,7 +124,12 @@ mod tests {
 
     #[test]
     fn limits_and_offsets_are_bounded() {
-        for bad in [("limit", "0"), ("limit", "101"), ("limit", "x"), ("offset", "-1")] {
+        for bad in [
+            ("limit", "0"),
+            ("limit", "101"),
+            ("limit", "x"),
+            ("offset", "-1"),
+        ] {
             assert!(parse(&[bad]).is_err(), "{bad:?}");
         }
         assert_eq!(parse(&[("limit", "100")]).unwrap().limit, 100);

@@ -46,10 +46,14 @@ pub async fn signup(
         password_hash,
         created_at: now(),
     };
-    state.store.insert_user(&record).await.map_err(|e| match e {
-        InsertUserError::EmailTaken => ApiError::EmailTaken,
-        InsertUserError::Database(e) => e.into(),
-    })?;
+    state
+        .store
+        .insert_user(&record)
+        .await
+        .map_err(|e| match e {
+            InsertUserError::EmailTaken => ApiError::EmailTaken,
+            InsertUserError::Database(e) => e.into(),
+        })?;
     tracing::info!(user_id = %record.id, "account created");
     let token = state.tokens.issue(record.id);
     Ok((

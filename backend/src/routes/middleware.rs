@@ -19,12 +19,14 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let timeout = state.config.request_timeout;
-    let router = router.layer(middleware::from_fn(move |request: Request, next: Next| async move {
-        match tokio::time::timeout(timeout, next.run(request)).await {
-            Ok(response) => response,
-            Err(_) => ApiError::RequestTimeout.into_response(),
-        }
-    }));
+    let router = router.layer(middleware::from_fn(
+        move |request: Request, next: Next| async move {
+            match tokio::time::timeout(timeout, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => ApiError::RequestTimeout.into_response(),
+            }
+        },
+    ));
     let router = match cors(&state.config.cors_origins) {
         Some(cors) => router.layer(cors),
         None => router,

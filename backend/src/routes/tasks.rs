@@ -2,7 +2,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use chrono::Utc;
-use todo_api::{ClearedCompleted, ErrorBody, ListQuery, NewTask, Task, TaskList, TaskPatch, TaskStats};
+use todo_api::{
+    ClearedCompleted, ErrorBody, ListQuery, NewTask, Task, TaskList, TaskPatch, TaskStats,
+};
 
 use crate::auth::Caller;
 use crate::domain::{TaskChanges, TaskDraft, TaskQuery};

@@ -132,7 +132,9 @@ impl Store {
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
             Pool::Sqlite(pool) => {
                 let database = pool.connect_options().get_filename().to_owned();
-                let _guard = if database.as_os_str().is_empty() || database == std::path::Path::new(":memory:") {
+                let _guard = if database.as_os_str().is_empty()
+                    || database == std::path::Path::new(":memory:")
+                {
                     None
                 } else {
                     let mut lock_path = database.into_os_string();
@@ -163,10 +165,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        Ok(self
-            .migrator()
-            .iter()
-            .all(|m| applied.contains(&m.version)))
+        Ok(self.migrator().iter().all(|m| applied.contains(&m.version)))
     }
 
     /// One round trip to the database.

@@ -4,7 +4,7 @@ use todo_api::{Priority, SortField, SortOrder, StatusFilter, Task, TaskStats};
 use uuid::Uuid;
 
 use super::{Dialect, Store, now, with_pool};
-use crate::domain::{TaskChanges, TaskDraft, TaskQuery, Tags};
+use crate::domain::{Tags, TaskChanges, TaskDraft, TaskQuery};
 
 /// A `tasks` row as both databases return it.
 #[derive(Debug, Clone, sqlx::FromRow)]

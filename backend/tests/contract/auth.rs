@@ -43,37 +43,77 @@ async fn signup_creates_an_account_and_logs_in(ctx: TestCtx) {
 }
 
 async fn login_accepts_the_right_password_only(ctx: TestCtx) {
-    let created = ctx.api.signup(&signup("grace@example.com", "cobol-forever")).await.unwrap();
+    let created = ctx
+        .api
+        .signup(&signup("grace@example.com", "cobol-forever"))
+        .await
+        .unwrap();
     let ok = ctx
         .api
-        .login(&LoginRequest { email: "GRACE@example.com".into(), password: "cobol-forever".into() })
+        .login(&LoginRequest {
+            email: "GRACE@example.com".into(),
+            password: "cobol-forever".into(),
+        })
         .await
         .unwrap();
     assert_eq!(ok.user.id, created.user.id);
-    assert_eq!(ctx.api.with_token(&ok.token).me().await.unwrap().id, created.user.id);
+    assert_eq!(
+        ctx.api.with_token(&ok.token).me().await.unwrap().id,
+        created.user.id
+    );
 
     let wrong = ctx
         .api
-        .login(&LoginRequest { email: "grace@example.com".into(), password: "fortran-forever".into() })
+        .login(&LoginRequest {
+            email: "grace@example.com".into(),
+            password: "fortran-forever".into(),
+        })
         .await;
-    expect_api_error(wrong, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
+    expect_api_error(
+        wrong,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidCredentials,
+    );
     let unknown = ctx
         .api
-        .login(&LoginRequest { email: "nobody@example.com".into(), password: "cobol-forever".into() })
+        .login(&LoginRequest {
+            email: "nobody@example.com".into(),
+            password: "cobol-forever".into(),
+        })
         .await;
-    let body = expect_api_error(unknown, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
-    assert!(!body.error.message.contains("nobody"), "does not reveal which part was wrong");
+    let body = expect_api_error(
+        unknown,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidCredentials,
+    );
+    assert!(
+        !body.error.message.contains("nobody"),
+        "does not reveal which part was wrong"
+    );
 }
 
 async fn emails_are_unique_regardless_of_case(ctx: TestCtx) {
-    ctx.api.signup(&signup("linus@example.com", "first password")).await.unwrap();
-    let again = ctx.api.signup(&signup("LINUS@Example.com", "second password")).await;
+    ctx.api
+        .signup(&signup("linus@example.com", "first password"))
+        .await
+        .unwrap();
+    let again = ctx
+        .api
+        .signup(&signup("LINUS@Example.com", "second password"))
+        .await;
     expect_api_error(again, StatusCode::CONFLICT, ErrorCode::EmailTaken);
     // Nothing was overwritten: the first password still works, the second never did.
-    let login = |password: &str| LoginRequest { email: "linus@example.com".into(), password: password.into() };
+    let login = |password: &str| LoginRequest {
+        email: "linus@example.com".into(),
+        password: password.into(),
+    };
     ctx.api.login(&login("first password")).await.unwrap();
     let second = ctx.api.login(&login("second password")).await;
-    expect_api_error(second, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
+    expect_api_error(
+        second,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidCredentials,
+    );
 }
 
 async fn signup_lists_every_invalid_field(ctx: TestCtx) {
@@ -84,7 +124,12 @@ async fn signup_lists_every_invalid_field(ctx: TestCtx) {
         .send()
         .await
         .unwrap();
-    let body = expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    let body = expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
     assert_eq!(field_names(&body), ["email", "name", "password"]);
 
     let response = ctx
@@ -94,17 +139,35 @@ async fn signup_lists_every_invalid_field(ctx: TestCtx) {
         .send()
         .await
         .unwrap();
-    let body = expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    let body = expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
     assert_eq!(field_names(&body), ["name", "password"]);
     // Nothing was written: the address is still free.
-    ctx.api.signup(&signup("a@example.com", "long enough")).await.unwrap();
+    ctx.api
+        .signup(&signup("a@example.com", "long enough"))
+        .await
+        .unwrap();
 }
 
 async fn me_requires_a_valid_token(ctx: TestCtx) {
-    let missing = ctx.api.request(Method::GET, "/api/auth/me").send().await.unwrap();
+    let missing = ctx
+        .api
+        .request(Method::GET, "/api/auth/me")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.headers()["www-authenticate"], "Bearer");
     expect_error(missing, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
-    for header in ["Bearer", "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer a.b.c"] {
+    for header in [
+        "Bearer",
+        "Bearer not-a-jwt",
+        "Basic dXNlcjpwYXNz",
+        "Bearer a.b.c",
+    ] {
         let response = ctx
             .api
             .request(Method::GET, "/api/auth/me")
@@ -131,25 +194,62 @@ async fn expired_and_foreign_tokens_are_refused(ctx: TestCtx) {
     let user = auth.user.id;
 
     let fresh = ctx.api.with_token(token(JWT_SECRET, user, now, now + 600));
-    assert_eq!(fresh.me().await.unwrap().id, user, "a well-formed token works");
+    assert_eq!(
+        fresh.me().await.unwrap().id,
+        user,
+        "a well-formed token works"
+    );
 
-    let expired = ctx.api.with_token(token(JWT_SECRET, user, now - 7200, now - 3600));
-    expect_api_error(expired.me().await, StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired);
-    expect_api_error(expired.stats().await, StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired);
+    let expired = ctx
+        .api
+        .with_token(token(JWT_SECRET, user, now - 7200, now - 3600));
+    expect_api_error(
+        expired.me().await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::TokenExpired,
+    );
+    expect_api_error(
+        expired.stats().await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::TokenExpired,
+    );
 
-    let forged = ctx.api.with_token(token("some-other-secret-0123456789abcdef", user, now, now + 600));
-    expect_api_error(forged.me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    let forged = ctx.api.with_token(token(
+        "some-other-secret-0123456789abcdef",
+        user,
+        now,
+        now + 600,
+    ));
+    expect_api_error(
+        forged.me().await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized,
+    );
 
     let garbled = ctx.api.with_token(format!("{}x", auth.token));
-    expect_api_error(garbled.me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    expect_api_error(
+        garbled.me().await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized,
+    );
 }
 
 async fn login_is_rate_limited_per_email(ctx: TestCtx) {
-    ctx.api.signup(&signup("target@example.com", "the real password")).await.unwrap();
-    let attempt = |password: &str| LoginRequest { email: "target@example.com".into(), password: password.into() };
+    ctx.api
+        .signup(&signup("target@example.com", "the real password"))
+        .await
+        .unwrap();
+    let attempt = |password: &str| LoginRequest {
+        email: "target@example.com".into(),
+        password: password.into(),
+    };
     for _ in 0..5 {
         let result = ctx.api.login(&attempt("a wrong guess")).await;
-        expect_api_error(result, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
+        expect_api_error(
+            result,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidCredentials,
+        );
     }
     let response = ctx
         .api
@@ -158,13 +258,28 @@ async fn login_is_rate_limited_per_email(ctx: TestCtx) {
         .send()
         .await
         .unwrap();
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
-    expect_error(response, StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests).await;
+    expect_error(
+        response,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManyRequests,
+    )
+    .await;
     // Another account from the same client is unaffected.
-    ctx.api.signup(&signup("other@example.com", "other password")).await.unwrap();
     ctx.api
-        .login(&LoginRequest { email: "other@example.com".into(), password: "other password".into() })
+        .signup(&signup("other@example.com", "other password"))
+        .await
+        .unwrap();
+    ctx.api
+        .login(&LoginRequest {
+            email: "other@example.com".into(),
+            password: "other password".into(),
+        })
         .await
         .unwrap();
 }
@@ -174,13 +289,27 @@ async fn login_is_rate_limited_per_client(ctx: TestCtx) {
     for i in 0..30 {
         let result = ctx
             .api
-            .login(&LoginRequest { email: format!("spray{i}@example.com"), password: "guess guess".into() })
+            .login(&LoginRequest {
+                email: format!("spray{i}@example.com"),
+                password: "guess guess".into(),
+            })
             .await;
-        expect_api_error(result, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
+        expect_api_error(
+            result,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidCredentials,
+        );
     }
     let result = ctx
         .api
-        .login(&LoginRequest { email: "fresh@example.com".into(), password: "guess guess".into() })
+        .login(&LoginRequest {
+            email: "fresh@example.com".into(),
+            password: "guess guess".into(),
+        })
         .await;
-    expect_api_error(result, StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests);
+    expect_api_error(
+        result,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManyRequests,
+    );
 }

@@ -6,7 +6,10 @@ use crate::cases;
 use crate::support::{TestCtx, TestFn, expect_api_error};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
-    cases![fifty_concurrent_creates_all_land, concurrent_signups_for_one_email_create_one_account]
+    cases![
+        fifty_concurrent_creates_all_land,
+        concurrent_signups_for_one_email_create_one_account
+    ]
 }
 
 async fn fifty_concurrent_creates_all_land(ctx: TestCtx) {
@@ -14,15 +17,25 @@ async fn fifty_concurrent_creates_all_land(ctx: TestCtx) {
     let creates = (0..50).map(|i| {
         let api = api.clone();
         tokio::spawn(async move {
-            api.create_task(&NewTask { title: format!("task {i}"), tags: vec![format!("t{}", i % 3)], ..NewTask::default() })
-                .await
+            api.create_task(&NewTask {
+                title: format!("task {i}"),
+                tags: vec![format!("t{}", i % 3)],
+                ..NewTask::default()
+            })
+            .await
         })
     });
     let results = join_all(creates).await;
     for result in results {
         result.expect("task joins").expect("every create succeeds");
     }
-    let list = api.list_tasks(&ListQuery { limit: Some(100), ..ListQuery::default() }).await.unwrap();
+    let list = api
+        .list_tasks(&ListQuery {
+            limit: Some(100),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(list.total, 50);
     assert_eq!(list.items.len(), 50);
     assert_eq!(api.stats().await.unwrap().total, 50);

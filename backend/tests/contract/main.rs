@@ -45,7 +45,10 @@ fn main() -> std::process::ExitCode {
         todo_backend::telemetry::init(todo_backend::config::LogFormat::Pretty, "info");
     }
 
-    let wants_postgres = args.filter.as_deref().is_none_or(|f| !f.starts_with("sqlite"));
+    let wants_postgres = args
+        .filter
+        .as_deref()
+        .is_none_or(|f| !f.starts_with("sqlite"));
     let postgres = if wants_postgres && !args.list {
         match runtime.block_on(PostgresServer::find()) {
             Ok(server) => {
@@ -72,7 +75,9 @@ fn main() -> std::process::ExitCode {
                 if let Backend::Unavailable(why) = &backend {
                     return Err(Failed::from(why.as_str()));
                 }
-                handle.block_on(support::run_case(backend, test)).map_err(Failed::from)
+                handle
+                    .block_on(support::run_case(backend, test))
+                    .map_err(Failed::from)
             }));
         }
     }

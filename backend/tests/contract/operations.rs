@@ -18,7 +18,15 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
 }
 
 async fn health_and_ready_report_ok(ctx: TestCtx) {
-    let health: Value = ctx.api.request(Method::GET, "/health").send().await.unwrap().json().await.unwrap();
+    let health: Value = ctx
+        .api
+        .request(Method::GET, "/health")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health, serde_json::json!({"status": "healthy"}));
     let ready = ctx.api.request(Method::GET, "/ready").send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
@@ -46,17 +54,38 @@ const ROUTES: &[(&str, &str)] = &[
 ];
 
 async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
-    let doc: Value = ctx.api.request(Method::GET, "/api/openapi.json").send().await.unwrap().json().await.unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "OpenAPI 3.1");
+    let doc: Value = ctx
+        .api
+        .request(Method::GET, "/api/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "OpenAPI 3.1"
+    );
     let documented: BTreeSet<(String, String)> = doc["paths"]
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), path.clone()))
+        })
         .collect();
-    let expected: BTreeSet<(String, String)> =
-        ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
-    assert_eq!(documented, expected, "the document lists exactly the served routes");
+    let expected: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        documented, expected,
+        "the document lists exactly the served routes"
+    );
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 
     // Each documented route is really served (not the 404/405 fallback).
@@ -66,8 +95,14 @@ async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
         let response = ctx.api.request(method.clone(), &path).send().await.unwrap();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         let code = body["error"]["code"].as_str().unwrap_or("");
-        assert!(code != "method_not_allowed", "{method} {path} is not routed");
-        assert!(!(code == "not_found" && !path.starts_with("/api/tasks/")), "{method} {path} is not routed");
+        assert!(
+            code != "method_not_allowed",
+            "{method} {path} is not routed"
+        );
+        assert!(
+            !(code == "not_found" && !path.starts_with("/api/tasks/")),
+            "{method} {path} is not routed"
+        );
     }
 }
 
@@ -77,7 +112,10 @@ async fn replicas_starting_together_migrate_once(ctx: TestCtx) {
         Application::build(test_config(&database.url, &[])),
         Application::build(test_config(&database.url, &[])),
     );
-    let (first, second) = (first.expect("replica 1 starts"), second.expect("replica 2 starts"));
+    let (first, second) = (
+        first.expect("replica 1 starts"),
+        second.expect("replica 2 starts"),
+    );
     assert!(first.state().store.migrations_applied().await.unwrap());
     assert!(second.state().store.migrations_applied().await.unwrap());
     first.state().store.close().await;
@@ -95,13 +133,23 @@ async fn request_ids_are_echoed_or_minted(ctx: TestCtx) {
         .await
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-me-123");
-    let response = ctx.api.request(Method::GET, "/health").send().await.unwrap();
+    let response = ctx
+        .api
+        .request(Method::GET, "/health")
+        .send()
+        .await
+        .unwrap();
     let minted = response.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(minted).is_ok(), "minted id {minted}");
 }
 
 async fn responses_carry_security_headers(ctx: TestCtx) {
-    let response = ctx.api.request(Method::GET, "/api/tasks").send().await.unwrap();
+    let response = ctx
+        .api
+        .request(Method::GET, "/api/tasks")
+        .send()
+        .await
+        .unwrap();
     let headers = response.headers();
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");

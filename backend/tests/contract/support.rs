@@ -68,11 +68,16 @@ impl PostgresServer {
                     PgConnection::connect(admin_url.as_str())
                         .await
                         .map_err(|e| format!("{var} is set but PostgreSQL is unreachable: {e}"))?;
-                    return Ok(Self { admin_url, origin: var, _container: None });
+                    return Ok(Self {
+                        admin_url,
+                        origin: var,
+                        _container: None,
+                    });
                 }
             }
         }
-        let image = std::env::var("TEST_POSTGRES_IMAGE").unwrap_or_else(|_| "postgres:16-alpine".into());
+        let image =
+            std::env::var("TEST_POSTGRES_IMAGE").unwrap_or_else(|_| "postgres:16-alpine".into());
         let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
         let container = Postgres::default()
             .with_name(name)
@@ -92,9 +97,15 @@ impl PostgresServer {
             .get_host_port_ipv4(5432)
             .await
             .map_err(|e| format!("testcontainers: {e}"))?;
-        let admin_url = url::Url::parse(&format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres"))
-            .expect("a valid URL");
-        Ok(Self { admin_url, origin: "testcontainers", _container: Some(container) })
+        let admin_url = url::Url::parse(&format!(
+            "postgres://postgres:postgres@127.0.0.1:{port}/postgres"
+        ))
+        .expect("a valid URL");
+        Ok(Self {
+            admin_url,
+            origin: "testcontainers",
+            _container: Some(container),
+        })
     }
 
     /// Removes the container, if this server is one.
@@ -106,7 +117,9 @@ impl PostgresServer {
 
     async fn create_database(&self) -> String {
         let name = format!("todo_test_{}", Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(self.admin_url.as_str()).await.expect("admin connection");
+        let mut admin = PgConnection::connect(self.admin_url.as_str())
+            .await
+            .expect("admin connection");
         admin
             .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
             .await
@@ -117,10 +130,16 @@ impl PostgresServer {
     }
 
     async fn drop_database(&self, url: &str) {
-        let name = url::Url::parse(url).expect("valid").path().trim_start_matches('/').to_owned();
+        let name = url::Url::parse(url)
+            .expect("valid")
+            .path()
+            .trim_start_matches('/')
+            .to_owned();
         if let Ok(mut admin) = PgConnection::connect(self.admin_url.as_str()).await {
             let _ = admin
-                .execute(sqlx::AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
+                .execute(sqlx::AssertSqlSafe(format!(
+                    r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+                )))
                 .await;
         }
     }
@@ -139,7 +158,11 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("todo.db").display());
-                Self { url, backend: backend.clone(), _dir: Some(dir) }
+                Self {
+                    url,
+                    backend: backend.clone(),
+                    _dir: Some(dir),
+                }
             }
             Backend::Postgres(server) => Self {
                 url: server.create_database().await,
@@ -190,19 +213,31 @@ pub struct RunningApp {
 
 impl RunningApp {
     pub async fn start(config: Config, ctx_backend: Backend) -> Self {
-        let app = Application::build(config).await.expect("the application builds");
+        let app = Application::build(config)
+            .await
+            .expect("the application builds");
         let addr = app.local_addr();
         let (stop, stopped) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
         let api = ApiClient::new(format!("http://{addr}"));
-        Self { ctx: TestCtx { api, backend: ctx_backend }, stop, server }
+        Self {
+            ctx: TestCtx {
+                api,
+                backend: ctx_backend,
+            },
+            stop,
+            server,
+        }
     }
 
     pub async fn stop(self) {
         let _ = self.stop.send(());
-        self.server.await.expect("server task").expect("server stops cleanly");
+        self.server
+            .await
+            .expect("server task")
+            .expect("server stops cleanly");
     }
 }
 
@@ -242,7 +277,11 @@ impl TestCtx {
 
 /// Asserts a response is the contract's error with `status` and `code`,
 /// and returns its body.
-pub async fn expect_error(response: reqwest::Response, status: StatusCode, code: ErrorCode) -> ErrorBody {
+pub async fn expect_error(
+    response: reqwest::Response,
+    status: StatusCode,
+    code: ErrorCode,
+) -> ErrorBody {
     let actual = response.status();
     let content_type = response
         .headers()
@@ -252,15 +291,23 @@ pub async fn expect_error(response: reqwest::Response, status: StatusCode, code:
         .to_owned();
     let text = response.text().await.expect("body");
     assert_eq!(actual, status, "status; body: {text}");
-    assert!(content_type.starts_with("application/json"), "content-type {content_type:?}");
-    let body: ErrorBody = serde_json::from_str(&text).unwrap_or_else(|e| panic!("error shape: {e}: {text}"));
+    assert!(
+        content_type.starts_with("application/json"),
+        "content-type {content_type:?}"
+    );
+    let body: ErrorBody =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("error shape: {e}: {text}"));
     assert_eq!(body.error.code, code, "code; body: {text}");
     assert!(!body.error.message.is_empty());
     body
 }
 
 /// Asserts a client error is the contract's error with `status` and `code`.
-pub fn expect_api_error(result: Result<impl std::fmt::Debug, todo_api::ClientError>, status: StatusCode, code: ErrorCode) -> ErrorBody {
+pub fn expect_api_error(
+    result: Result<impl std::fmt::Debug, todo_api::ClientError>,
+    status: StatusCode,
+    code: ErrorCode,
+) -> ErrorBody {
     match result {
         Err(todo_api::ClientError::Api { status: s, body }) => {
             assert_eq!(s, status, "{body:?}");

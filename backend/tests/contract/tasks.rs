@@ -1,7 +1,8 @@
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::{Method, StatusCode};
 use todo_api::{
-    ApiClient, ErrorCode, ListQuery, NewTask, Priority, SortField, SortOrder, StatusFilter, Task, TaskPatch,
+    ApiClient, ErrorCode, ListQuery, NewTask, Priority, SortField, SortOrder, StatusFilter, Task,
+    TaskPatch,
 };
 
 use crate::cases;
@@ -25,7 +26,10 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
 }
 
 fn new(title: &str) -> NewTask {
-    NewTask { title: title.into(), ..NewTask::default() }
+    NewTask {
+        title: title.into(),
+        ..NewTask::default()
+    }
 }
 
 async fn create(api: &ApiClient, task: NewTask) -> Task {
@@ -33,7 +37,13 @@ async fn create(api: &ApiClient, task: NewTask) -> Task {
 }
 
 async fn titles(api: &ApiClient, query: ListQuery) -> Vec<String> {
-    api.list_tasks(&query).await.unwrap().items.into_iter().map(|t| t.title).collect()
+    api.list_tasks(&query)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|t| t.title)
+        .collect()
 }
 
 async fn create_answers_201_with_location_and_defaults(ctx: TestCtx) {
@@ -56,7 +66,14 @@ async fn create_answers_201_with_location_and_defaults(ctx: TestCtx) {
     assert!(task.tags.is_empty());
     assert_eq!(task.created_at, task.updated_at);
     // The Location resolves to the same task.
-    let fetched: Task = api.request(Method::GET, &location).send().await.unwrap().json().await.unwrap();
+    let fetched: Task = api
+        .request(Method::GET, &location)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(fetched, task);
 }
 
@@ -77,15 +94,29 @@ async fn get_update_delete_round_trip(ctx: TestCtx) {
     assert_eq!(api.get_task(task.id).await.unwrap(), task);
 
     let done = api
-        .update_task(task.id, &TaskPatch { completed: Some(true), ..TaskPatch::default() })
+        .update_task(
+            task.id,
+            &TaskPatch {
+                completed: Some(true),
+                ..TaskPatch::default()
+            },
+        )
         .await
         .unwrap();
     assert!(done.completed);
     assert_eq!(api.get_task(task.id).await.unwrap(), done);
 
     api.delete_task(task.id).await.unwrap();
-    expect_api_error(api.get_task(task.id).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
-    expect_api_error(api.delete_task(task.id).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    expect_api_error(
+        api.get_task(task.id).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    );
+    expect_api_error(
+        api.delete_task(task.id).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    );
 }
 
 async fn patch_changes_only_what_it_names(ctx: TestCtx) {
@@ -104,7 +135,13 @@ async fn patch_changes_only_what_it_names(ctx: TestCtx) {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let renamed = api
-        .update_task(task.id, &TaskPatch { title: Some("Renamed".into()), ..TaskPatch::default() })
+        .update_task(
+            task.id,
+            &TaskPatch {
+                title: Some("Renamed".into()),
+                ..TaskPatch::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(renamed.title, "Renamed");
@@ -135,25 +172,64 @@ async fn patch_changes_only_what_it_names(ctx: TestCtx) {
     assert_eq!(cleared.priority, Priority::High);
     assert_eq!(api.get_task(task.id).await.unwrap(), cleared);
     // The tag index follows the change.
-    let by_old_tag = ListQuery { tag: Some("a".into()), ..ListQuery::default() };
+    let by_old_tag = ListQuery {
+        tag: Some("a".into()),
+        ..ListQuery::default()
+    };
     assert!(titles(&api, by_old_tag).await.is_empty());
-    let by_new_tag = ListQuery { tag: Some("c".into()), ..ListQuery::default() };
+    let by_new_tag = ListQuery {
+        tag: Some("c".into()),
+        ..ListQuery::default()
+    };
     assert_eq!(titles(&api, by_new_tag).await, ["Renamed"]);
 }
 
 async fn an_empty_patch_changes_nothing(ctx: TestCtx) {
     let (api, _) = ctx.user("empty-patch").await;
     let task = create(&api, new("Stay as you are")).await;
-    let same = api.update_task(task.id, &TaskPatch::default()).await.unwrap();
+    let same = api
+        .update_task(task.id, &TaskPatch::default())
+        .await
+        .unwrap();
     assert_eq!(same, task);
 }
 
 async fn list_filters_by_status_priority_tag_and_due_date(ctx: TestCtx) {
     let (api, _) = ctx.user("filters").await;
     let day = |d| NaiveDate::from_ymd_opt(2030, 3, d);
-    create(&api, NewTask { title: "a".into(), priority: Some(Priority::High), due_date: day(1), tags: vec!["home".into()], ..NewTask::default() }).await;
-    create(&api, NewTask { title: "b".into(), priority: Some(Priority::Low), due_date: day(10), tags: vec!["work".into()], completed: Some(true), ..NewTask::default() }).await;
-    create(&api, NewTask { title: "c".into(), priority: Some(Priority::High), tags: vec!["work".into(), "home".into()], ..NewTask::default() }).await;
+    create(
+        &api,
+        NewTask {
+            title: "a".into(),
+            priority: Some(Priority::High),
+            due_date: day(1),
+            tags: vec!["home".into()],
+            ..NewTask::default()
+        },
+    )
+    .await;
+    create(
+        &api,
+        NewTask {
+            title: "b".into(),
+            priority: Some(Priority::Low),
+            due_date: day(10),
+            tags: vec!["work".into()],
+            completed: Some(true),
+            ..NewTask::default()
+        },
+    )
+    .await;
+    create(
+        &api,
+        NewTask {
+            title: "c".into(),
+            priority: Some(Priority::High),
+            tags: vec!["work".into(), "home".into()],
+            ..NewTask::default()
+        },
+    )
+    .await;
 
     let sorted = |mut v: Vec<String>| {
         v.sort();
@@ -164,13 +240,38 @@ async fn list_filters_by_status_priority_tag_and_due_date(ctx: TestCtx) {
         f(&mut query);
         query
     };
-    assert_eq!(sorted(titles(&api, q(|q| q.status = Some(StatusFilter::Active))).await), ["a", "c"]);
-    assert_eq!(titles(&api, q(|q| q.status = Some(StatusFilter::Completed))).await, ["b"]);
-    assert_eq!(sorted(titles(&api, q(|q| q.status = Some(StatusFilter::All))).await), ["a", "b", "c"]);
-    assert_eq!(sorted(titles(&api, q(|q| q.priority = Some(Priority::High))).await), ["a", "c"]);
-    assert_eq!(sorted(titles(&api, q(|q| q.tag = Some("home".into()))).await), ["a", "c"]);
-    assert_eq!(titles(&api, q(|q| q.tag = Some("nothing".into()))).await, Vec::<String>::new());
-    assert_eq!(titles(&api, q(|q| q.due_before = NaiveDate::from_ymd_opt(2030, 3, 5))).await, ["a"]);
+    assert_eq!(
+        sorted(titles(&api, q(|q| q.status = Some(StatusFilter::Active))).await),
+        ["a", "c"]
+    );
+    assert_eq!(
+        titles(&api, q(|q| q.status = Some(StatusFilter::Completed))).await,
+        ["b"]
+    );
+    assert_eq!(
+        sorted(titles(&api, q(|q| q.status = Some(StatusFilter::All))).await),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        sorted(titles(&api, q(|q| q.priority = Some(Priority::High))).await),
+        ["a", "c"]
+    );
+    assert_eq!(
+        sorted(titles(&api, q(|q| q.tag = Some("home".into()))).await),
+        ["a", "c"]
+    );
+    assert_eq!(
+        titles(&api, q(|q| q.tag = Some("nothing".into()))).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        titles(
+            &api,
+            q(|q| q.due_before = NaiveDate::from_ymd_opt(2030, 3, 5))
+        )
+        .await,
+        ["a"]
+    );
     let combined = q(|q| {
         q.tag = Some("work".into());
         q.status = Some(StatusFilter::Active);
@@ -182,15 +283,49 @@ async fn list_filters_by_status_priority_tag_and_due_date(ctx: TestCtx) {
 
 async fn search_matches_title_and_description_case_insensitively(ctx: TestCtx) {
     let (api, _) = ctx.user("search").await;
-    create(&api, NewTask { title: "Buy MILK".into(), ..NewTask::default() }).await;
-    create(&api, NewTask { title: "Groceries".into(), description: Some("eggs, milk, bread".into()), ..NewTask::default() }).await;
-    create(&api, NewTask { title: "Call mom".into(), ..NewTask::default() }).await;
-    let found = api.list_tasks(&ListQuery { q: Some("milk".into()), ..ListQuery::default() }).await.unwrap();
+    create(
+        &api,
+        NewTask {
+            title: "Buy MILK".into(),
+            ..NewTask::default()
+        },
+    )
+    .await;
+    create(
+        &api,
+        NewTask {
+            title: "Groceries".into(),
+            description: Some("eggs, milk, bread".into()),
+            ..NewTask::default()
+        },
+    )
+    .await;
+    create(
+        &api,
+        NewTask {
+            title: "Call mom".into(),
+            ..NewTask::default()
+        },
+    )
+    .await;
+    let found = api
+        .list_tasks(&ListQuery {
+            q: Some("milk".into()),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(found.total, 2);
     let mut names: Vec<_> = found.items.into_iter().map(|t| t.title).collect();
     names.sort();
     assert_eq!(names, ["Buy MILK", "Groceries"]);
-    let blank = api.list_tasks(&ListQuery { q: Some("   ".into()), ..ListQuery::default() }).await.unwrap();
+    let blank = api
+        .list_tasks(&ListQuery {
+            q: Some("   ".into()),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(blank.total, 3, "a blank search matches everything");
 }
 
@@ -200,23 +335,81 @@ async fn search_treats_like_metacharacters_literally(ctx: TestCtx) {
     create(&api, new("1000 done")).await;
     create(&api, new("snake_case")).await;
     create(&api, new("snakeXcase")).await;
-    assert_eq!(titles(&api, ListQuery { q: Some("0%".into()), ..ListQuery::default() }).await, ["100% done"]);
-    assert_eq!(titles(&api, ListQuery { q: Some("e_c".into()), ..ListQuery::default() }).await, ["snake_case"]);
+    assert_eq!(
+        titles(
+            &api,
+            ListQuery {
+                q: Some("0%".into()),
+                ..ListQuery::default()
+            }
+        )
+        .await,
+        ["100% done"]
+    );
+    assert_eq!(
+        titles(
+            &api,
+            ListQuery {
+                q: Some("e_c".into()),
+                ..ListQuery::default()
+            }
+        )
+        .await,
+        ["snake_case"]
+    );
 }
 
 async fn every_sort_key_orders_both_ways(ctx: TestCtx) {
     let (api, _) = ctx.user("sorter").await;
     let day = |d| NaiveDate::from_ymd_opt(2030, 6, d);
-    let b = create(&api, NewTask { title: "banana".into(), priority: Some(Priority::Low), due_date: day(20), ..NewTask::default() }).await;
+    let b = create(
+        &api,
+        NewTask {
+            title: "banana".into(),
+            priority: Some(Priority::Low),
+            due_date: day(20),
+            ..NewTask::default()
+        },
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
-    let a = create(&api, NewTask { title: "Apple".into(), priority: Some(Priority::High), due_date: day(5), ..NewTask::default() }).await;
+    let a = create(
+        &api,
+        NewTask {
+            title: "Apple".into(),
+            priority: Some(Priority::High),
+            due_date: day(5),
+            ..NewTask::default()
+        },
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
-    let c = create(&api, NewTask { title: "cherry".into(), priority: Some(Priority::Medium), ..NewTask::default() }).await;
+    let c = create(
+        &api,
+        NewTask {
+            title: "cherry".into(),
+            priority: Some(Priority::Medium),
+            ..NewTask::default()
+        },
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     // Touch banana so updated_at differs from created_at order.
-    api.update_task(b.id, &TaskPatch { completed: Some(true), ..TaskPatch::default() }).await.unwrap();
+    api.update_task(
+        b.id,
+        &TaskPatch {
+            completed: Some(true),
+            ..TaskPatch::default()
+        },
+    )
+    .await
+    .unwrap();
 
-    let order = |sort, order| ListQuery { sort: Some(sort), order: Some(order), ..ListQuery::default() };
+    let order = |sort, order| ListQuery {
+        sort: Some(sort),
+        order: Some(order),
+        ..ListQuery::default()
+    };
     let ids = |tasks: Vec<String>| tasks;
     let (a, b, c) = (a.title, b.title, c.title);
     let cases = [
@@ -238,7 +431,10 @@ async fn every_sort_key_orders_both_ways(ctx: TestCtx) {
         assert_eq!(got, expected, "sort={sort} order={direction}");
     }
     // The default is newest first.
-    assert_eq!(titles(&api, ListQuery::default()).await, [c.clone(), a.clone(), b.clone()]);
+    assert_eq!(
+        titles(&api, ListQuery::default()).await,
+        [c.clone(), a.clone(), b.clone()]
+    );
 }
 
 async fn pagination_reports_total_and_never_overlaps(ctx: TestCtx) {
@@ -249,7 +445,11 @@ async fn pagination_reports_total_and_never_overlaps(ctx: TestCtx) {
     let mut seen = Vec::new();
     for offset in [0, 3, 6] {
         let page = api
-            .list_tasks(&ListQuery { limit: Some(3), offset: Some(offset), ..ListQuery::default() })
+            .list_tasks(&ListQuery {
+                limit: Some(3),
+                offset: Some(offset),
+                ..ListQuery::default()
+            })
             .await
             .unwrap();
         assert_eq!(page.total, 7);
@@ -261,7 +461,13 @@ async fn pagination_reports_total_and_never_overlaps(ctx: TestCtx) {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 7, "no task appears on two pages");
-    let past_end = api.list_tasks(&ListQuery { offset: Some(50), ..ListQuery::default() }).await.unwrap();
+    let past_end = api
+        .list_tasks(&ListQuery {
+            offset: Some(50),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
     assert!(past_end.items.is_empty());
     assert_eq!(past_end.total, 7);
     let default = api.list_tasks(&ListQuery::default()).await.unwrap();
@@ -272,18 +478,55 @@ async fn stats_count_active_completed_and_overdue(ctx: TestCtx) {
     let (api, _) = ctx.user("stats").await;
     let today = Utc::now().date_naive();
     let yesterday = today - Duration::days(1);
-    create(&api, NewTask { title: "late".into(), due_date: Some(yesterday), ..NewTask::default() }).await;
-    create(&api, NewTask { title: "late but done".into(), due_date: Some(yesterday), completed: Some(true), ..NewTask::default() }).await;
-    create(&api, NewTask { title: "due today".into(), due_date: Some(today), ..NewTask::default() }).await;
+    create(
+        &api,
+        NewTask {
+            title: "late".into(),
+            due_date: Some(yesterday),
+            ..NewTask::default()
+        },
+    )
+    .await;
+    create(
+        &api,
+        NewTask {
+            title: "late but done".into(),
+            due_date: Some(yesterday),
+            completed: Some(true),
+            ..NewTask::default()
+        },
+    )
+    .await;
+    create(
+        &api,
+        NewTask {
+            title: "due today".into(),
+            due_date: Some(today),
+            ..NewTask::default()
+        },
+    )
+    .await;
     create(&api, new("someday")).await;
     let stats = api.stats().await.unwrap();
-    assert_eq!((stats.total, stats.active, stats.completed, stats.overdue), (4, 3, 1, 1));
+    assert_eq!(
+        (stats.total, stats.active, stats.completed, stats.overdue),
+        (4, 3, 1, 1)
+    );
 }
 
 async fn clear_completed_deletes_only_completed(ctx: TestCtx) {
     let (api, _) = ctx.user("clearer").await;
     for i in 0..3 {
-        create(&api, NewTask { title: format!("done {i}"), completed: Some(true), tags: vec!["x".into()], ..NewTask::default() }).await;
+        create(
+            &api,
+            NewTask {
+                title: format!("done {i}"),
+                completed: Some(true),
+                tags: vec!["x".into()],
+                ..NewTask::default()
+            },
+        )
+        .await;
     }
     let keep = create(&api, new("still to do")).await;
     assert_eq!(api.clear_completed().await.unwrap().deleted, 3);
@@ -305,14 +548,30 @@ async fn unicode_and_sql_metacharacters_round_trip(ctx: TestCtx) {
     for title in titles {
         let task = create(
             &api,
-            NewTask { title: title.into(), description: Some(format!("{title}\nline two")), ..NewTask::default() },
+            NewTask {
+                title: title.into(),
+                description: Some(format!("{title}\nline two")),
+                ..NewTask::default()
+            },
         )
         .await;
         let fetched = api.get_task(task.id).await.unwrap();
         assert_eq!(fetched.title, title);
-        assert_eq!(fetched.description.as_deref(), Some(format!("{title}\nline two").as_str()));
-        let found = api.list_tasks(&ListQuery { q: Some(title.into()), ..ListQuery::default() }).await.unwrap();
+        assert_eq!(
+            fetched.description.as_deref(),
+            Some(format!("{title}\nline two").as_str())
+        );
+        let found = api
+            .list_tasks(&ListQuery {
+                q: Some(title.into()),
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(found.items.len(), 1, "search finds {title:?} exactly");
     }
-    assert_eq!(api.list_tasks(&ListQuery::default()).await.unwrap().total, titles.len() as u64);
+    assert_eq!(
+        api.list_tasks(&ListQuery::default()).await.unwrap().total,
+        titles.len() as u64
+    );
 }

@@ -27,7 +27,11 @@ async fn task_count(api: &ApiClient) -> u64 {
     api.list_tasks(&ListQuery::default()).await.unwrap().total
 }
 
-async fn post_raw(api: &ApiClient, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+async fn post_raw(
+    api: &ApiClient,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
     api.request(Method::POST, "/api/tasks")
         .header("content-type", content_type)
         .body(body)
@@ -57,12 +61,31 @@ async fn a_json_body_that_is_not_an_object_is_400(ctx: TestCtx) {
 async fn wrong_content_type_is_415(ctx: TestCtx) {
     let (api, _) = ctx.user("content-type").await;
     let valid = json!({"title": "looks fine"}).to_string();
-    for content_type in ["text/plain", "application/x-www-form-urlencoded", "application/xml"] {
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+    ] {
         let response = post_raw(&api, content_type, valid.clone()).await;
-        expect_error(response, StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType).await;
+        expect_error(
+            response,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+        )
+        .await;
     }
-    let no_header = api.request(Method::POST, "/api/tasks").body(valid).send().await.unwrap();
-    expect_error(no_header, StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType).await;
+    let no_header = api
+        .request(Method::POST, "/api/tasks")
+        .body(valid)
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        no_header,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+    )
+    .await;
     assert_eq!(task_count(&api).await, 0);
 }
 
@@ -70,18 +93,39 @@ async fn a_body_over_64_kib_is_413(ctx: TestCtx) {
     let (api, _) = ctx.user("big").await;
     let big = json!({"title": "big", "description": "x".repeat(64 * 1024)}).to_string();
     let response = post_raw(&api, "application/json", big).await;
-    expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge).await;
+    expect_error(
+        response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+    )
+    .await;
     // Also when the size is not announced up front (chunked upload).
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..80).map(|_| Ok(vec![b' '; 1024])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..80).map(|_| Ok(vec![b' '; 1024])).collect();
     let stream = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
     let response = post_raw(&api, "application/json", stream).await;
-    expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge).await;
+    expect_error(
+        response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+    )
+    .await;
     assert_eq!(task_count(&api).await, 0);
 }
 
 async fn create_expecting_field(api: &ApiClient, body: Value, field: &str) {
-    let response = api.request(Method::POST, "/api/tasks").json(&body).send().await.unwrap();
-    let error = expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    let response = api
+        .request(Method::POST, "/api/tasks")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
     assert_eq!(field_names(&error), [field], "body {body}");
 }
 
@@ -105,9 +149,15 @@ async fn invalid_task_fields_are_422_each(ctx: TestCtx) {
         (json!({"title": "x", "due_date": "2025-13-01"}), "due_date"),
         (json!({"title": "x", "due_date": "tomorrow"}), "due_date"),
         (json!({"title": "x", "due_date": "2025-02-30"}), "due_date"),
-        (json!({"title": "x", "description": "d".repeat(2001)}), "description"),
+        (
+            json!({"title": "x", "description": "d".repeat(2001)}),
+            "description",
+        ),
         (json!({"title": "x", "completed": "yes"}), "completed"),
-        (json!({"title": "x", "owner_id": "someone-else"}), "owner_id"),
+        (
+            json!({"title": "x", "owner_id": "someone-else"}),
+            "owner_id",
+        ),
     ];
     for (body, field) in cases {
         create_expecting_field(&api, body, field).await;
@@ -115,23 +165,48 @@ async fn invalid_task_fields_are_422_each(ctx: TestCtx) {
     assert_eq!(task_count(&api).await, 0);
     // The boundaries themselves are accepted.
     let ten: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
-    api.create_task(&NewTask { title: "é".repeat(200), tags: ten, description: Some("d".repeat(2000)), ..NewTask::default() })
-        .await
-        .unwrap();
+    api.create_task(&NewTask {
+        title: "é".repeat(200),
+        tags: ten,
+        description: Some("d".repeat(2000)),
+        ..NewTask::default()
+    })
+    .await
+    .unwrap();
 }
 
 async fn every_invalid_field_is_listed_at_once(ctx: TestCtx) {
     let (api, _) = ctx.user("all-at-once").await;
-    let body = json!({"title": "", "priority": "p0", "due_date": "soon", "tags": ["A"], "colour": "red"});
-    let response = api.request(Method::POST, "/api/tasks").json(&body).send().await.unwrap();
-    let error = expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
-    assert_eq!(field_names(&error), ["colour", "due_date", "priority", "tags", "title"]);
+    let body =
+        json!({"title": "", "priority": "p0", "due_date": "soon", "tags": ["A"], "colour": "red"});
+    let response = api
+        .request(Method::POST, "/api/tasks")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(
+        field_names(&error),
+        ["colour", "due_date", "priority", "tags", "title"]
+    );
     assert_eq!(error.error.fields["title"], "must not be empty");
 }
 
 async fn an_invalid_patch_changes_nothing(ctx: TestCtx) {
     let (api, _) = ctx.user("bad-patch").await;
-    let task = api.create_task(&NewTask { title: "unchanged".into(), ..NewTask::default() }).await.unwrap();
+    let task = api
+        .create_task(&NewTask {
+            title: "unchanged".into(),
+            ..NewTask::default()
+        })
+        .await
+        .unwrap();
     let path = format!("/api/tasks/{}", task.id);
     // One good field and one bad: neither is applied.
     let response = api
@@ -140,10 +215,25 @@ async fn an_invalid_patch_changes_nothing(ctx: TestCtx) {
         .send()
         .await
         .unwrap();
-    let error = expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    let error = expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
     assert_eq!(field_names(&error), ["priority"]);
-    let response = api.request(Method::PATCH, &path).json(&json!({"title": null})).send().await.unwrap();
-    expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    let response = api
+        .request(Method::PATCH, &path)
+        .json(&json!({"title": null}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
     let response = api
         .request(Method::PATCH, &path)
         .header("content-type", "application/json")
@@ -172,22 +262,50 @@ async fn bad_list_parameters_are_422(ctx: TestCtx) {
         ("colour=red", "colour"),
     ];
     for (query, field) in cases {
-        let response = api.request(Method::GET, &format!("/api/tasks?{query}")).send().await.unwrap();
-        let error = expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+        let response = api
+            .request(Method::GET, &format!("/api/tasks?{query}"))
+            .send()
+            .await
+            .unwrap();
+        let error = expect_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
         assert_eq!(field_names(&error), [field], "query {query}");
     }
-    let ok = api.request(Method::GET, "/api/tasks?limit=100&offset=0").send().await.unwrap();
+    let ok = api
+        .request(Method::GET, "/api/tasks?limit=100&offset=0")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
 }
 
 async fn a_non_uuid_task_id_is_404(ctx: TestCtx) {
     let (api, _) = ctx.user("bad-id").await;
-    api.create_task(&NewTask { title: "bystander".into(), ..NewTask::default() }).await.unwrap();
-    for id in ["not-a-uuid", "1", "00000000-0000-0000-0000-00000000000g", "%27%20OR%201%3D1"] {
+    api.create_task(&NewTask {
+        title: "bystander".into(),
+        ..NewTask::default()
+    })
+    .await
+    .unwrap();
+    for id in [
+        "not-a-uuid",
+        "1",
+        "00000000-0000-0000-0000-00000000000g",
+        "%27%20OR%201%3D1",
+    ] {
         let path = format!("/api/tasks/{id}");
         let get = api.request(Method::GET, &path).send().await.unwrap();
         expect_error(get, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-        let patch = api.request(Method::PATCH, &path).json(&json!({"completed": true})).send().await.unwrap();
+        let patch = api
+            .request(Method::PATCH, &path)
+            .json(&json!({"completed": true}))
+            .send()
+            .await
+            .unwrap();
         expect_error(patch, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
         let delete = api.request(Method::DELETE, &path).send().await.unwrap();
         expect_error(delete, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
@@ -198,8 +316,23 @@ async fn a_non_uuid_task_id_is_404(ctx: TestCtx) {
 }
 
 async fn unknown_routes_and_methods_use_the_error_shape(ctx: TestCtx) {
-    let response = ctx.api.request(Method::GET, "/api/nothing-here").send().await.unwrap();
+    let response = ctx
+        .api
+        .request(Method::GET, "/api/nothing-here")
+        .send()
+        .await
+        .unwrap();
     expect_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-    let response = ctx.api.request(Method::PUT, "/api/tasks").send().await.unwrap();
-    expect_error(response, StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed).await;
+    let response = ctx
+        .api
+        .request(Method::PUT, "/api/tasks")
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+    )
+    .await;
 }
