@@ -7,11 +7,14 @@
 //! the server and its shutdown.
 
 pub mod auth;
+pub mod check;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod routes;
+pub mod selftest;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -1,11 +1,12 @@
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use todo_backend::startup::shutdown_signal;
+use todo_backend::startup::{redact, shutdown_signal};
 use todo_backend::{Application, Config, telemetry};
 
-/// The Todo API server. Configuration comes from environment variables;
-/// see docs/configuration.md.
+/// The Todo API server. Server configuration comes from environment
+/// variables; see docs/configuration.md.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
@@ -19,10 +20,83 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Probe a URL: exit 0 only when it answers 200 (for images without a shell).
+    Check {
+        /// The URL to GET, e.g. http://127.0.0.1:8080/health.
+        #[arg(long)]
+        url: String,
+        /// Treat --url as a base URL and probe its /ready endpoint.
+        #[arg(long)]
+        ready: bool,
+        /// Give up after this many milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
+    /// Walk a live backend through the whole API contract; exit non-zero
+    /// with a diff on the first mismatch. Cleans up after itself.
+    Selftest {
+        /// The backend's base URL, e.g. http://todo-backend:8080.
+        #[arg(long)]
+        url: String,
+    },
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Serve => with_config(|config| async move {
+            let database = redact(&config.database.url);
+            let app = Application::build(config).await?;
+            tracing::info!(address = %app.local_addr(), %database, "listening");
+            app.run_until(shutdown_signal()).await
+        }),
+        Command::Migrate => with_config(|config| async move {
+            let store = todo_backend::store::Store::connect(&config.database).await?;
+            store.migrate().await?;
+            store.close().await;
+            tracing::info!("migrations applied");
+            Ok(())
+        }),
+        Command::Check { url, ready, timeout_ms } => {
+            let url = if ready {
+                format!("{}/ready", url.trim_end_matches('/'))
+            } else {
+                url
+            };
+            match runtime().block_on(todo_backend::check::probe(&url, Duration::from_millis(timeout_ms))) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(reason) => {
+                    eprintln!("check failed: {reason}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Selftest { url } => match runtime().block_on(todo_backend::selftest::run(&url)) {
+            Ok(()) => {
+                println!("selftest passed");
+                ExitCode::SUCCESS
+            }
+            Err(mismatch) => {
+                eprintln!("selftest FAILED: {mismatch}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// Reads the server configuration (exit 2 naming the variable when it is
+/// bad), sets up logging, and runs `f`.
+fn with_config<F, Fut>(f: F) -> ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -31,37 +105,11 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(config.log_format, &config.log_filter);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config).await,
-            Command::Migrate => migrate(config).await,
-        }
-    });
-    match result {
+    match runtime().block_on(f(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "exiting");
-            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
-}
-
-async fn serve(config: Config) -> anyhow::Result<()> {
-    let database = todo_backend::startup::redact(&config.database.url);
-    let app = Application::build(config).await?;
-    tracing::info!(address = %app.local_addr(), %database, "listening");
-    app.run_until(shutdown_signal()).await
-}
-
-async fn migrate(config: Config) -> anyhow::Result<()> {
-    let store = todo_backend::store::Store::connect(&config.database).await?;
-    store.migrate().await?;
-    store.close().await;
-    tracing::info!("migrations applied");
-    Ok(())
 }

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use crate::auth::{LoginLimiter, TokenKeys};
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// What every handler may use; cheap to clone (everything is shared).
@@ -11,6 +12,7 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub login_limiter: Arc<LoginLimiter>,
     pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -20,6 +22,7 @@ impl AppState {
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.as_bytes(), config.jwt_ttl)),
             login_limiter: Arc::new(LoginLimiter::new(config.login_limits)),
             config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
         }
     }
 }

@@ -123,6 +123,12 @@ impl ApiClient {
         self.get("/api/auth/me").await
     }
 
+    /// Deletes the caller's account and every task it owns.
+    pub async fn delete_account(&self) -> Result<(), ClientError> {
+        let response = self.request(Method::DELETE, "/api/auth/me").send().await?;
+        expect_empty(response, StatusCode::NO_CONTENT).await
+    }
+
     pub async fn list_tasks(&self, query: &ListQuery) -> Result<TaskList, ClientError> {
         let request = self.request(Method::GET, "/api/tasks").query(query);
         expect(request.send().await?, StatusCode::OK).await

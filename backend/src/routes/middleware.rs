@@ -10,7 +10,8 @@ use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -49,7 +50,9 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                         method = %request.method(),
                         path = %request.uri().path(),
                     )
-                }),
+                })
+                // One access-log line per request at INFO, with status and latency.
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(SetResponseHeaderLayer::if_not_present(

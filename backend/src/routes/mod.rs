@@ -20,7 +20,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/me", get(auth::me).delete(auth::delete_me))
         .route("/api/tasks", get(tasks::list).post(tasks::create))
         .route("/api/tasks/stats", get(tasks::stats))
         .route("/api/tasks/clear-completed", post(tasks::clear_completed))
@@ -31,8 +31,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
+        .route("/metrics", get(crate::metrics::expose))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(todo_api::limits::BODY_MAX_BYTES));
+        .layer(DefaultBodyLimit::max(todo_api::limits::BODY_MAX_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ));
     middleware::wrap(routes, &state).with_state(state)
 }

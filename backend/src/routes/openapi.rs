@@ -12,7 +12,7 @@ use super::{auth, ops, tasks};
 #[openapi(
     info(title = "Todo API", description = "Multi-user task service."),
     paths(
-        auth::signup, auth::login, auth::me,
+        auth::signup, auth::login, auth::me, auth::delete_me,
         tasks::list, tasks::create, tasks::get, tasks::update, tasks::delete,
         tasks::stats, tasks::clear_completed,
         ops::health, ops::ready,

@@ -61,4 +61,11 @@ impl Store {
         let sql = "SELECT id, email, name, password_hash, created_at FROM users WHERE id = $1";
         with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
     }
+
+    /// Deletes the account; its tasks go with it (ON DELETE CASCADE).
+    pub async fn delete_user(&self, id: Uuid) -> Result<bool, sqlx::Error> {
+        let sql = "DELETE FROM users WHERE id = $1";
+        let deleted = with_pool!(self, pool => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected());
+        Ok(deleted > 0)
+    }
 }

@@ -11,7 +11,9 @@ mod support;
 mod auth;
 mod concurrency;
 mod isolation;
+mod observability;
 mod operations;
+mod readiness;
 mod tasks;
 mod validation;
 
@@ -21,10 +23,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 6] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 7] = [
         ("auth", auth::cases()),
         ("concurrency", concurrency::cases()),
         ("isolation", isolation::cases()),
+        ("observability", observability::cases()),
         ("operations", operations::cases()),
         ("tasks", tasks::cases()),
         ("validation", validation::cases()),
@@ -67,7 +70,12 @@ fn main() -> std::process::ExitCode {
     let handle = runtime.handle().clone();
     let mut trials = Vec::new();
     for backend in [Backend::Sqlite, postgres.clone()] {
-        for (module, name, test) in all_cases() {
+        let mut cases = all_cases();
+        if !matches!(backend, Backend::Sqlite) {
+            // A TCP connection to cut exists only for a server database.
+            cases.extend(readiness::postgres_cases().into_iter().map(|(name, f)| ("readiness", name, f)));
+        }
+        for (module, name, test) in cases {
             let backend = backend.clone();
             let handle = handle.clone();
             let full_name = format!("{}::{module}::{name}", backend.name());

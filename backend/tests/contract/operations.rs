@@ -42,6 +42,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/auth/signup"),
     ("post", "/api/auth/login"),
     ("get", "/api/auth/me"),
+    ("delete", "/api/auth/me"),
     ("get", "/api/tasks"),
     ("post", "/api/tasks"),
     ("get", "/api/tasks/{id}"),

@@ -1,0 +1,163 @@
+//! Prometheus metrics with prometheus-client (the Prometheus project's own
+//! Rust client): one registry per application, so tests running several
+//! apps in one process never mix their numbers.
+//!
+//! Labels use the route template (`/api/tasks/{id}`), never the raw path,
+//! and a closed set of methods, so cardinality stays bounded.
+
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
+
+use crate::state::AppState;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: &'static str,
+}
+
+/// Latency buckets from 1 ms to 10 s: API calls live in the low
+/// milliseconds; the tail shows saturation.
+const LATENCY_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Label for requests no route matched (404s from the fallback).
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<HttpLabels, Counter>,
+    durations: Family<HttpLabels, Histogram>,
+    pool: Family<PoolLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<HttpLabels, Counter>::default();
+        let durations = Family::<HttpLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(LATENCY_BUCKETS)
+        });
+        let pool = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests handled, by method, route template and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from request received to response headers sent",
+            durations.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Database pool connections by state (open, idle)",
+            pool.clone(),
+        );
+        registry.register(
+            "todo_build",
+            "Build information",
+            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        Self {
+            registry,
+            requests,
+            durations,
+            pool,
+        }
+    }
+
+    fn observe(&self, method: &Method, route: String, status: u16, elapsed: Duration) {
+        let labels = HttpLabels {
+            method: method_label(method),
+            route,
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.durations
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The OpenMetrics text exposition, with pool gauges read now.
+    pub fn render(&self, store: &Store) -> String {
+        let (open, idle) = store.pool_usage();
+        self.pool
+            .get_or_create(&PoolLabels { state: "open" })
+            .set(i64::from(open));
+        self.pool
+            .get_or_create(&PoolLabels { state: "idle" })
+            .set(i64::from(idle));
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}
+
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Middleware: times every request and counts it under its route template.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .observe(&method, route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// `GET /metrics`
+pub async fn expose(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(&state.store),
+    )
+        .into_response()
+}
