@@ -1,0 +1,175 @@
+{{/*
+Names. Kubernetes limits names (and label values) to 63 characters, so every
+name is truncated there, without a trailing "-".
+*/}}
+{{- define "todo.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* "<release>-<chart>", or the release name alone when it already contains the chart name. */}}
+{{- define "todo.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of one component's objects: pass (dict "root" $ "component" "backend"). */}}
+{{- define "todo.componentName" -}}
+{{- printf "%s-%s" (include "todo.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "todo.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels every object carries. */}}
+{{- define "todo.labels" -}}
+helm.sh/chart: {{ include "todo.chart" . }}
+app.kubernetes.io/name: {{ include "todo.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: {{ include "todo.name" . }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Labels of one component: pass (dict "root" $ "component" "backend"). */}}
+{{- define "todo.componentLabels" -}}
+{{ include "todo.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* The stable subset used in selectors (never changes across upgrades). */}}
+{{- define "todo.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "todo.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "todo.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "todo.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Image reference: pass (dict "root" $ "image" .Values.backend.image). The tag
+defaults to the appVersion so chart and images move together.
+*/}}
+{{- define "todo.image" -}}
+{{- $registry := .root.Values.global.imageRegistry }}
+{{- if .image.registry }}{{ $registry = .image.registry }}{{ end }}
+{{- $tag := .image.tag | default .root.Chart.AppVersion }}
+{{- if $registry }}
+{{- printf "%s/%s:%s" (trimSuffix "/" $registry) .image.repository $tag }}
+{{- else }}
+{{- printf "%s:%s" .image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/* Whether the bundled PostgreSQL is rendered: an external database turns it off. */}}
+{{- define "todo.postgresql.enabled" -}}
+{{- if and .Values.postgresql.enabled (not .Values.externalDatabase.enabled) }}true{{ end }}
+{{- end }}
+
+{{/* Secret holding jwt-secret and postgres-password. */}}
+{{- define "todo.secretName" -}}
+{{- default (include "todo.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/* Whether the chart renders its own Secret at all. */}}
+{{- define "todo.secret.enabled" -}}
+{{- if or (not .Values.secrets.existingSecret) (and .Values.externalDatabase.enabled .Values.externalDatabase.url (not .Values.externalDatabase.existingSecret)) }}true{{ end }}
+{{- end }}
+
+{{/* Secret and key holding the external database URL. */}}
+{{- define "todo.externalDatabase.secretName" -}}
+{{- if .Values.externalDatabase.existingSecret }}
+{{- .Values.externalDatabase.existingSecret }}
+{{- else }}
+{{- include "todo.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{- define "todo.externalDatabase.secretKey" -}}
+{{- if .Values.externalDatabase.existingSecret }}
+{{- .Values.externalDatabase.existingSecretKey }}
+{{- else -}}
+database-url
+{{- end }}
+{{- end }}
+
+{{/*
+A secret value that survives upgrades: the value given, else the one already
+in the release's Secret, else a new random one. `lookup` is empty under
+`helm template`, so rendering offline still works (with a fresh value).
+Pass (dict "root" $ "key" "jwt-secret" "value" .Values.secrets.jwtSecret "length" 48).
+*/}}
+{{- define "todo.secretValue" -}}
+{{- if .value }}
+{{- .value }}
+{{- else }}
+{{- $existing := lookup "v1" "Secret" .root.Release.Namespace (include "todo.fullname" .root) }}
+{{- if and $existing (hasKey $existing.data .key) }}
+{{- index $existing.data .key | b64dec }}
+{{- else }}
+{{- randAlphaNum .length }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Pod-level security context shared by the app's Pods (distroless nonroot user). */}}
+{{- define "todo.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Container-level security context; runAsUser is inherited from the Pod. */}}
+{{- define "todo.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+privileged: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Public URL of the frontend: explicit, else from the Ingress. */}}
+{{- define "todo.publicUrl" -}}
+{{- if .Values.frontend.config.publicUrl }}
+{{- .Values.frontend.config.publicUrl }}
+{{- else if .Values.ingress.enabled }}
+{{- printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host }}
+{{- end }}
+{{- end }}
+
+{{/* NetworkPolicy egress rule for cluster DNS. */}}
+{{- define "todo.networkPolicy.dnsEgress" -}}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kube-system
+  ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end }}
