@@ -1,0 +1,26 @@
+//! The Todo web UI as a library: `main`, the tests and the benchmark build
+//! the same [`Application`] from a [`Config`].
+//!
+//! Code map: `config` reads the environment; `routes` maps URLs to
+//! `handlers`, which call the backend through `todo_api::ApiClient` as the
+//! visitor (`session`) and render `views` (Leptos, server-side only);
+//! `forms` and `filter` translate what browsers send; `origin` refuses
+//! cross-site POSTs; `assets` holds the embedded CSS and icon.
+
+pub mod assets;
+pub mod check;
+pub mod config;
+pub mod error;
+pub mod filter;
+pub mod forms;
+pub mod handlers;
+pub mod origin;
+pub mod routes;
+pub mod session;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,29 @@
+use std::sync::Arc;
+
+use todo_api::ApiClient;
+
+use crate::config::Config;
+
+/// What every handler shares: the configuration and one pooled client
+/// for the backend (per-visitor clients are cheap clones of it).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub api: ApiClient,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(config.backend_timeout)
+            .connect_timeout(std::time::Duration::from_secs(2))
+            // The backend never redirects; following one would hide a bug.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let api = ApiClient::with_http(http, config.backend_url.clone());
+        Ok(Self {
+            config: Arc::new(config),
+            api,
+        })
+    }
+}

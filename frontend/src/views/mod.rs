@@ -1,0 +1,9 @@
+//! The pages, as Leptos views rendered to HTML strings on the server.
+//! No view here calls the backend: handlers fetch, views only render.
+
+pub mod auth;
+pub mod edit;
+pub mod errors;
+pub mod fields;
+pub mod layout;
+pub mod tasks;
