@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs
 //! wherever cargo does. Each command is a typed struct with a `run` method.
 
+mod bench;
 mod ci;
 mod lint;
 mod postgres;
@@ -22,6 +23,8 @@ enum Command {
     Test(test::Test),
     /// cargo fmt --check and cargo clippy -D warnings.
     Lint(lint::Lint),
+    /// Load-test the release backend on PostgreSQL and SQLite.
+    Bench(bench::Bench),
     /// Everything CI checks, in order.
     Ci(ci::Ci),
 }
@@ -32,6 +35,7 @@ fn main() -> std::process::ExitCode {
         Command::Test(cmd) => cmd.run(),
         Command::Lint(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
+        Command::Bench(cmd) => cmd.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
