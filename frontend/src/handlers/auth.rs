@@ -137,7 +137,7 @@ fn form_failure(
         ErrorCode::EmailTaken => {
             fields.insert(
                 "email".into(),
-                "is already registered; log in instead".into(),
+                "an account with this email already exists; log in instead".into(),
             );
             None
         }

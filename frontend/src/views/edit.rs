@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use todo_api::{Priority, User, limits};
 use uuid::Uuid;
 
-use super::fields::{Input, field_error, invalid};
+use super::fields::{Input, field_error, invalid, textarea_text};
 use super::layout::document;
 use crate::forms::{FieldErrors, TaskForm};
 
@@ -23,7 +23,7 @@ pub fn task_fields(form: &TaskForm, errors: &FieldErrors) -> impl IntoView + use
             view! { <option value=p.as_str() selected=selected>{priority_label(*p)}</option> }
         })
         .collect_view();
-    let description = form.description.clone();
+    let description = textarea_text(&form.description);
     view! {
         {Input::text("title", "Title", &form.title)
             .required()

@@ -134,3 +134,33 @@ pub fn capitalise(message: &str) -> String {
         None => String::new(),
     }
 }
+
+/// Text for inside a `<textarea>`. Leptos (tachys 0.2) deliberately writes
+/// `textarea` children unescaped, as it does for `script` and `style`, so a
+/// description containing `</textarea>` would end the element early and
+/// let markup through. Escaping here keeps user text as text.
+pub fn textarea_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn textarea_text_cannot_close_the_textarea() {
+        assert_eq!(
+            textarea_text("a & b</textarea><script>x</script>"),
+            "a &amp; b&lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;"
+        );
+    }
+}

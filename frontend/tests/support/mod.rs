@@ -1,0 +1,211 @@
+//! A real stack in-process: the backend on a fresh SQLite file and the
+//! frontend in front of it, both on free loopback ports; plus a small
+//! cookie-keeping HTTP client that does not follow redirects, so tests see
+//! exactly what a browser would receive.
+
+#![allow(dead_code)] // each test target uses a different part
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// Both servers; dropping it stops them.
+pub struct Stack {
+    pub url: String,
+    pub backend_url: String,
+    _stops: Vec<oneshot::Sender<()>>,
+    _dir: TempDir,
+}
+
+impl Stack {
+    pub async fn start() -> Stack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = format!("sqlite://{}", dir.path().join("todo.db").display());
+        let vars = HashMap::from([
+            ("DATABASE_URL", database.as_str()),
+            ("BIND_ADDR", "127.0.0.1"),
+            ("PORT", "0"),
+            ("DEV_MODE", "true"),
+            ("LOG_FORMAT", "pretty"),
+            ("RUST_LOG", "warn"),
+            ("TRUST_FORWARDED_FOR", "true"),
+            // Every test visitor comes from 127.0.0.1.
+            ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "10000"),
+            ("LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL", "10000"),
+        ]);
+        let config = todo_backend::Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+            .expect("backend test configuration is valid");
+        let backend = todo_backend::Application::build(config)
+            .await
+            .expect("the backend starts");
+        let backend_url = format!("http://{}", backend.local_addr());
+        let (stop_backend, stopped) = oneshot::channel::<()>();
+        tokio::spawn(backend.run_until(async {
+            let _ = stopped.await;
+        }));
+        let (url, stop_frontend) = start_frontend(&backend_url).await;
+        Stack {
+            url,
+            backend_url,
+            _stops: vec![stop_backend, stop_frontend],
+            _dir: dir,
+        }
+    }
+}
+
+/// A frontend alone, talking to `backend_url` (which may be dead).
+pub async fn start_frontend(backend_url: &str) -> (String, oneshot::Sender<()>) {
+    let vars = HashMap::from([
+        ("BACKEND_URL", backend_url),
+        ("BIND_ADDR", "127.0.0.1"),
+        ("PORT", "0"),
+        ("LOG_FORMAT", "pretty"),
+        ("RUST_LOG", "warn"),
+    ]);
+    let config = todo_frontend::Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+        .expect("frontend test configuration is valid");
+    let app = todo_frontend::Application::build(config)
+        .await
+        .expect("the frontend starts");
+    let url = format!("http://{}", app.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    (url, stop)
+}
+
+/// One response, as a browser would get it.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the page contains `needle`, showing the page when not.
+    #[track_caller]
+    pub fn has(&self, needle: &str) -> &Self {
+        assert!(
+            self.body.contains(needle),
+            "expected {needle:?} in the page ({}):\n{}",
+            self.status,
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.body.contains(needle),
+            "did not expect {needle:?} in the page ({}):\n{}",
+            self.status,
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn redirects_to(&self, target: &str) -> &Self {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "{}", self.body);
+        assert_eq!(self.location(), Some(target));
+        self
+    }
+
+    /// How many times `needle` occurs.
+    pub fn count(&self, needle: &str) -> usize {
+        self.body.matches(needle).count()
+    }
+}
+
+/// A visitor: keeps the session cookie, sends `Origin` like a browser.
+pub struct Web {
+    http: reqwest::Client,
+    pub base: String,
+    pub session: Option<String>,
+}
+
+impl Web {
+    pub fn new(base: &str) -> Web {
+        Web {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_owned(),
+            session: None,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    /// A form POST from one of our own pages.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let origin = self.base.clone();
+        self.post_from(path, form, Some(&origin)).await
+    }
+
+    /// A form POST claiming to come from `origin` (or from nowhere).
+    pub async fn post_from(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Page {
+        let mut request = self.http.post(format!("{}{path}", self.base)).form(form);
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        self.send(request).await
+    }
+
+    async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Page {
+        if let Some(token) = &self.session {
+            request = request.header(header::COOKIE, format!("todo_session={token}"));
+        }
+        let response = request.send().await.expect("the frontend answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for cookie in headers.get_all(header::SET_COOKIE) {
+            let cookie = cookie.to_str().expect("ascii cookie");
+            if let Some(rest) = cookie.strip_prefix("todo_session=") {
+                let value = rest.split(';').next().unwrap_or_default();
+                self.session = (!value.is_empty()).then(|| value.to_owned());
+            }
+        }
+        let body = response.text().await.expect("a body");
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Signs up a fresh account and lands on the task list.
+    pub async fn sign_up(&mut self, name: &str) -> String {
+        let email = format!("{}-{}@example.com", name.to_lowercase(), uuid::Uuid::new_v4().simple());
+        let page = self
+            .post(
+                "/signup",
+                &[("name", name), ("email", &email), ("password", "correct horse battery")],
+            )
+            .await;
+        page.redirects_to("/tasks");
+        assert!(self.session.is_some(), "signup set the session cookie");
+        email
+    }
+}
