@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each test target uses a different part
 
+pub mod browser;
+
 use std::collections::HashMap;
 
 use reqwest::StatusCode;

@@ -1,0 +1,159 @@
+//! End-to-end in a real browser (headless Chromium): the whole flow of a
+//! user, once with JavaScript enabled and once with it disabled. The UI
+//! uses no JavaScript, so both must behave the same.
+
+mod support;
+
+use fantoccini::Client;
+use support::Stack;
+use support::browser::{Driver, choose, click, count, find, path, text, type_into};
+
+#[tokio::test]
+async fn the_whole_flow_with_javascript_enabled() {
+    whole_flow(true).await;
+}
+
+#[tokio::test]
+async fn the_whole_flow_with_javascript_disabled() {
+    whole_flow(false).await;
+}
+
+async fn whole_flow(javascript: bool) {
+    let stack = Stack::start().await;
+    let driver = Driver::start();
+    let client = driver.browser(javascript, (1280, 1000), false).await;
+    // Run in a task so a failed assertion still closes the browser.
+    let flow = tokio::spawn(run(client.clone(), stack.url.clone(), javascript));
+    let outcome = flow.await;
+    let _ = client.close().await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+async fn run(c: Client, base: String, javascript: bool) {
+    // The browser really runs (or refuses) scripts as configured.
+    c.goto("data:text/html,<p id=probe>off</p><script>document.getElementById('probe').textContent='on'</script>")
+        .await
+        .unwrap();
+    let expected = if javascript { "on" } else { "off" };
+    assert_eq!(text(&c, "#probe").await, expected, "JavaScript setting");
+
+    // A protected page sends a stranger to log in.
+    c.goto(&format!("{base}/tasks")).await.unwrap();
+    assert_eq!(path(&c).await, "/login");
+
+    // Sign up.
+    click(&c, "a[href='/signup']").await;
+    find(&c, "#name").await;
+    type_into(&c, "#name", "Ada").await;
+    type_into(&c, "#email", &format!("ada-{javascript}@example.com")).await;
+    type_into(&c, "#password", "correct horse battery").await;
+    click(&c, "form[action='/signup'] button[type=submit]").await;
+    find(&c, "#empty-state").await;
+    assert_eq!(path(&c).await, "/tasks");
+    assert!(text(&c, ".account").await.contains("Ada"));
+
+    // An empty title is refused next to the field, the rest is kept.
+    type_into(&c, "#description", "kept").await;
+    click(&c, "form[action='/tasks'] button[type=submit]").await;
+    assert!(text(&c, "#title-error").await.contains("Must not be empty"));
+    assert_eq!(
+        find(&c, "#description").await.prop("value").await.unwrap().as_deref(),
+        Some("kept")
+    );
+
+    // Three tasks with different priorities, one due in the past.
+    add_task(&c, "Buy milk", "", "low", None, "errands").await;
+    add_task(&c, "Write report", "For the board", "high", Some("01152020"), "").await;
+    add_task(&c, "Call plumber", "", "medium", None, "home").await;
+    assert_eq!(count(&c, "ul.tasks > li").await, 3);
+    assert_eq!(text(&c, "#tab-all .count").await, "3");
+    let overdue = find(&c, "li.is-overdue .task-title").await.text().await.unwrap();
+    assert_eq!(overdue, "Write report");
+    assert!(text(&c, "li.is-overdue .due").await.contains("Overdue"));
+    assert!(text(&c, "#summary").await.contains("1 overdue"));
+
+    // Complete one.
+    click(&c, "button[aria-label='Mark “Buy milk” as completed']").await;
+    find(&c, "li.is-completed").await;
+    assert_eq!(text(&c, "li.is-completed .task-title").await, "Buy milk");
+
+    // Filter tabs and their counts.
+    click(&c, "#tab-active").await;
+    find(&c, "#tab-active[aria-current=page]").await;
+    assert_eq!(count(&c, "ul.tasks > li").await, 2);
+    assert_eq!(text(&c, "#tab-active .count").await, "2");
+    assert_eq!(text(&c, "#tab-completed .count").await, "1");
+    click(&c, "#tab-completed").await;
+    find(&c, "#tab-completed[aria-current=page]").await;
+    assert_eq!(count(&c, "ul.tasks > li").await, 1);
+    assert_eq!(text(&c, "ul.tasks .task-title").await, "Buy milk");
+    click(&c, "#tab-all").await;
+    find(&c, "#tab-all[aria-current=page]").await;
+
+    // Search.
+    type_into(&c, "#q", "report").await;
+    click(&c, "form.toolbar button[type=submit]").await;
+    find(&c, "#q[value=report]").await;
+    assert_eq!(count(&c, "ul.tasks > li").await, 1);
+    assert!(text(&c, "#list-count").await.contains("matching “report”"));
+
+    // Edit a title; back on the same search afterwards.
+    click(&c, "a[aria-label='Edit “Write report”']").await;
+    find(&c, "form[action$='/edit']").await;
+    assert_eq!(c.title().await.unwrap(), "Edit “Write report” · Todo");
+    type_into(&c, "#title", "Write quarterly report").await;
+    click(&c, "form[action$='/edit'] button[type=submit]").await;
+    find(&c, "#q[value=report]").await;
+    assert_eq!(path(&c).await, "/tasks?q=report");
+    assert_eq!(text(&c, "ul.tasks .task-title").await, "Write quarterly report");
+
+    // Delete.
+    c.goto(&format!("{base}/tasks")).await.unwrap();
+    click(&c, "button[aria-label='Delete “Call plumber”']").await;
+    find(&c, "#tab-all .count").await;
+    assert_eq!(text(&c, "#tab-all .count").await, "2");
+    assert!(!text(&c, "ul.tasks").await.contains("Call plumber"));
+
+    // Clear completed.
+    click(&c, "#clear-completed").await;
+    find(&c, "#tab-completed .count").await;
+    assert_eq!(text(&c, "#tab-completed .count").await, "0");
+    assert_eq!(count(&c, "ul.tasks > li").await, 1);
+    assert_eq!(count(&c, "#clear-completed").await, 0);
+
+    // Log out; the list is protected again.
+    click(&c, ".account button[type=submit]").await;
+    assert!(text(&c, ".alert-info").await.contains("logged out"));
+    c.goto(&format!("{base}/tasks")).await.unwrap();
+    find(&c, "form[action='/login']").await;
+    assert_eq!(path(&c).await, "/login");
+}
+
+/// Fills in and submits the add form. `due` is typed as the date input
+/// takes keystrokes in en-US: mmddyyyy.
+async fn add_task(
+    c: &Client,
+    title: &str,
+    description: &str,
+    priority: &str,
+    due: Option<&str>,
+    tags: &str,
+) {
+    let before = count(c, "ul.tasks > li").await;
+    type_into(c, "#title", title).await;
+    type_into(c, "#description", description).await;
+    choose(c, "#priority", priority).await;
+    if let Some(due) = due {
+        find(c, "#due_date").await.send_keys(due).await.unwrap();
+    }
+    type_into(c, "#tags", tags).await;
+    click(c, "form[action='/tasks'] button[type=submit]").await;
+    let rows = format!("ul.tasks > li:nth-child({})", before + 1);
+    find(c, &rows).await;
+    assert!(
+        text(c, "ul.tasks").await.contains(title),
+        "{title} is listed after adding it"
+    );
+}
