@@ -2,7 +2,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use crate::{lint::Lint, test::Test};
+use crate::{chart::Chart, lint::Lint, test::Test};
 
 /// Everything `.ci/run` checks: lints, then the test suite.
 #[derive(Debug, Args)]
@@ -16,6 +16,7 @@ impl Ci {
     pub fn run(self) -> anyhow::Result<()> {
         let started = Instant::now();
         step("lint", || Lint {}.run())?;
+        step("chart", || Chart { write: false }.run())?;
         if !self.skip_tests {
             step("test", || Test::default().run())?;
         }

@@ -2,11 +2,13 @@
 //! wherever cargo does. Each command is a typed struct with a `run` method.
 
 mod bench;
+mod chart;
 mod ci;
 mod lint;
 mod postgres;
 mod process;
 mod test;
+mod tools;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +27,8 @@ enum Command {
     Lint(lint::Lint),
     /// Load-test the release backend on PostgreSQL and SQLite.
     Bench(bench::Bench),
+    /// Lint, render and check the Helm chart; keep infra/k8s in sync.
+    Chart(chart::Chart),
     /// Everything CI checks, in order.
     Ci(ci::Ci),
 }
@@ -35,6 +39,7 @@ fn main() -> std::process::ExitCode {
         Command::Test(cmd) => cmd.run(),
         Command::Lint(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
+        Command::Chart(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
     };
     match result {

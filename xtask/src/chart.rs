@@ -1,0 +1,403 @@
+//! `cargo xtask chart`: everything that can be checked about the Helm chart
+//! without a cluster.
+//!
+//! For the defaults and each `helm/todo/ci/*-values.yaml`: `helm lint
+//! --strict`, then `helm template` → typed objects (todo-infra, which
+//! rejects unknown fields) → the policy module → the Kubernetes OpenAPI
+//! schemas (kubernetes-validate, oldest supported and newest version).
+//! Then bad values that `values.schema.json` must reject with a readable
+//! message, and the plain manifests in `infra/k8s/` must match the chart.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail, ensure};
+use clap::Args;
+use serde_json::Value;
+use todo_infra::{Expectations, Manifest, PolicyOptions};
+
+use crate::process::{describe, project_root};
+use crate::tools;
+
+const CHART: &str = "helm/todo";
+const RELEASE: &str = "todo";
+const NAMESPACE: &str = "todo";
+/// The values the plain manifests are rendered from, and where they go.
+const PLAIN_VALUES: &str = "helm/todo/ci/plain-values.yaml";
+const PLAIN_OUTPUT: &str = "infra/k8s/todo.yaml";
+/// Chart.yaml's kubeVersion floor and the newest schema kubernetes-validate has.
+const KUBERNETES_VERSIONS: &[&str] = &["1.30.0", "1.37.0"];
+/// The Prometheus Operator API: the ci values files are rendered as on a
+/// cluster that serves it (so the ServiceMonitor is checked too), the bare
+/// defaults as on one that does not.
+const MONITORING_API: &str = "monitoring.coreos.com/v1";
+
+/// Bad values and the message `values.schema.json` must answer with.
+const REJECTED: &[(&str, &[&str], &str)] = &[
+    (
+        "a negative replica count",
+        &["backend.replicaCount=-1"],
+        "at '/backend/replicaCount': minimum: got -1, want 0",
+    ),
+    (
+        "an unknown top-level key",
+        &["replicas=2"],
+        "additional properties 'replicas' not allowed",
+    ),
+    (
+        "an Ingress without a host",
+        &["ingress.enabled=true", "ingress.host="],
+        "at '/ingress/host': minLength: got 0, want 1",
+    ),
+    (
+        "an external database without a URL or Secret",
+        &["externalDatabase.enabled=true"],
+        "at '/externalDatabase/url': minLength: got 0, want 1",
+    ),
+    (
+        "an external database URL that is not postgres://",
+        &[
+            "externalDatabase.enabled=true",
+            "externalDatabase.url=mysql://db/todo",
+        ],
+        "at '/externalDatabase/url': 'mysql://db/todo' does not match pattern",
+    ),
+    (
+        "the image tag latest",
+        &["frontend.image.tag=latest"],
+        "at '/frontend/image/tag'",
+    ),
+    (
+        "a JWT secret shorter than 32 bytes",
+        &["secrets.jwtSecret=too-short"],
+        "at '/secrets/jwtSecret': minLength: got 9, want 32",
+    ),
+    (
+        "a container without limits",
+        &["backend.resources.limits=null"],
+        "at '/backend/resources': missing property 'limits'",
+    ),
+    (
+        "an unknown pull policy",
+        &["backend.image.pullPolicy=Sometimes"],
+        "at '/backend/image/pullPolicy': value must be one of",
+    ),
+];
+
+/// Lint, render, type-check, policy-check and schema-validate the chart.
+#[derive(Debug, Args)]
+pub struct Chart {
+    /// Regenerate infra/k8s/todo.yaml from the chart instead of failing
+    /// when it is out of date.
+    #[arg(long)]
+    pub write: bool,
+}
+
+struct Case {
+    name: String,
+    values: Option<PathBuf>,
+    api_versions: Vec<&'static str>,
+}
+
+#[derive(Default)]
+struct Totals {
+    objects: usize,
+    checks: usize,
+    validations: usize,
+}
+
+impl Chart {
+    pub fn run(self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let helm = tools::helm()?;
+        let validator = tools::kubernetes_validate()?;
+        let root = project_root();
+        eprintln!(
+            "chart: {}",
+            capture(Command::new(&helm).args(["version", "--short"]))?.trim()
+        );
+
+        let mut totals = Totals::default();
+        let mut failures = Vec::new();
+        for case in cases(&root)? {
+            match check_case(&helm, &validator, &case, &mut totals) {
+                Ok(line) => eprintln!("  ok   {:<22} {line}", case.name),
+                Err(e) => {
+                    eprintln!("  FAIL {:<22} {e:#}", case.name);
+                    failures.push(case.name);
+                }
+            }
+        }
+
+        eprintln!("chart: values.schema.json must reject bad values");
+        let mut rejected = 0;
+        for (what, sets, expected) in REJECTED {
+            match check_rejected(&helm, sets, expected) {
+                Ok(()) => {
+                    rejected += 1;
+                    eprintln!("  ok   rejects {what}: {expected}");
+                }
+                Err(e) => {
+                    eprintln!("  FAIL rejects {what}: {e:#}");
+                    failures.push(format!("schema: {what}"));
+                }
+            }
+        }
+
+        match sync_plain(&helm, &root, self.write) {
+            Ok(message) => eprintln!("chart: {message}"),
+            Err(e) => {
+                eprintln!("chart: FAIL {e:#}");
+                failures.push(PLAIN_OUTPUT.to_owned());
+            }
+        }
+
+        eprintln!(
+            "\nchart: {} objects typed, {} policy checks, {} schema validations (Kubernetes {}), {rejected}/{} bad values rejected, in {:.1?}",
+            totals.objects,
+            totals.checks,
+            totals.validations,
+            KUBERNETES_VERSIONS.join(" and "),
+            REJECTED.len(),
+            started.elapsed()
+        );
+        if !failures.is_empty() {
+            bail!("chart checks failed: {}", failures.join(", "));
+        }
+        Ok(())
+    }
+}
+
+fn cases(root: &Path) -> anyhow::Result<Vec<Case>> {
+    let mut cases = vec![Case {
+        name: "defaults".to_owned(),
+        values: None,
+        api_versions: Vec::new(),
+    }];
+    let dir = root.join(CHART).join("ci");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|p| p.to_string_lossy().ends_with("-values.yaml"));
+    files.sort();
+    ensure!(!files.is_empty(), "no values files in {}", dir.display());
+    for file in files {
+        let name = file
+            .file_name()
+            .expect("a listed file has a name")
+            .to_string_lossy()
+            .trim_end_matches("-values.yaml")
+            .to_owned();
+        cases.push(Case {
+            name: format!("ci/{name}"),
+            values: Some(file),
+            api_versions: vec![MONITORING_API],
+        });
+    }
+    Ok(cases)
+}
+
+fn check_case(
+    helm: &Path,
+    validator: &Path,
+    case: &Case,
+    totals: &mut Totals,
+) -> anyhow::Result<String> {
+    let root = project_root();
+    let mut lint = Command::new(helm);
+    lint.current_dir(&root)
+        .args(["lint", "--strict", "--quiet", CHART]);
+    let mut template = Command::new(helm);
+    template
+        .current_dir(&root)
+        .args(["template", RELEASE, CHART, "--namespace", NAMESPACE]);
+    for api in &case.api_versions {
+        template.args(["--api-versions", api]);
+    }
+    if let Some(values) = &case.values {
+        lint.arg("--values").arg(values);
+        template.arg("--values").arg(values);
+    }
+    capture(&mut lint).context("helm lint --strict")?;
+    let rendered = capture(&mut template)?;
+
+    let documents = todo_infra::parse_stream(&rendered)?;
+    let objects: Vec<Manifest> = documents.into_iter().map(|d| d.manifest).collect();
+    let options = PolicyOptions {
+        namespace: Some(NAMESPACE.to_owned()),
+        external_secrets: existing_secrets(case.values.as_deref())?,
+        expectations: Expectations::todo(),
+    };
+    let report = todo_infra::policy::check(&objects, &options);
+    if !report.passed() {
+        bail!("policy: {report}");
+    }
+
+    let file = tempfile::Builder::new()
+        .prefix("todo-chart-")
+        .suffix(".yaml")
+        .tempfile()?;
+    fs::write(file.path(), &rendered)?;
+    for version in KUBERNETES_VERSIONS {
+        validate(validator, file.path(), version)?;
+    }
+
+    totals.objects += objects.len();
+    totals.checks += report.total_checks();
+    totals.validations += objects.len() * KUBERNETES_VERSIONS.len();
+    let kinds: BTreeSet<&str> = objects.iter().map(Manifest::kind).collect();
+    Ok(format!(
+        "{} objects ({}), {} policy checks, schema-valid for {}",
+        objects.len(),
+        kinds.into_iter().collect::<Vec<_>>().join(", "),
+        report.total_checks(),
+        KUBERNETES_VERSIONS.join(" and ")
+    ))
+}
+
+/// Secrets a values file says exist outside the release.
+fn existing_secrets(values: Option<&Path>) -> anyhow::Result<BTreeSet<String>> {
+    let Some(path) = values else {
+        return Ok(BTreeSet::new());
+    };
+    let text = fs::read_to_string(path)?;
+    let values: Value = serde_saphyr::from_str(&text)
+        .with_context(|| format!("{} is not valid YAML", path.display()))?;
+    Ok([
+        "/secrets/existingSecret",
+        "/externalDatabase/existingSecret",
+    ]
+    .into_iter()
+    .filter_map(|pointer| values.pointer(pointer).and_then(Value::as_str))
+    .filter(|name| !name.is_empty())
+    .map(str::to_owned)
+    .collect())
+}
+
+/// Runs kubernetes-validate in strict mode (unknown properties are errors).
+/// Its only tolerated remark is that it has no schema for the
+/// ServiceMonitor CRD, which the typed model checks instead.
+fn validate(validator: &Path, file: &Path, version: &str) -> anyhow::Result<()> {
+    let mut command = Command::new(validator);
+    command
+        .args(["--strict", "--quiet", "--kubernetes-version", version])
+        .arg(file);
+    let text = describe(&command);
+    let out = command
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let remarks: Vec<&str> = stdout
+        .lines()
+        .chain(stderr.lines())
+        .filter(|line| !line.trim().is_empty())
+        .filter(|line| !line.contains("Couldn't find schema for kind ServiceMonitor"))
+        .collect();
+    if !out.status.success() || !remarks.is_empty() {
+        bail!("Kubernetes {version} schema: {}", remarks.join("\n    "));
+    }
+    Ok(())
+}
+
+/// `helm template` and `helm lint` with bad values must both fail with `expected`.
+fn check_rejected(helm: &Path, sets: &[&str], expected: &str) -> anyhow::Result<()> {
+    for verb in ["template", "lint"] {
+        let mut command = Command::new(helm);
+        command.current_dir(project_root()).arg(verb);
+        if verb == "template" {
+            command.arg(RELEASE);
+        }
+        command.arg(CHART);
+        for set in sets {
+            command.args(["--set", set]);
+        }
+        let text = describe(&command);
+        let out = command
+            .output()
+            .with_context(|| format!("could not start `{text}`"))?;
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.status.success() {
+            bail!("`{text}` succeeded; values.schema.json should reject it");
+        }
+        if !all.contains(expected) {
+            bail!(
+                "`{text}` failed without saying {expected:?}:\n{}",
+                all.trim()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Renders the plain manifests and compares them with `infra/k8s/todo.yaml`
+/// (or writes them with `--write`).
+fn sync_plain(helm: &Path, root: &Path, write: bool) -> anyhow::Result<String> {
+    let rendered = capture(Command::new(helm).current_dir(root).args([
+        "template",
+        RELEASE,
+        CHART,
+        "--namespace",
+        NAMESPACE,
+        "--values",
+        PLAIN_VALUES,
+    ]))?;
+    let objects: Vec<Manifest> = todo_infra::parse_stream(&rendered)?
+        .into_iter()
+        .map(|d| d.manifest)
+        .collect();
+    let header = format!(
+        "Plain manifests for `kubectl apply` (no Helm), release {RELEASE:?} in namespace {NAMESPACE:?}.\n\
+         Generated by `cargo xtask chart --write` from {CHART} with {PLAIN_VALUES}; do not edit.\n\
+         Create the namespace and the Secret first: see infra/k8s/README.md."
+    );
+    let text = todo_infra::plain::render(&objects, &header)?;
+    let path = root.join(PLAIN_OUTPUT);
+    if write {
+        fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(format!(
+            "wrote {PLAIN_OUTPUT} ({} objects)",
+            text.matches("\n---\n").count()
+        ));
+    }
+    let current = fs::read_to_string(&path).unwrap_or_default();
+    if current != text {
+        let line = current
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| current.lines().count().min(text.lines().count()))
+            + 1;
+        bail!(
+            "{PLAIN_OUTPUT} is out of date with the chart (first difference at line {line}); run `cargo xtask chart --write` and commit it"
+        );
+    }
+    Ok(format!("{PLAIN_OUTPUT} matches the chart"))
+}
+
+/// Runs `command` and returns stdout; on failure the error carries both streams
+/// (helm prints lint findings on stdout).
+fn capture(command: &mut Command) -> anyhow::Result<String> {
+    let text = describe(command);
+    let out = command
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!(
+            "`{text}` failed ({}):\n{}\n{}",
+            out.status,
+            stdout.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(stdout)
+}
