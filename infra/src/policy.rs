@@ -312,10 +312,7 @@ fn container_security_rules(
     pod: &PodSecurityContext,
     report: &mut Report,
 ) {
-    let own = container
-        .security_context
-        .clone()
-        .unwrap_or_default();
+    let own = container.security_context.clone().unwrap_or_default();
     let run_as_non_root = own.run_as_non_root.or(pod.run_as_non_root);
     let run_as_user = own.run_as_user.or(pod.run_as_user);
     report.check("non-root", subject, run_as_non_root == Some(true) && run_as_user != Some(0), || {
@@ -681,6 +678,10 @@ fn service_rules(object: &Manifest, index: &Index, report: &mut Report) {
         !selector.is_empty() && !pods.is_empty(),
         || format!("selector {selector:?} matches no rendered Pod template"),
     );
+    if pods.is_empty() {
+        // Already reported; no Pods means no ports to compare against.
+        return;
+    }
     for port in spec.ports.iter().flatten() {
         let target = port
             .target_port

@@ -1,0 +1,282 @@
+//! The policy module against a small compliant release, then against one
+//! break at a time: each break must trip exactly the rule it breaks.
+
+use std::collections::BTreeSet;
+
+use todo_infra::{Expectations, Manifest, PolicyOptions, Report, parse_stream, policy};
+
+const RELEASE: &str = r#"
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+automountServiceAccountToken: false
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+data:
+  PORT: "8080"
+  LOG_FORMAT: json
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+stringData:
+  jwt-secret: a-very-long-signing-key-0123456789
+  postgres-password: hunter2hunter2
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/component: backend}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t, app.kubernetes.io/component: backend}
+    spec:
+      serviceAccountName: app
+      automountServiceAccountToken: false
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: backend
+          image: todo-backend:0.1.0
+          imagePullPolicy: IfNotPresent
+          ports: [{name: http, containerPort: 8080}]
+          envFrom: [{configMapRef: {name: backend}}]
+          env:
+            - name: DATABASE_PASSWORD
+              valueFrom: {secretKeyRef: {name: app, key: postgres-password}}
+            - name: DATABASE_URL
+              value: postgres://todo:$(DATABASE_PASSWORD)@db:5432/todo
+          livenessProbe: {httpGet: {path: /health, port: http}}
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+          resources:
+            requests: {cpu: 50m, memory: 32Mi}
+            limits: {cpu: 500m, memory: 128Mi}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+spec:
+  selector: {app.kubernetes.io/component: backend}
+  ports: [{name: http, port: 8080, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+spec:
+  rules:
+    - host: todo.local
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {name: http}}}}
+"#;
+
+fn options() -> PolicyOptions {
+    PolicyOptions {
+        namespace: Some("todo".to_owned()),
+        external_secrets: BTreeSet::from(["provided-elsewhere".to_owned()]),
+        expectations: Expectations::todo(),
+    }
+}
+
+fn check(text: &str) -> Report {
+    let objects: Vec<Manifest> = parse_stream(text)
+        .unwrap_or_else(|e| panic!("fixture does not parse: {e}"))
+        .into_iter()
+        .map(|d| d.manifest)
+        .collect();
+    policy::check(&objects, &options())
+}
+
+fn broken(from: &str, to: &str) -> Report {
+    assert!(RELEASE.contains(from), "fixture has no {from:?}");
+    check(&RELEASE.replacen(from, to, 1))
+}
+
+fn rules(report: &Report) -> BTreeSet<&'static str> {
+    report.violations.iter().map(|v| v.rule).collect()
+}
+
+#[test]
+fn the_compliant_release_passes_every_check() {
+    let report = check(RELEASE);
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.objects, 6);
+    // One check per rule application: the number moves only when rules do.
+    assert!(report.total_checks() >= 40, "{report}");
+    for rule in [
+        "non-root",
+        "read-only root filesystem",
+        "no privilege escalation",
+        "capabilities dropped",
+        "seccomp RuntimeDefault",
+        "requests and limits",
+        "probes on the right paths and ports",
+        "env references resolve",
+        "services select Pods",
+        "services target declared ports",
+        "ingress backends exist",
+        "no secret values in ConfigMaps",
+    ] {
+        assert!(
+            report.checks.contains_key(rule),
+            "rule {rule:?} never ran: {report}"
+        );
+    }
+}
+
+#[test]
+fn each_break_trips_its_own_rule_only() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "readOnlyRootFilesystem: true",
+            "readOnlyRootFilesystem: false",
+            "read-only root filesystem",
+        ),
+        (
+            "runAsNonRoot: true, runAsUser: 65532",
+            "runAsUser: 0",
+            "non-root",
+        ),
+        (
+            "allowPrivilegeEscalation: false",
+            "allowPrivilegeEscalation: true",
+            "no privilege escalation",
+        ),
+        ("drop: [ALL]", "drop: [NET_RAW]", "capabilities dropped"),
+        (
+            "type: RuntimeDefault",
+            "type: Unconfined",
+            "seccomp RuntimeDefault",
+        ),
+        (
+            "limits: {cpu: 500m, memory: 128Mi}",
+            "limits: {cpu: 500m}",
+            "requests and limits",
+        ),
+        (
+            "readinessProbe: {httpGet: {path: /ready",
+            "readinessProbe: {httpGet: {path: /health",
+            "probes on the right paths and ports",
+        ),
+        (
+            "key: postgres-password",
+            "key: password",
+            "env references resolve",
+        ),
+        ("@db:5432", "@$(DB_HOST):5432", "env references resolve"),
+        (
+            "configMapRef: {name: backend}",
+            "configMapRef: {name: missing}",
+            "env references resolve",
+        ),
+        (
+            "selector: {app.kubernetes.io/component: backend}",
+            "selector: {app.kubernetes.io/component: frontend}",
+            "services select Pods",
+        ),
+        (
+            "targetPort: http",
+            "targetPort: metrics",
+            "services target declared ports",
+        ),
+        (
+            "service: {name: backend, port: {name: http}}",
+            "service: {name: frontend, port: {name: http}}",
+            "ingress backends exist",
+        ),
+        (
+            "LOG_FORMAT: json",
+            "LOG_FORMAT: a-very-long-signing-key-0123456789",
+            "no secret values in ConfigMaps",
+        ),
+        (
+            "LOG_FORMAT: json",
+            "DB_PASSWORD: x",
+            "no secret values in ConfigMaps",
+        ),
+        (
+            "name: app, namespace: todo",
+            "name: app, namespace: default",
+            "namespaced",
+        ),
+        (
+            "maxUnavailable: 0",
+            "maxUnavailable: 1",
+            "rolling update keeps capacity",
+        ),
+        (
+            "image: todo-backend:0.1.0",
+            "image: todo-backend:latest",
+            "pinned image",
+        ),
+        (
+            "imagePullPolicy: IfNotPresent",
+            "imagePullPolicy: Always",
+            "pull policy IfNotPresent",
+        ),
+    ];
+    for (from, to, rule) in cases {
+        let report = broken(from, to);
+        assert_eq!(
+            rules(&report),
+            BTreeSet::from([*rule]),
+            "{from:?} -> {to:?}: {report}"
+        );
+    }
+}
+
+#[test]
+fn a_mounted_token_passes_only_when_the_service_account_forbids_it() {
+    // The Pod no longer says false, but its ServiceAccount does.
+    let report = broken("      automountServiceAccountToken: false\n", "");
+    assert!(report.passed(), "{report}");
+    let report = check(
+        &RELEASE
+            .replacen("      automountServiceAccountToken: false\n", "", 1)
+            .replacen(
+                "automountServiceAccountToken: false",
+                "automountServiceAccountToken: true",
+                1,
+            ),
+    );
+    assert_eq!(
+        rules(&report),
+        BTreeSet::from(["service account token not mounted"]),
+        "{report}"
+    );
+}
+
+#[test]
+fn declared_existing_secrets_resolve_and_others_do_not() {
+    let report = broken(
+        "secretKeyRef: {name: app,",
+        "secretKeyRef: {name: provided-elsewhere,",
+    );
+    assert!(report.passed(), "{report}");
+    let report = broken("secretKeyRef: {name: app,", "secretKeyRef: {name: nowhere,");
+    assert_eq!(rules(&report), BTreeSet::from(["env references resolve"]));
+    assert!(
+        report.violations[0].detail.contains("\"nowhere\""),
+        "{report}"
+    );
+}
+
+#[test]
+fn violations_name_the_object_and_container() {
+    let report = broken(
+        "readOnlyRootFilesystem: true",
+        "readOnlyRootFilesystem: false",
+    );
+    let text = report.violations[0].to_string();
+    assert_eq!(
+        text,
+        "Deployment/backend container backend [read-only root filesystem]: securityContext.readOnlyRootFilesystem is not true"
+    );
+}
