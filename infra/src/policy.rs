@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec, Probe};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::manifest::Manifest;
@@ -153,6 +153,9 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                 &mut report,
             );
             reference_rules(object, spec, options, &index, &mut report);
+            if long_running {
+                rollout_rules(object, meta, spec, &index, &mut report);
+            }
         }
         match object {
             Manifest::Deployment(d) => {
@@ -190,6 +193,9 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                 report.check("selector matches Pods", &object.id(), matched, || {
                     "the selector matches no rendered Pod template".to_owned()
                 });
+                if let Some(selector) = selector {
+                    disruption_rules(object, p, selector, &index, &mut report);
+                }
             }
             Manifest::NetworkPolicy(n) => {
                 // No podSelector selects every Pod in the namespace.
@@ -664,6 +670,89 @@ fn expansions(text: &str) -> Vec<&str> {
     names
 }
 
+/// A Pod that reads a rendered ConfigMap or Secret only at startup must
+/// carry a checksum of it, or a changed value never reaches running Pods.
+fn rollout_rules(
+    object: &Manifest,
+    meta: &ObjectMeta,
+    spec: &PodSpec,
+    index: &Index,
+    report: &mut Report,
+) {
+    let namespace = object.namespace();
+    let rendered = |kind: &str, name: &str| index.find(kind, name, namespace).is_some();
+    let mut sources = Vec::new();
+    for container in spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(&spec.containers)
+    {
+        for from in container.env_from.iter().flatten() {
+            sources.extend(
+                from.config_map_ref
+                    .as_ref()
+                    .map(|r| ("ConfigMap", r.name.clone())),
+            );
+            sources.extend(from.secret_ref.as_ref().map(|r| ("Secret", r.name.clone())));
+        }
+        for var in container.env.iter().flatten() {
+            let from = var.value_from.as_ref();
+            sources.extend(
+                from.and_then(|f| f.config_map_key_ref.as_ref())
+                    .map(|r| ("ConfigMap", r.name.clone())),
+            );
+            sources.extend(
+                from.and_then(|f| f.secret_key_ref.as_ref())
+                    .map(|r| ("Secret", r.name.clone())),
+            );
+        }
+    }
+    sources.retain(|(kind, name)| rendered(kind, name));
+    if sources.is_empty() {
+        return;
+    }
+    let has_checksum = meta
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.keys().any(|k| k.starts_with("checksum/")));
+    report.check(
+        "config changes roll Pods",
+        &object.id(),
+        has_checksum,
+        || format!("the Pod template reads {sources:?} but has no checksum/* annotation"),
+    );
+}
+
+/// A budget that can never be met blocks every node drain.
+fn disruption_rules(
+    object: &Manifest,
+    budget: &k8s_openapi::api::policy::v1::PodDisruptionBudget,
+    selector: &LabelSelector,
+    index: &Index,
+    report: &mut Report,
+) {
+    let spec = budget.spec.clone().unwrap_or_default();
+    for workload in index.workloads_matching(selector, object.namespace()) {
+        let replicas = index.minimum_replicas(workload);
+        let allows = match (&spec.min_available, &spec.max_unavailable) {
+            (Some(IntOrString::Int(min)), _) => replicas > *min,
+            (_, Some(IntOrString::Int(max))) => *max > 0,
+            (_, Some(IntOrString::String(max))) => max != "0%",
+            (Some(IntOrString::String(min)), _) => min != "100%",
+            (None, None) => true,
+        };
+        report.check("disruption budget allows evictions", &object.id(), allows, || {
+            format!(
+                "{} runs at least {replicas} replica(s); minAvailable {:?} / maxUnavailable {:?} would block every eviction",
+                workload.id(),
+                spec.min_available,
+                spec.max_unavailable
+            )
+        });
+    }
+}
+
 fn service_rules(object: &Manifest, index: &Index, report: &mut Report) {
     let Manifest::Service(service) = object else {
         return;
@@ -872,6 +961,47 @@ impl<'a> Index<'a> {
             })
             .map(|(_, spec)| spec)
             .collect()
+    }
+
+    /// Deployments and StatefulSets whose Pods `selector` matches.
+    fn workloads_matching(
+        &self,
+        selector: &LabelSelector,
+        namespace: Option<&str>,
+    ) -> Vec<&'a Manifest> {
+        let wanted = selector.match_labels.clone().unwrap_or_default();
+        self.objects
+            .iter()
+            .filter(|o| o.namespace() == namespace && o.hook().is_none())
+            .filter(|o| matches!(o, Manifest::Deployment(_) | Manifest::StatefulSet(_)))
+            .filter(|o| {
+                o.pod_template().is_some_and(|(meta, _)| {
+                    let labels = meta.labels.clone().unwrap_or_default();
+                    wanted.iter().all(|(k, v)| labels.get(k) == Some(v))
+                })
+            })
+            .collect()
+    }
+
+    /// The fewest replicas a workload runs: its autoscaler's floor, else
+    /// `spec.replicas` (1 when unset).
+    fn minimum_replicas(&self, workload: &Manifest) -> i32 {
+        let autoscaled = self.objects.iter().find_map(|o| match o {
+            Manifest::HorizontalPodAutoscaler(h) => h.spec.as_ref().filter(|s| {
+                s.scale_target_ref.kind == workload.kind()
+                    && s.scale_target_ref.name == workload.name()
+            }),
+            _ => None,
+        });
+        if let Some(spec) = autoscaled {
+            return spec.min_replicas.unwrap_or(1);
+        }
+        let replicas = match workload {
+            Manifest::Deployment(d) => d.spec.as_ref().and_then(|s| s.replicas),
+            Manifest::StatefulSet(s) => s.spec.as_ref().and_then(|s| s.replicas),
+            _ => None,
+        };
+        replicas.unwrap_or(1)
     }
 
     fn pods_matching(&self, selector: &LabelSelector, namespace: Option<&str>) -> Vec<&'a PodSpec> {

@@ -34,6 +34,7 @@ spec:
   template:
     metadata:
       labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t, app.kubernetes.io/component: backend}
+      annotations: {checksum/config: abc123}
     spec:
       serviceAccountName: app
       automountServiceAccountToken: false
@@ -217,6 +218,11 @@ fn each_break_trips_its_own_rule_only() {
             "pinned image",
         ),
         (
+            "annotations: {checksum/config: abc123}",
+            "annotations: {example.com/owner: me}",
+            "config changes roll Pods",
+        ),
+        (
             "imagePullPolicy: IfNotPresent",
             "imagePullPolicy: Always",
             "pull policy IfNotPresent",
@@ -279,4 +285,46 @@ fn violations_name_the_object_and_container() {
         text,
         "Deployment/backend container backend [read-only root filesystem]: securityContext.readOnlyRootFilesystem is not true"
     );
+}
+
+#[test]
+fn a_budget_must_leave_room_for_an_eviction() {
+    let budget = "---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app.kubernetes.io/component: backend}}
+";
+    // One replica (replicas unset) and minAvailable 1: no Pod may ever be evicted.
+    let report = check(&format!("{RELEASE}{budget}"));
+    assert_eq!(
+        rules(&report),
+        BTreeSet::from(["disruption budget allows evictions"]),
+        "{report}"
+    );
+    assert!(
+        report.violations[0]
+            .detail
+            .contains("Deployment/backend runs at least 1 replica"),
+        "{report}"
+    );
+
+    let two = RELEASE.replacen("spec:\n  selector:", "spec:\n  replicas: 2\n  selector:", 1);
+    let report = check(&format!("{two}{budget}"));
+    assert!(report.passed(), "{report}");
+
+    // An autoscaler's floor counts, not spec.replicas.
+    let hpa = "---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: backend}
+  minReplicas: 2
+  maxReplicas: 4
+";
+    let report = check(&format!("{RELEASE}{budget}{hpa}"));
+    assert!(report.passed(), "{report}");
 }
