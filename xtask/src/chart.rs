@@ -122,6 +122,15 @@ impl Chart {
 
         let mut totals = Totals::default();
         let mut failures = Vec::new();
+        match check_versions(&root) {
+            Ok(version) => eprintln!(
+                "chart: Chart.yaml version and appVersion are the workspace version {version}"
+            ),
+            Err(e) => {
+                eprintln!("chart: FAIL {e:#}");
+                failures.push("Chart.yaml version".to_owned());
+            }
+        }
         for case in cases(&root)? {
             match check_case(&helm, &validator, &case, &mut totals) {
                 Ok(line) => eprintln!("  ok   {:<22} {line}", case.name),
@@ -169,6 +178,36 @@ impl Chart {
         }
         Ok(())
     }
+}
+
+/// The chart and the images it deploys move with the workspace version:
+/// image tags default to appVersion.
+fn check_versions(root: &Path) -> anyhow::Result<String> {
+    let manifest = fs::read_to_string(root.join("Cargo.toml"))?;
+    let workspace = manifest
+        .split("[workspace.package]")
+        .nth(1)
+        .and_then(|section| section.split("\n[").next())
+        .and_then(|section| {
+            section.lines().find_map(|line| {
+                line.trim()
+                    .strip_prefix("version")
+                    .and_then(|rest| rest.trim_start().strip_prefix('='))
+                    .map(|value| value.trim().trim_matches('"').to_owned())
+            })
+        })
+        .context("no version in [workspace.package] of Cargo.toml")?;
+    let chart_file = root.join(CHART).join("Chart.yaml");
+    let chart: Value = serde_saphyr::from_str(&fs::read_to_string(&chart_file)?)
+        .with_context(|| format!("{} is not valid YAML", chart_file.display()))?;
+    for key in ["version", "appVersion"] {
+        let value = chart.get(key).and_then(Value::as_str).unwrap_or_default();
+        ensure!(
+            value == workspace,
+            "{CHART}/Chart.yaml {key} is {value:?} but the workspace version is {workspace:?}; update Chart.yaml"
+        );
+    }
+    Ok(workspace)
 }
 
 fn cases(root: &Path) -> anyhow::Result<Vec<Case>> {
