@@ -328,3 +328,39 @@ spec:
     let report = check(&format!("{RELEASE}{budget}{hpa}"));
     assert!(report.passed(), "{report}");
 }
+
+#[test]
+fn probes_must_exist_and_hit_declared_ports() {
+    let report = broken(
+        "          livenessProbe: {httpGet: {path: /health, port: http}}\n",
+        "",
+    );
+    assert_eq!(rules(&report), BTreeSet::from(["probes"]), "{report}");
+    assert!(
+        report.violations[0].detail.contains("no liveness probe"),
+        "{report}"
+    );
+
+    let report = broken("path: /ready, port: 8080", "path: /ready, port: 9090");
+    assert_eq!(
+        rules(&report),
+        BTreeSet::from([
+            "probes target declared ports",
+            "probes on the right paths and ports"
+        ]),
+        "{report}"
+    );
+}
+
+#[test]
+fn mounts_need_a_declared_volume() {
+    let report = broken(
+        "          envFrom: [{configMapRef: {name: backend}}]\n",
+        "          envFrom: [{configMapRef: {name: backend}}]\n          volumeMounts: [{name: scratch, mountPath: /tmp}]\n",
+    );
+    assert_eq!(
+        rules(&report),
+        BTreeSet::from(["volume mounts resolve"]),
+        "{report}"
+    );
+}
