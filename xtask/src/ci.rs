@@ -10,6 +10,9 @@ pub struct Ci {
     /// Skip the test suite (when the caller has just run it).
     #[arg(long)]
     skip_tests: bool,
+    /// Skip the image build, smoke test and testcontainers run.
+    #[arg(long)]
+    skip_docker: bool,
 }
 
 impl Ci {
@@ -20,17 +23,31 @@ impl Ci {
         if !self.skip_tests {
             step("test", || Test::default().run())?;
         }
+        match crate::docker::unavailable_reason() {
+            _ if self.skip_docker => eprintln!("\nci: image steps skipped (--skip-docker)"),
+            Some(why) => eprintln!("\nci: image steps SKIPPED: {why}"),
+            None => {
+                let _daemon = crate::docker::Daemon::ensure()?;
+                let built = step("images", || {
+                    crate::images::build(crate::base_images::BaseSource::Auto)
+                })?;
+                step("smoke", || crate::smoke::smoke(&built))?;
+                step("testcontainers", || {
+                    crate::testcontainers::Testcontainers::default().run()
+                })?;
+            }
+        }
         eprintln!("\nci: all steps passed in {:.0?}", started.elapsed());
         Ok(())
     }
 }
 
-fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn step<T>(name: &str, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     eprintln!("\n==> ci: {name}");
     let started = Instant::now();
     let result = f();
     match &result {
-        Ok(()) => eprintln!("==> ci: {name} passed in {:.0?}", started.elapsed()),
+        Ok(_) => eprintln!("==> ci: {name} passed in {:.0?}", started.elapsed()),
         Err(_) => eprintln!("==> ci: {name} FAILED after {:.0?}", started.elapsed()),
     }
     result
