@@ -1,13 +1,19 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs
 //! wherever cargo does. Each command is a typed struct with a `run` method.
 
+mod base_images;
 mod bench;
 mod chart;
 mod ci;
+mod docker;
+mod http;
+mod images;
 mod lint;
 mod postgres;
 mod process;
+mod smoke;
 mod test;
+mod testcontainers;
 mod tools;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +35,12 @@ enum Command {
     Bench(bench::Bench),
     /// Lint, render and check the Helm chart; keep infra/k8s in sync.
     Chart(chart::Chart),
+    /// Build the backend and frontend images, report sizes (40 MB budget).
+    Images(images::Images),
+    /// Build the images and run them hardened against PostgreSQL.
+    Smoke(smoke::Smoke),
+    /// The contract suite's PostgreSQL cases via testcontainers (needs Docker).
+    Testcontainers(testcontainers::Testcontainers),
     /// Everything CI checks, in order.
     Ci(ci::Ci),
 }
@@ -41,6 +53,9 @@ fn main() -> std::process::ExitCode {
         Command::Ci(cmd) => cmd.run(),
         Command::Chart(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
+        Command::Images(cmd) => cmd.run(),
+        Command::Smoke(cmd) => cmd.run(),
+        Command::Testcontainers(cmd) => cmd.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
