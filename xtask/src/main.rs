@@ -2,6 +2,8 @@
 //! wherever cargo does. Each command is a typed struct with a `run` method.
 
 mod base_images;
+#[cfg(test)]
+mod architecture;
 mod bench;
 mod chart;
 mod ci;

@@ -183,6 +183,30 @@ impl Store {
     }
 }
 
+/// Opens a transaction that writes. SQLite takes the write lock up front
+/// (`BEGIN IMMEDIATE`) so concurrent writers queue on the busy timeout
+/// instead of failing when a read lock cannot be upgraded.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
 /// Blocks (off the async threads) until this process holds the lock; it is
 /// released when the returned file is dropped.
 async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File, MigrateError> {

@@ -3,7 +3,7 @@ use sqlx::QueryBuilder;
 use todo_api::{Priority, SortField, SortOrder, StatusFilter, Task, TaskStats};
 use uuid::Uuid;
 
-use super::{Dialect, Store, now, with_pool};
+use super::{BeginWrite, Dialect, Store, now, with_pool};
 use crate::domain::{Tags, TaskChanges, TaskDraft, TaskQuery};
 
 /// A `tasks` row as both databases return it.
@@ -18,6 +18,15 @@ pub struct TaskRow {
     pub tags: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A row of a list page: the task plus the filter's total match count,
+/// computed in the same query by a window function.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct TaskPageRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    total: i64,
 }
 
 const TASK_COLUMNS: &str =
@@ -105,7 +114,7 @@ impl Store {
                    due_date, tags, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(sql)
                 .bind(task.id)
                 .bind(owner)
@@ -200,12 +209,8 @@ impl Store {
                 }
             };
 
-            let mut count = QueryBuilder::new("SELECT COUNT(*)");
-            push_filters(&mut count);
-            let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-
             let mut select = QueryBuilder::new("SELECT ");
-            select.push(TASK_COLUMNS);
+            select.push(TASK_COLUMNS).push(", COUNT(*) OVER () AS total");
             push_filters(&mut select);
             let direction = sort_direction(query.order);
             // Tasks without a due date sort last either way; `id` breaks ties
@@ -221,8 +226,18 @@ impl Store {
                 .push_bind(i64::from(query.limit))
                 .push(" OFFSET ")
                 .push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
-            let rows: Vec<TaskRow> = select.build_query_as().fetch_all(pool).await?;
-            Ok((rows.into_iter().map(Task::from).collect(), total.max(0) as u64))
+            let rows: Vec<TaskPageRow> = select.build_query_as().fetch_all(pool).await?;
+            let total = match rows.first() {
+                Some(row) => row.total,
+                // The window sees no rows past the end: count separately.
+                None if query.offset > 0 => {
+                    let mut count = QueryBuilder::new("SELECT COUNT(*)");
+                    push_filters(&mut count);
+                    count.build_query_scalar().fetch_one(pool).await?
+                }
+                None => 0,
+            };
+            Ok((rows.into_iter().map(|row| Task::from(row.task)).collect(), total.max(0) as u64))
         })
     }
 
@@ -238,7 +253,7 @@ impl Store {
             return self.task(owner, id).await;
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut update = QueryBuilder::new("UPDATE tasks SET updated_at = ");
             update.push_bind(now());
             if let Some(title) = &changes.title {
