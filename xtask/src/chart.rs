@@ -68,7 +68,7 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
     (
         "the image tag latest",
         &["frontend.image.tag=latest"],
-        "at '/frontend/image/tag'",
+        "at '/frontend/image/tag': value must be 'a pinned version such as 0.1.0 (latest is not allowed)'",
     ),
     (
         "a JWT secret shorter than 32 bytes",
@@ -79,6 +79,11 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
         "a container without limits",
         &["backend.resources.limits=null"],
         "at '/backend/resources': missing property 'limits'",
+    ),
+    (
+        "a malformed image digest",
+        &["backend.image.digest=sha256:abc"],
+        "at '/backend/image/digest': 'sha256:abc' does not match pattern",
     ),
     (
         "an unknown pull policy",

@@ -65,16 +65,22 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 Image reference: pass (dict "root" $ "image" .Values.backend.image). The tag
-defaults to the appVersion so chart and images move together.
+defaults to the appVersion so chart and images move together; a digest, when
+given, pins the exact image.
 */}}
 {{- define "todo.image" -}}
 {{- $registry := .root.Values.global.imageRegistry }}
 {{- if .image.registry }}{{ $registry = .image.registry }}{{ end }}
-{{- $tag := .image.tag | default .root.Chart.AppVersion }}
+{{- /* The schema refuses it too; this also holds under --skip-schema-validation. */}}
+{{- if eq .image.tag "latest" }}
+{{- fail (printf "image tag \"latest\" is not allowed for %s: pin a version (an empty tag means the chart's appVersion %s)" .image.repository .root.Chart.AppVersion) }}
+{{- end }}
+{{- $reference := printf "%s:%s" .image.repository (.image.tag | default .root.Chart.AppVersion) }}
+{{- if .image.digest }}{{ $reference = printf "%s@%s" $reference .image.digest }}{{ end }}
 {{- if $registry }}
-{{- printf "%s/%s:%s" (trimSuffix "/" $registry) .image.repository $tag }}
+{{- printf "%s/%s" (trimSuffix "/" $registry) $reference }}
 {{- else }}
-{{- printf "%s:%s" .image.repository $tag }}
+{{- $reference }}
 {{- end }}
 {{- end }}
 
