@@ -5,14 +5,17 @@ mod base_images;
 #[cfg(test)]
 mod architecture;
 mod bench;
+mod browser;
 mod chart;
 mod ci;
+mod dev;
 mod docker;
 mod http;
 mod images;
 mod lint;
 mod postgres;
 mod process;
+mod screenshots;
 mod smoke;
 mod test;
 mod testcontainers;
@@ -29,6 +32,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run backend + frontend locally on SQLite; Ctrl-C stops both.
+    Dev(dev::Dev),
+    /// Save screenshots of the task list to docs/screenshots/.
+    Screenshots(screenshots::Screenshots),
     /// Run the whole test suite (starts a throwaway PostgreSQL if needed).
     Test(test::Test),
     /// cargo fmt --check and cargo clippy -D warnings.
@@ -50,6 +57,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Dev(cmd) => cmd.run(),
+        Command::Screenshots(cmd) => cmd.run(),
         Command::Test(cmd) => cmd.run(),
         Command::Lint(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),

@@ -22,6 +22,7 @@ impl Test {
     pub fn run(self) -> anyhow::Result<()> {
         let mut command = cargo();
         command.args(["test", "--workspace"]).args(&self.cargo_args);
+        crate::browser::ensure("test");
         let _cluster = match provided_database() {
             Some(var) => {
                 eprintln!("test: PostgreSQL from {var}");

@@ -8,7 +8,12 @@ use crate::forms::{FieldErrors, TaskForm};
 
 /// The task fields shared by the add and edit forms (never both on one
 /// page, so the ids are unique).
-pub fn task_fields(form: &TaskForm, errors: &FieldErrors) -> impl IntoView + use<> {
+/// `last` ends the row of small fields (the add form puts its button there).
+pub fn task_fields<L: IntoView + 'static>(
+    form: &TaskForm,
+    errors: &FieldErrors,
+    last: L,
+) -> impl IntoView + use<L> {
     let (desc_invalid, desc_described) = invalid("description", errors);
     let (prio_invalid, prio_described) = invalid("priority", errors);
     let chosen = form.priority.trim().to_owned();
@@ -60,6 +65,7 @@ pub fn task_fields(form: &TaskForm, errors: &FieldErrors) -> impl IntoView + use
             {Input::text("tags", "Tags", &form.tags)
                 .hint("Separated by commas, e.g. home, errands")
                 .render(errors)}
+            {last}
         </div>
     }
 }
@@ -97,7 +103,7 @@ pub fn edit_page(
             {summary}
             <form method="post" action=action class="stack" novalidate>
                 <input type="hidden" name="back" value=back_value />
-                {task_fields(form, errors)}
+                {task_fields(form, errors, ())}
                 <div class="field field-check">
                     <input type="checkbox" id="completed" name="completed" checked=completed />
                     <label for="completed">"Completed"</label>

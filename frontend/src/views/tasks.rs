@@ -72,10 +72,11 @@ fn add_form(draft: &TaskForm, errors: &FieldErrors, back: &str) -> impl IntoView
             {alert}
             <form method="post" action="/tasks" class="stack add-form" novalidate>
                 <input type="hidden" name="back" value=back />
-                {task_fields(draft, errors)}
-                <div class="actions-row">
-                    <button type="submit" class="button button-primary">"Add task"</button>
-                </div>
+                {task_fields(
+                    draft,
+                    errors,
+                    view! { <button type="submit" class="button button-primary add-button">"Add task"</button> },
+                )}
             </form>
         </section>
     }

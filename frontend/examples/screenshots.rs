@@ -1,0 +1,97 @@
+//! Saves screenshots of the task list (desktop and a 390 px wide phone)
+//! for the README: an in-process backend and frontend, a few seeded
+//! tasks, headless Chromium. Run through `cargo xtask screenshots`.
+//!
+//! Usage: `cargo run -p todo-frontend --example screenshots -- OUT_DIR`
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::PathBuf;
+
+use chrono::{Days, Utc};
+use fantoccini::Client;
+use support::Stack;
+use support::browser::{Driver, click, find, type_into};
+use todo_api::{ApiClient, NewTask, Priority, SignupRequest, TaskPatch};
+
+const EMAIL: &str = "ada@example.com";
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::main]
+async fn main() {
+    let out = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .expect("usage: screenshots OUT_DIR");
+    std::fs::create_dir_all(&out).expect("create the output directory");
+
+    let stack = Stack::start().await;
+    seed(&stack.backend_url).await;
+    let driver = Driver::start();
+    for (name, viewport, phone) in [
+        ("tasks-desktop.png", (1280, 1100), false),
+        ("tasks-phone.png", (390, 1500), true),
+    ] {
+        let client = driver.browser(false, viewport, phone).await;
+        let png = capture(&client, &stack.url).await;
+        let _ = client.close().await;
+        let path = out.join(name);
+        std::fs::write(&path, png).expect("write the screenshot");
+        println!("saved {}", path.display());
+    }
+}
+
+async fn seed(backend_url: &str) {
+    let api = ApiClient::new(backend_url);
+    let auth = api
+        .signup(&SignupRequest {
+            email: EMAIL.into(),
+            password: PASSWORD.into(),
+            name: "Ada Lovelace".into(),
+        })
+        .await
+        .expect("sign up the demo user");
+    let api = api.with_token(auth.token);
+    let today = Utc::now().date_naive();
+    let tasks = [
+        ("Renew passport", Some("Photos are in the top drawer."), Priority::Medium, Some(today + Days::new(21)), vec!["admin"], false),
+        ("Book dentist appointment", None, Priority::Low, None, vec!["health"], true),
+        ("Pay electricity bill", Some("Reference number is on the last letter."), Priority::High, Some(today - Days::new(3)), vec!["home", "money"], false),
+        ("Prepare slides for Thursday's review", None, Priority::High, Some(today + Days::new(2)), vec!["work"], false),
+        ("Water the plants", None, Priority::Low, None, vec!["home"], false),
+    ];
+    for (title, description, priority, due_date, tags, completed) in tasks {
+        let task = api
+            .create_task(&NewTask {
+                title: title.into(),
+                description: description.map(Into::into),
+                priority: Some(priority),
+                due_date,
+                tags: tags.into_iter().map(Into::into).collect(),
+                completed: None,
+            })
+            .await
+            .expect("create a demo task");
+        if completed {
+            api.update_task(
+                task.id,
+                &TaskPatch {
+                    completed: Some(true),
+                    ..TaskPatch::default()
+                },
+            )
+            .await
+            .expect("complete a demo task");
+        }
+    }
+}
+
+async fn capture(c: &Client, base: &str) -> Vec<u8> {
+    c.goto(&format!("{base}/login")).await.expect("open the login page");
+    type_into(c, "#email", EMAIL).await;
+    type_into(c, "#password", PASSWORD).await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+    find(c, "ul.tasks").await;
+    c.screenshot().await.expect("take a screenshot")
+}
