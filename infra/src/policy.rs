@@ -189,7 +189,7 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
             Manifest::PodDisruptionBudget(p) => {
                 let selector = p.spec.as_ref().and_then(|s| s.selector.as_ref());
                 let matched = selector
-                    .is_some_and(|s| !index.pods_matching(s, object.namespace()).is_empty());
+                    .is_some_and(|s| !index.pods_matching(s, object.namespace(), false).is_empty());
                 report.check("selector matches Pods", &object.id(), matched, || {
                     "the selector matches no rendered Pod template".to_owned()
                 });
@@ -205,7 +205,7 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                     .and_then(|s| s.pod_selector.clone())
                     .unwrap_or_default();
                 let matched = !index
-                    .pods_matching(&selector, object.namespace())
+                    .pods_matching(&selector, object.namespace(), true)
                     .is_empty();
                 report.check("selector matches Pods", &object.id(), matched, || {
                     "the podSelector matches no rendered Pod template".to_owned()
@@ -760,7 +760,7 @@ fn service_rules(object: &Manifest, index: &Index, report: &mut Report) {
     let id = object.id();
     let spec = service.spec.clone().unwrap_or_default();
     let selector = spec.selector.clone().unwrap_or_default();
-    let pods = index.pods_with_labels(&selector, object.namespace());
+    let pods = index.pods_with_labels(&selector, object.namespace(), false);
     report.check(
         "services select Pods",
         &id,
@@ -945,15 +945,18 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// Pod specs whose template labels include all of `labels`.
+    /// Pod specs whose template labels include all of `labels`. Hook Pods
+    /// (`helm test`) count only where asked: a Service or a budget must
+    /// cover the release's steady state, a NetworkPolicy may govern tests.
     fn pods_with_labels(
         &self,
         labels: &BTreeMap<String, String>,
         namespace: Option<&str>,
+        include_hooks: bool,
     ) -> Vec<&'a PodSpec> {
         self.objects
             .iter()
-            .filter(|o| o.namespace() == namespace && o.hook().is_none())
+            .filter(|o| o.namespace() == namespace && (include_hooks || o.hook().is_none()))
             .filter_map(Manifest::pod_template)
             .filter(|(meta, _)| {
                 let pod_labels = meta.labels.clone().unwrap_or_default();
@@ -1004,7 +1007,12 @@ impl<'a> Index<'a> {
         replicas.unwrap_or(1)
     }
 
-    fn pods_matching(&self, selector: &LabelSelector, namespace: Option<&str>) -> Vec<&'a PodSpec> {
+    fn pods_matching(
+        &self,
+        selector: &LabelSelector,
+        namespace: Option<&str>,
+        include_hooks: bool,
+    ) -> Vec<&'a PodSpec> {
         if selector
             .match_expressions
             .as_ref()
@@ -1016,6 +1024,7 @@ impl<'a> Index<'a> {
         self.pods_with_labels(
             &selector.match_labels.clone().unwrap_or_default(),
             namespace,
+            include_hooks,
         )
     }
 

