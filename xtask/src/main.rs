@@ -8,6 +8,7 @@ mod bench;
 mod browser;
 mod chart;
 mod ci;
+mod cluster;
 mod dev;
 mod docker;
 mod http;
@@ -52,6 +53,13 @@ enum Command {
     Testcontainers(testcontainers::Testcontainers),
     /// Everything CI checks, in order.
     Ci(ci::Ci),
+    /// Build, load and helm-install the app into minikube or kind.
+    Deploy(cluster::deploy::Deploy),
+    /// Run the release's Helm test hooks and show their logs.
+    #[command(name = "test-k8s")]
+    TestK8s(cluster::test_k8s::TestK8s),
+    /// Check prerequisites and diagnose the release in the cluster.
+    Doctor(cluster::doctor::Doctor),
 }
 
 fn main() -> std::process::ExitCode {
@@ -64,6 +72,9 @@ fn main() -> std::process::ExitCode {
         Command::Ci(cmd) => cmd.run(),
         Command::Chart(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
+        Command::Deploy(cmd) => cmd.run(),
+        Command::TestK8s(cmd) => cmd.run(),
+        Command::Doctor(cmd) => cmd.run(),
         Command::Images(cmd) => cmd.run(),
         Command::Smoke(cmd) => cmd.run(),
         Command::Testcontainers(cmd) => cmd.run(),

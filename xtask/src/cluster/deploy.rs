@@ -1,0 +1,434 @@
+//! `cargo xtask deploy`: build the images, load them into the local
+//! cluster, create the secrets, and `helm upgrade --install` the chart.
+//! Safe to re-run: images get a fresh tag, secrets are reused, Helm upgrades.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::plan::{Access, Action, Plan, Step};
+use super::{ClusterChoice, ClusterFacts, ClusterKind, Installed, Tool, detect, secrets};
+
+/// kind needs the ingress-nginx variant made for it (hostPort on the node).
+const KIND_INGRESS_MANIFEST: &str =
+    "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml";
+
+#[derive(Debug, Args)]
+pub struct Deploy {
+    /// Which cluster to deploy to.
+    #[arg(long, value_enum, default_value_t = ClusterChoice::Auto)]
+    pub cluster: ClusterChoice,
+    /// Helm release name.
+    #[arg(long, default_value = "todo")]
+    pub release: String,
+    /// Namespace (created when missing).
+    #[arg(long, default_value = "todo")]
+    pub namespace: String,
+    /// Expose the app through an Ingress (default: on for minikube, off elsewhere).
+    #[arg(long)]
+    pub ingress: Option<bool>,
+    /// Host name of the Ingress.
+    #[arg(long, default_value = "todo.local")]
+    pub host: String,
+    /// Registry to push images to (required for clusters that cannot load local images).
+    #[arg(long)]
+    pub registry: Option<String>,
+    /// How long Helm waits for the release to become ready.
+    #[arg(long, default_value = "5m")]
+    pub timeout: String,
+    /// Extra values files for Helm.
+    #[arg(long = "values", short = 'f')]
+    pub values: Vec<PathBuf>,
+    /// Print the plan without running it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show the underlying commands and their output.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// Everything the plan depends on, gathered before planning.
+#[derive(Debug, Clone)]
+pub struct DeployInputs {
+    pub cluster: ClusterKind,
+    pub installed: Installed,
+    pub secrets_path: PathBuf,
+    pub secrets_exist: bool,
+    pub image_tag: String,
+    pub chart: PathBuf,
+    /// Refuse to plan when a tool is missing (off for `--dry-run`, which
+    /// shows the plan anyway, after the list of what is missing).
+    pub require_tools: bool,
+}
+
+/// The chart's "<release>-<chart>" name rule (see `todo.fullname`).
+pub fn fullname(release: &str) -> String {
+    if release.contains("todo") { release.to_owned() } else { format!("{release}-todo") }
+}
+
+pub fn kube_context(cluster: &ClusterKind) -> String {
+    match cluster {
+        ClusterKind::Minikube { profile } => profile.clone(),
+        ClusterKind::Kind { name } => format!("kind-{name}"),
+        ClusterKind::Context { name } => name.clone(),
+    }
+}
+
+/// Tools every cluster needs, plus the cluster's own CLI.
+fn required_tools(cluster: &ClusterKind) -> Vec<Tool> {
+    let mut tools = vec![Tool::Docker, Tool::Kubectl, Tool::Helm];
+    match cluster {
+        ClusterKind::Minikube { .. } => tools.push(Tool::Minikube),
+        ClusterKind::Kind { .. } => tools.push(Tool::Kind),
+        ClusterKind::Context { .. } => {}
+    }
+    tools
+}
+
+/// One clear error naming every missing tool with how to install it.
+pub fn check_tools(installed: &Installed, needed: &[Tool]) -> Result<(), String> {
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|tool| !installed.has(**tool))
+        .map(|tool| format!("  - {} is not installed: {}", tool.program(), tool.install_hint()))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("missing prerequisites:\n{}", missing.join("\n")))
+    }
+}
+
+impl Deploy {
+    fn ingress_enabled(&self, cluster: &ClusterKind) -> bool {
+        self.ingress.unwrap_or(matches!(cluster, ClusterKind::Minikube { .. }))
+    }
+
+    pub fn plan(&self, inputs: &DeployInputs) -> Result<Plan, String> {
+        let cluster = &inputs.cluster;
+        if let Err(missing) = check_tools(&inputs.installed, &required_tools(cluster)) {
+            if inputs.require_tools {
+                return Err(missing);
+            }
+            eprintln!("deploy: {missing}
+");
+        }
+        let context = kube_context(cluster);
+        let tag = &inputs.image_tag;
+        let images: Vec<String> = ["todo-backend", "todo-frontend"].iter().map(|r| format!("{r}:{tag}")).collect();
+        let ingress = self.ingress_enabled(cluster);
+        let mut plan = Plan::default();
+
+        plan.push(Step {
+            title: format!("build images (tag {tag})"),
+            action: Action::BuildImages { tag: tag.clone() },
+            on_failure: "run `cargo xtask images` to see the build error; `cargo xtask doctor` checks Docker".into(),
+        });
+        match cluster {
+            ClusterKind::Minikube { profile } => {
+                for image in &images {
+                    plan.push(Step::run(
+                        format!("load {image} into minikube"),
+                        "minikube",
+                        &["-p", profile, "image", "load", image],
+                        format!("is minikube running? `minikube -p {profile} status`; start it with `minikube start -p {profile} --memory 4096 --cpus 2`"),
+                    ));
+                }
+            }
+            ClusterKind::Kind { name } => {
+                let mut args = vec!["load", "docker-image", "--name", name.as_str()];
+                args.extend(images.iter().map(String::as_str));
+                plan.push(Step::run(
+                    "load images into kind",
+                    "kind",
+                    &args,
+                    format!("is the kind cluster up? `kind get clusters`; create it with `kind create cluster --name {name}`"),
+                ));
+            }
+            ClusterKind::Context { name } => {
+                let Some(registry) = &self.registry else {
+                    return Err(format!(
+                        "kube context {name} is not minikube or kind, so local images cannot be loaded into it: \
+                         pass --registry <registry the cluster can pull from>, or use --cluster minikube|kind"
+                    ));
+                };
+                for image in &images {
+                    let remote = format!("{registry}/{image}");
+                    plan.push(Step::run(format!("tag {remote}"), "docker", &["tag", image, &remote], "check `docker images`"));
+                    plan.push(Step::run(
+                        format!("push {remote}"),
+                        "docker",
+                        &["push", &remote],
+                        format!("log in to the registry: `docker login {registry}`"),
+                    ));
+                }
+            }
+        }
+        if ingress {
+            match cluster {
+                ClusterKind::Minikube { profile } => plan.push(Step::run(
+                    "enable minikube's ingress addon",
+                    "minikube",
+                    &["-p", profile, "addons", "enable", "ingress"],
+                    "see `minikube addons list`; or deploy with --ingress false",
+                )),
+                ClusterKind::Kind { .. } => {
+                    plan.push(Step::run(
+                        "install ingress-nginx for kind",
+                        "kubectl",
+                        &["--context", &context, "apply", "-f", KIND_INGRESS_MANIFEST],
+                        "the kind cluster needs port mappings for an ingress (see docs/quickstart.md); or deploy with --ingress false",
+                    ));
+                    plan.push(Step::run(
+                        "wait for ingress-nginx",
+                        "kubectl",
+                        &[
+                            "--context", &context, "-n", "ingress-nginx", "wait", "--for=condition=ready", "pod",
+                            "--selector=app.kubernetes.io/component=controller", "--timeout=180s",
+                        ],
+                        "`kubectl -n ingress-nginx get pods` shows why the controller is not ready",
+                    ));
+                }
+                ClusterKind::Context { .. } => {}
+            }
+        }
+        if !inputs.secrets_exist {
+            plan.push(Step {
+                title: "generate secrets (first deploy)".into(),
+                action: Action::GenerateSecrets { path: inputs.secrets_path.clone() },
+                on_failure: format!("check that {} is writable", inputs.secrets_path.display()),
+            });
+        }
+        let secret_name = format!("{}-deploy-secrets", fullname(&self.release));
+        plan.push(Step {
+            title: format!("create or update Secret {}/{secret_name}", self.namespace),
+            action: Action::ApplySecret {
+                context: context.clone(),
+                namespace: self.namespace.clone(),
+                name: secret_name.clone(),
+                path: inputs.secrets_path.clone(),
+            },
+            on_failure: format!("`kubectl --context {context} auth can-i create secrets -n {}`; the file {} must hold jwt-secret and postgres-password", self.namespace, inputs.secrets_path.display()),
+        });
+
+        let chart = inputs.chart.display().to_string();
+        let mut helm: Vec<String> = [
+            "upgrade", "--install", &self.release, &chart, "--kube-context", &context, "--namespace", &self.namespace,
+            "--create-namespace", "--atomic", "--wait", "--timeout", &self.timeout,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut set = |key: &str, value: &str| {
+            helm.push("--set".into());
+            helm.push(format!("{key}={value}"));
+        };
+        set("backend.image.tag", tag);
+        set("frontend.image.tag", tag);
+        set("secrets.existingSecret", &secret_name);
+        set("ingress.enabled", if ingress { "true" } else { "false" });
+        if ingress {
+            set("ingress.host", &self.host);
+        }
+        if let (ClusterKind::Context { .. }, Some(registry)) = (cluster, &self.registry) {
+            set("global.imageRegistry", registry);
+        }
+        for file in &self.values {
+            helm.push("--values".into());
+            helm.push(file.display().to_string());
+        }
+        let helm_args: Vec<&str> = helm.iter().map(String::as_str).collect();
+        plan.push(Step::run(
+            format!("helm upgrade --install {}", self.release),
+            "helm",
+            &helm_args,
+            format!("`cargo xtask doctor --release {} --namespace {}` explains what is not ready (Helm rolled the release back)", self.release, self.namespace),
+        ));
+        let access = match (cluster, ingress) {
+            (ClusterKind::Minikube { profile }, true) => Access::MinikubeIngress { profile: profile.clone(), host: self.host.clone() },
+            (_, true) => Access::Ingress { host: self.host.clone() },
+            (_, false) => Access::PortForward {
+                namespace: self.namespace.clone(),
+                service: format!("{}-frontend", fullname(&self.release)),
+                port: 3000,
+            },
+        };
+        plan.push(Step { title: "how to open the app".into(), action: Action::ShowAccess(access), on_failure: String::new() });
+        Ok(plan)
+    }
+
+    pub fn run(self) -> anyhow::Result<()> {
+        let installed = Installed::probe();
+        let facts = ClusterFacts::probe(&installed);
+        let cluster = detect(self.cluster, &facts).map_err(anyhow::Error::msg)?;
+        eprintln!("deploy: target {}", cluster.describe());
+        let secrets_path = secrets::default_path(&kube_context(&cluster), &self.release);
+        let inputs = DeployInputs {
+            secrets_exist: secrets_path.exists(),
+            secrets_path,
+            installed,
+            image_tag: unique_tag()?,
+            chart: crate::process::project_root().join("helm/todo"),
+            require_tools: !self.dry_run,
+            cluster,
+        };
+        let plan = self.plan(&inputs).map_err(anyhow::Error::msg)?;
+        if self.dry_run {
+            plan.print();
+            return Ok(());
+        }
+        plan.execute(self.verbose)
+    }
+}
+
+/// `<workspace version>-<unix time>`: unique per build, so a cluster never
+/// runs a stale image that happens to share a tag.
+fn unique_tag() -> anyhow::Result<String> {
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    Ok(format!("{}-{seconds}", env!("CARGO_PKG_VERSION")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deploy(ingress: Option<bool>) -> Deploy {
+        Deploy {
+            cluster: ClusterChoice::Auto,
+            release: "todo".into(),
+            namespace: "todo".into(),
+            ingress,
+            host: "todo.local".into(),
+            registry: None,
+            timeout: "5m".into(),
+            values: vec![],
+            dry_run: true,
+            verbose: false,
+        }
+    }
+
+    fn inputs(cluster: ClusterKind, tools: &[Tool], secrets_exist: bool) -> DeployInputs {
+        DeployInputs {
+            cluster,
+            installed: Installed::with(tools),
+            secrets_path: PathBuf::from("/tmp/x/todo.env"),
+            secrets_exist,
+            image_tag: "0.1.0-1700000000".into(),
+            chart: PathBuf::from("helm/todo"),
+            require_tools: true,
+        }
+    }
+
+    const ALL: &[Tool] = &[Tool::Docker, Tool::Kubectl, Tool::Helm, Tool::Minikube, Tool::Kind];
+    fn minikube() -> ClusterKind {
+        ClusterKind::Minikube { profile: "minikube".into() }
+    }
+    fn kind() -> ClusterKind {
+        ClusterKind::Kind { name: "dev".into() }
+    }
+
+    fn helm_command(plan: &Plan) -> String {
+        plan.commands().into_iter().find(|c| c.starts_with("helm upgrade")).expect("a helm step")
+    }
+
+    #[test]
+    fn minikube_loads_with_minikube_image_load_and_enables_its_ingress() {
+        let plan = deploy(None).plan(&inputs(minikube(), ALL, false)).unwrap();
+        let commands = plan.commands();
+        assert!(commands.contains(&"minikube -p minikube image load todo-backend:0.1.0-1700000000".to_owned()));
+        assert!(commands.contains(&"minikube -p minikube image load todo-frontend:0.1.0-1700000000".to_owned()));
+        assert!(commands.contains(&"minikube -p minikube addons enable ingress".to_owned()));
+        assert!(!commands.iter().any(|c| c.starts_with("kind ")));
+        let helm = helm_command(&plan);
+        assert!(helm.contains("--atomic --wait --timeout 5m"));
+        assert!(helm.contains("--set ingress.enabled=true --set ingress.host=todo.local"));
+        assert!(helm.contains("--kube-context minikube"));
+        assert!(matches!(plan.steps.last().unwrap().action, Action::ShowAccess(Access::MinikubeIngress { .. })));
+    }
+
+    #[test]
+    fn kind_loads_with_kind_load_docker_image() {
+        let plan = deploy(None).plan(&inputs(kind(), ALL, false)).unwrap();
+        let commands = plan.commands();
+        assert!(commands.contains(
+            &"kind load docker-image --name dev todo-backend:0.1.0-1700000000 todo-frontend:0.1.0-1700000000".to_owned()
+        ));
+        assert!(!commands.iter().any(|c| c.starts_with("minikube")));
+        assert!(helm_command(&plan).contains("--kube-context kind-dev"));
+        // Ingress is off by default on kind: access is a port-forward.
+        assert!(helm_command(&plan).contains("--set ingress.enabled=false"));
+        assert!(matches!(
+            &plan.steps.last().unwrap().action,
+            Action::ShowAccess(Access::PortForward { service, .. }) if service == "todo-frontend"
+        ));
+    }
+
+    #[test]
+    fn ingress_can_be_switched_either_way() {
+        let on = deploy(Some(true)).plan(&inputs(kind(), ALL, true)).unwrap();
+        assert!(on.commands().iter().any(|c| c.contains("ingress-nginx") && c.contains("apply")));
+        assert!(helm_command(&on).contains("ingress.enabled=true"));
+        let off = deploy(Some(false)).plan(&inputs(minikube(), ALL, true)).unwrap();
+        assert!(!off.commands().iter().any(|c| c.contains("addons enable ingress")));
+        assert!(helm_command(&off).contains("ingress.enabled=false"));
+    }
+
+    #[test]
+    fn the_first_run_generates_secrets_and_a_rerun_reuses_them() {
+        let first = deploy(None).plan(&inputs(minikube(), ALL, false)).unwrap();
+        let generates = |plan: &Plan| plan.steps.iter().filter(|s| matches!(s.action, Action::GenerateSecrets { .. })).count();
+        assert_eq!(generates(&first), 1);
+        let rerun = deploy(None).plan(&inputs(minikube(), ALL, true)).unwrap();
+        assert_eq!(generates(&rerun), 0, "a re-run changes no secret");
+        // Both runs apply the same Secret from the same file and point Helm at it.
+        let apply = |plan: &Plan| plan.steps.iter().find(|s| matches!(s.action, Action::ApplySecret { .. })).unwrap().action.clone();
+        assert_eq!(apply(&first), apply(&rerun));
+        assert!(helm_command(&rerun).contains("--set secrets.existingSecret=todo-deploy-secrets"));
+        // Secrets never travel as Helm values.
+        assert!(!helm_command(&rerun).contains("jwtSecret"));
+    }
+
+    #[test]
+    fn every_build_gets_its_own_tag() {
+        let a = deploy(None).plan(&inputs(kind(), ALL, true)).unwrap();
+        let mut later = inputs(kind(), ALL, true);
+        later.image_tag = "0.1.0-1700000100".into();
+        let b = deploy(None).plan(&later).unwrap();
+        assert!(helm_command(&a).contains("backend.image.tag=0.1.0-1700000000"));
+        assert!(helm_command(&b).contains("backend.image.tag=0.1.0-1700000100"));
+        assert!(helm_command(&b).contains("frontend.image.tag=0.1.0-1700000100"));
+    }
+
+    #[test]
+    fn a_missing_helm_is_one_clear_error_with_the_install_hint() {
+        let error = deploy(None).plan(&inputs(minikube(), &[Tool::Docker, Tool::Kubectl, Tool::Minikube], false)).unwrap_err();
+        assert_eq!(error.lines().filter(|l| l.contains("is not installed")).count(), 1);
+        assert!(error.contains("helm is not installed"));
+        assert!(error.contains("https://helm.sh/docs/intro/install/"));
+        let kind_missing = deploy(None).plan(&inputs(kind(), &[Tool::Docker, Tool::Kubectl, Tool::Helm], false)).unwrap_err();
+        assert!(kind_missing.contains("kind is not installed"));
+        // --dry-run still shows the whole plan.
+        let mut dry = inputs(kind(), &[], false);
+        dry.require_tools = false;
+        assert!(deploy(None).plan(&dry).unwrap().commands().iter().any(|c| c.starts_with("helm upgrade --install")));
+    }
+
+    #[test]
+    fn a_plain_context_needs_a_registry_and_pushes_there() {
+        let context = ClusterKind::Context { name: "eks".into() };
+        let error = deploy(None).plan(&inputs(context.clone(), ALL, true)).unwrap_err();
+        assert!(error.contains("--registry"));
+        let mut with_registry = deploy(None);
+        with_registry.registry = Some("ghcr.io/acme".into());
+        let plan = with_registry.plan(&inputs(context, ALL, true)).unwrap();
+        assert!(plan.commands().contains(&"docker push ghcr.io/acme/todo-backend:0.1.0-1700000000".to_owned()));
+        assert!(helm_command(&plan).contains("--set global.imageRegistry=ghcr.io/acme"));
+        assert!(!plan.commands().iter().any(|c| c.contains(" load ")));
+    }
+
+    #[test]
+    fn release_names_follow_the_chart_naming_rule() {
+        assert_eq!(fullname("todo"), "todo");
+        assert_eq!(fullname("demo"), "demo-todo");
+    }
+}

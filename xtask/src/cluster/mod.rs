@@ -1,0 +1,284 @@
+//! The cluster-facing commands (`deploy`, `test-k8s`, `doctor`). Each turns
+//! what it finds on the machine into a [`plan::Plan`] of steps, as plain
+//! data that unit tests assert on, and only then executes it.
+
+pub mod deploy;
+pub mod doctor;
+pub mod plan;
+pub mod secrets;
+pub mod test_k8s;
+
+use std::process::Command;
+
+use clap::ValueEnum;
+
+use crate::process::which;
+
+/// Which cluster to target, as asked on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ClusterChoice {
+    /// Detect: the current kube context, else a running kind cluster or minikube profile.
+    #[default]
+    Auto,
+    Minikube,
+    Kind,
+    /// Whatever the current kube context points at (images must be pullable).
+    Context,
+}
+
+/// The cluster a plan targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterKind {
+    Minikube { profile: String },
+    Kind { name: String },
+    /// Any other cluster: images are not loaded, they must be pullable.
+    Context { name: String },
+}
+
+impl ClusterKind {
+    pub fn describe(&self) -> String {
+        match self {
+            ClusterKind::Minikube { profile } => format!("minikube (profile {profile})"),
+            ClusterKind::Kind { name } => format!("kind (cluster {name})"),
+            ClusterKind::Context { name } => format!("kube context {name}"),
+        }
+    }
+}
+
+/// A command-line tool the plans may need, with how to install it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tool {
+    Docker,
+    Kubectl,
+    Helm,
+    Minikube,
+    Kind,
+    KubectlAi,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 6] = [Tool::Docker, Tool::Kubectl, Tool::Helm, Tool::Minikube, Tool::Kind, Tool::KubectlAi];
+
+    pub fn program(self) -> &'static str {
+        match self {
+            Tool::Docker => "docker",
+            Tool::Kubectl => "kubectl",
+            Tool::Helm => "helm",
+            Tool::Minikube => "minikube",
+            Tool::Kind => "kind",
+            Tool::KubectlAi => "kubectl-ai",
+        }
+    }
+
+    fn version_args(self) -> &'static [&'static str] {
+        match self {
+            Tool::Docker => &["version", "--format", "{{.Client.Version}}"],
+            Tool::Kubectl => &["version", "--client", "-o", "yaml"],
+            Tool::Helm => &["version", "--short"],
+            Tool::Minikube => &["version", "--short"],
+            Tool::Kind => &["version"],
+            Tool::KubectlAi => &["version"],
+        }
+    }
+
+    pub fn install_hint(self) -> &'static str {
+        match self {
+            Tool::Docker => "install Docker: https://docs.docker.com/engine/install/ (Debian: `sudo apt-get install docker.io`)",
+            Tool::Kubectl => "install kubectl: https://kubernetes.io/docs/tasks/tools/",
+            Tool::Helm => "install Helm 3: https://helm.sh/docs/intro/install/ (e.g. `brew install helm`, or the get-helm-3 script)",
+            Tool::Minikube => "install minikube: https://minikube.sigs.k8s.io/docs/start/, then `minikube start --memory 4096 --cpus 2`",
+            Tool::Kind => "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation, then `kind create cluster`",
+            Tool::KubectlAi => "install kubectl-ai: https://github.com/GoogleCloudPlatform/kubectl-ai#installation (see docs/kubectl-ai.md)",
+        }
+    }
+}
+
+/// What is installed, with versions: the input the plans are made from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Installed {
+    versions: Vec<(Tool, String)>,
+}
+
+impl Installed {
+    pub fn probe() -> Self {
+        let versions = Tool::ALL
+            .into_iter()
+            .filter(|tool| which(tool.program()).is_some())
+            .map(|tool| {
+                let version = Command::new(tool.program())
+                    .args(tool.version_args())
+                    .output()
+                    .ok()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                    .map(|text| first_version(&text))
+                    .unwrap_or_else(|| "unknown version".into());
+                (tool, version)
+            })
+            .collect();
+        Self { versions }
+    }
+
+    /// For tests: exactly these tools, at version "test".
+    #[cfg(test)]
+    pub fn with(tools: &[Tool]) -> Self {
+        Self { versions: tools.iter().map(|t| (*t, "test".to_owned())).collect() }
+    }
+
+    pub fn has(&self, tool: Tool) -> bool {
+        self.versions.iter().any(|(t, _)| *t == tool)
+    }
+
+    pub fn version(&self, tool: Tool) -> Option<&str> {
+        self.versions.iter().find(|(t, _)| *t == tool).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The first thing that looks like a version number in a tool's output.
+fn first_version(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c == '"' || c == ',')
+        .map(|word| word.trim_start_matches("gitVersion:"))
+        .find(|word| {
+            let digits = word.trim_start_matches('v');
+            digits.chars().next().is_some_and(|c| c.is_ascii_digit()) && digits.contains('.')
+        })
+        .unwrap_or("unknown version")
+        .to_owned()
+}
+
+/// What the kube configuration and local cluster tools report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterFacts {
+    pub current_context: Option<String>,
+    pub minikube_profiles: Vec<String>,
+    pub kind_clusters: Vec<String>,
+}
+
+impl ClusterFacts {
+    pub fn probe(installed: &Installed) -> Self {
+        let lines = |program: &str, args: &[&str]| -> Vec<String> {
+            Command::new(program)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect())
+                .unwrap_or_default()
+        };
+        let current_context = if installed.has(Tool::Kubectl) {
+            lines("kubectl", &["config", "current-context"]).into_iter().next()
+        } else {
+            None
+        };
+        let minikube_profiles = if installed.has(Tool::Minikube) {
+            lines("minikube", &["profile", "list", "-o", "json"])
+                .join("")
+                .split("\"Name\":\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let kind_clusters = if installed.has(Tool::Kind) { lines("kind", &["get", "clusters"]) } else { Vec::new() };
+        Self { current_context, minikube_profiles, kind_clusters }
+    }
+}
+
+/// Picks the cluster: what was asked for, else what the current context
+/// points at, else the only local cluster there is.
+pub fn detect(choice: ClusterChoice, facts: &ClusterFacts) -> Result<ClusterKind, String> {
+    let context = facts.current_context.clone();
+    let from_context = context.as_deref().and_then(|ctx| {
+        if let Some(name) = ctx.strip_prefix("kind-") {
+            Some(ClusterKind::Kind { name: name.to_owned() })
+        } else if facts.minikube_profiles.iter().any(|p| p == ctx) {
+            Some(ClusterKind::Minikube { profile: ctx.to_owned() })
+        } else {
+            None
+        }
+    });
+    match choice {
+        ClusterChoice::Minikube => Ok(ClusterKind::Minikube {
+            profile: match &from_context {
+                Some(ClusterKind::Minikube { profile }) => profile.clone(),
+                _ => facts.minikube_profiles.first().cloned().unwrap_or_else(|| "minikube".to_owned()),
+            },
+        }),
+        ClusterChoice::Kind => Ok(ClusterKind::Kind {
+            name: match &from_context {
+                Some(ClusterKind::Kind { name }) => name.clone(),
+                _ => facts.kind_clusters.first().cloned().unwrap_or_else(|| "kind".to_owned()),
+            },
+        }),
+        ClusterChoice::Context => context
+            .map(|name| ClusterKind::Context { name })
+            .ok_or_else(|| "no current kube context: `kubectl config use-context NAME`".to_owned()),
+        ClusterChoice::Auto => {
+            if let Some(kind) = from_context {
+                return Ok(kind);
+            }
+            if let Some(name) = context {
+                return Ok(ClusterKind::Context { name });
+            }
+            match (facts.kind_clusters.first(), facts.minikube_profiles.first()) {
+                (Some(name), None) => Ok(ClusterKind::Kind { name: name.clone() }),
+                (None, Some(profile)) => Ok(ClusterKind::Minikube { profile: profile.clone() }),
+                (Some(_), Some(_)) => Err("both a kind cluster and a minikube profile exist: choose with --cluster kind|minikube".into()),
+                (None, None) => Err("no cluster found: start one (`minikube start --memory 4096 --cpus 2` or `kind create cluster`) and run this again".into()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(context: Option<&str>, minikube: &[&str], kind: &[&str]) -> ClusterFacts {
+        ClusterFacts {
+            current_context: context.map(str::to_owned),
+            minikube_profiles: minikube.iter().map(|s| s.to_string()).collect(),
+            kind_clusters: kind.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_current_context_decides_when_it_is_local() {
+        assert_eq!(detect(ClusterChoice::Auto, &facts(Some("kind-dev"), &[], &["dev"])), Ok(ClusterKind::Kind { name: "dev".into() }));
+        assert_eq!(
+            detect(ClusterChoice::Auto, &facts(Some("minikube"), &["minikube"], &[])),
+            Ok(ClusterKind::Minikube { profile: "minikube".into() })
+        );
+        assert_eq!(
+            detect(ClusterChoice::Auto, &facts(Some("prod-eks"), &[], &[])),
+            Ok(ClusterKind::Context { name: "prod-eks".into() })
+        );
+    }
+
+    #[test]
+    fn without_a_context_the_only_local_cluster_is_used_or_a_choice_is_asked() {
+        assert_eq!(detect(ClusterChoice::Auto, &facts(None, &[], &["k"])), Ok(ClusterKind::Kind { name: "k".into() }));
+        assert!(detect(ClusterChoice::Auto, &facts(None, &["m"], &["k"])).unwrap_err().contains("--cluster"));
+        assert!(detect(ClusterChoice::Auto, &facts(None, &[], &[])).unwrap_err().contains("minikube start"));
+    }
+
+    #[test]
+    fn an_explicit_choice_wins() {
+        assert_eq!(
+            detect(ClusterChoice::Kind, &facts(Some("minikube"), &["minikube"], &[])),
+            Ok(ClusterKind::Kind { name: "kind".into() })
+        );
+        assert_eq!(
+            detect(ClusterChoice::Minikube, &facts(None, &[], &[])),
+            Ok(ClusterKind::Minikube { profile: "minikube".into() })
+        );
+    }
+
+    #[test]
+    fn versions_are_read_from_tool_output() {
+        assert_eq!(first_version("v3.19.0+g3d8990f"), "v3.19.0+g3d8990f");
+        assert_eq!(first_version("clientVersion:\n  gitVersion: v1.33.1\n"), "v1.33.1");
+        assert_eq!(first_version("kind v0.27.0 go1.23 linux/amd64"), "v0.27.0");
+        assert_eq!(first_version("nothing here"), "unknown version");
+    }
+}
