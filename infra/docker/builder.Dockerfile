@@ -5,6 +5,10 @@
 # toolchain pieces) and `ca-certificates.crt` (the host's CA bundle, so
 # cargo can reach crates.io through a TLS-intercepting proxy). The bundle
 # lives only in this builder, never in a runtime image.
+# A build stage only, never run as a service:
+# checkov:skip=CKV_DOCKER_2: no long-running process to health-check
+# checkov:skip=CKV_DOCKER_3: builds run as root by design; the runtime image runs as 65532
+# checkov:skip=CKV_DOCKER_7: DEBIAN_IMAGE defaults to a pinned local tag
 ARG DEBIAN_IMAGE=todo-local/debian:bookworm
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \

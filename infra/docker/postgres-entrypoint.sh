@@ -44,7 +44,13 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	printf '\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >> "$PGDATA/pg_hba.conf"
 
 	# Only the unix socket while initialising: nobody may connect early.
-	pg_ctl -D "$PGDATA" -o "$(printf '%q ' "${@:2}") -c listen_addresses='' -p 5432" -w start
+	# The server's own arguments (`postgres -c …`) apply to it too; with
+	# none, nothing may be added (an empty '' would be a bad argument).
+	extra_args=''
+	if [ "$#" -gt 1 ]; then
+		printf -v extra_args '%q ' "${@:2}"
+	fi
+	pg_ctl -D "$PGDATA" -o "${extra_args}-c listen_addresses='' -p 5432" -w start
 
 	export PGUSER="$POSTGRES_USER" PGPASSWORD="${POSTGRES_PASSWORD:-}"
 	if [ "$POSTGRES_DB" != 'postgres' ]; then

@@ -38,6 +38,10 @@ const RUNTIME_PACKAGES: &[&str] = &[
     "libgcc-s1",
 ];
 
+/// Label on images built from a Dockerfile here: a digest of the files
+/// they are made from, so an edited recipe is rebuilt, not silently reused.
+const RECIPE_LABEL: &str = "dev.todo.recipe";
+
 /// Where base images come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BaseSource {
@@ -127,6 +131,34 @@ fn choose(source: BaseSource, official: &str) -> anyhow::Result<Option<String>> 
     }
 }
 
+/// A digest of the recipe files' contents. SipHash with fixed keys is
+/// stable between runs; a Rust upgrade that changed it would cost one
+/// rebuild, nothing worse.
+fn recipe_of(files: &[&Path]) -> anyhow::Result<String> {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    for file in files {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        hasher.write(&bytes);
+        hasher.write_u8(0);
+    }
+    Ok(format!("{:016x}", hasher.finish()))
+}
+
+/// Whether `image` exists and was built from the current recipe.
+fn is_current(image: &str, recipe: &str) -> bool {
+    let format = format!("{{{{index .Config.Labels \"{RECIPE_LABEL}\"}}}}");
+    match output(docker().args(["image", "inspect", "--format", &format, image])) {
+        Ok(label) if label.trim() == recipe => true,
+        Ok(_) => {
+            eprintln!("images: {image} was built from an older recipe; rebuilding it");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
 fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0")
 }
@@ -207,6 +239,10 @@ pub fn local_debian() -> anyhow::Result<String> {
     ] {
         remove_contents(&root.join(dir))?;
     }
+    // debootstrap leaves the ~30 MB of packages it installed in apt's
+    // cache; apt itself needs the directories, so only the files go.
+    remove_files_ending(&root.join("var/cache/apt/archives"), ".deb")?;
+    remove_files_ending(&root.join("var/cache/apt"), ".bin")?;
     import_tree(
         &root,
         LOCAL_DEBIAN,
@@ -216,6 +252,19 @@ pub fn local_debian() -> anyhow::Result<String> {
         ],
     )?;
     Ok(LOCAL_DEBIAN.to_string())
+}
+
+fn remove_files_ending(dir: &Path, suffix: &str) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_file() && path.to_string_lossy().ends_with(suffix) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 fn remove_contents(dir: &Path) -> anyhow::Result<()> {
@@ -270,7 +319,9 @@ fn host_toolchain() -> anyhow::Result<Toolchain> {
 pub fn local_builder() -> anyhow::Result<String> {
     let toolchain = host_toolchain()?;
     let image = format!("todo-local/builder:bookworm-rust{}", toolchain.version);
-    if image_exists(&image) {
+    let dockerfile = project_root().join("infra/docker/builder.Dockerfile");
+    let recipe = recipe_of(&[&dockerfile])?;
+    if is_current(&image, &recipe) {
         eprintln!("images: using {image} (prepared earlier)");
         return Ok(image);
     }
@@ -306,7 +357,8 @@ pub fn local_builder() -> anyhow::Result<String> {
         .args(["build", "--network", "host", "--build-arg"])
         .arg(format!("DEBIAN_IMAGE={debian}"))
         .arg("-f")
-        .arg(project_root().join("infra/docker/builder.Dockerfile"))
+        .arg(&dockerfile)
+        .args(["--label", &format!("{RECIPE_LABEL}={recipe}")])
         .args(["-t", &image])
         .arg(context.path()))?;
     Ok(image)
@@ -446,7 +498,12 @@ fn prune_docs(dir: &Path) -> anyhow::Result<()> {
 /// `todo-postgres:15`: Debian's postgresql-15 with an entrypoint that
 /// behaves like the official image's (infra/docker/postgres.Dockerfile).
 pub fn local_postgres() -> anyhow::Result<String> {
-    if image_exists(LOCAL_POSTGRES) {
+    let dir = project_root().join("infra/docker");
+    let recipe = recipe_of(&[
+        &dir.join("postgres.Dockerfile"),
+        &dir.join("postgres-entrypoint.sh"),
+    ])?;
+    if is_current(LOCAL_POSTGRES, &recipe) {
         eprintln!("images: using {LOCAL_POSTGRES} (prepared earlier)");
         return Ok(LOCAL_POSTGRES.to_string());
     }
@@ -454,10 +511,10 @@ pub fn local_postgres() -> anyhow::Result<String> {
     eprintln!(
         "images: preparing {LOCAL_POSTGRES} from Debian's postgresql-15 (the official postgres image is not used here)"
     );
-    let dir = project_root().join("infra/docker");
     run(docker()
         .args(["build", "--network", "host", "--build-arg"])
         .arg(format!("DEBIAN_IMAGE={debian}"))
+        .args(["--label", &format!("{RECIPE_LABEL}={recipe}")])
         .arg("-f")
         .arg(dir.join("postgres.Dockerfile"))
         .args(["-t", LOCAL_POSTGRES])

@@ -25,11 +25,13 @@ impl Testcontainers {
             None => local_postgres()?,
         };
         eprintln!("testcontainers: contract suite, PostgreSQL cases, on a container of {image}");
+        // --workspace rather than -p todo-backend: the same feature
+        // unification as `cargo xtask test`, so the test binary it built is
+        // reused instead of recompiling dependencies with other features.
         run(cargo()
             .args([
                 "test",
-                "-p",
-                "todo-backend",
+                "--workspace",
                 "--test",
                 "contract",
                 "--",
