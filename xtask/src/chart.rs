@@ -133,6 +133,18 @@ pub struct Chart {
     /// (installs checkov into .local/checkov-venv on first use).
     #[arg(long)]
     pub checkov: bool,
+    /// Then run the rendered release on Docker (no cluster needed) and its
+    /// Helm tests, with the images `cargo xtask images` built.
+    #[arg(long)]
+    pub on_docker: bool,
+    /// Image tag for --on-docker (default: the current tree's, as `cargo
+    /// xtask images` tags it).
+    #[arg(long, requires = "on_docker")]
+    pub image_tag: Option<String>,
+    /// PostgreSQL image for --on-docker (default: postgres:16-alpine if it
+    /// is in the local store, else todo-postgres:15).
+    #[arg(long, requires = "on_docker")]
+    pub postgres_image: Option<String>,
 }
 
 struct Case {
@@ -230,6 +242,14 @@ impl Chart {
         );
         if !failures.is_empty() {
             bail!("chart checks failed: {}", failures.join(", "));
+        }
+        if self.on_docker {
+            let _daemon = crate::docker::Daemon::ensure()?;
+            let tag = match self.image_tag {
+                Some(tag) => tag,
+                None => crate::images::version()?,
+            };
+            crate::chart_docker::run_release(&tag, self.postgres_image.as_deref())?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ mod architecture;
 mod bench;
 mod browser;
 mod chart;
+mod chart_docker;
 mod ci;
 mod cluster;
 mod dev;

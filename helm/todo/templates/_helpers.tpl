@@ -72,10 +72,10 @@ given, pins the exact image.
 {{- $registry := .root.Values.global.imageRegistry }}
 {{- if .image.registry }}{{ $registry = .image.registry }}{{ end }}
 {{- /* The schema refuses it too; this also holds under --skip-schema-validation. */}}
-{{- if eq .image.tag "latest" }}
+{{- if eq (toString .image.tag) "latest" }}
 {{- fail (printf "image tag \"latest\" is not allowed for %s: pin a version (an empty tag means the chart's appVersion %s)" .image.repository .root.Chart.AppVersion) }}
 {{- end }}
-{{- $reference := printf "%s:%s" .image.repository (.image.tag | default .root.Chart.AppVersion) }}
+{{- $reference := printf "%s:%s" .image.repository (.image.tag | default .root.Chart.AppVersion | toString) }}
 {{- if .image.digest }}{{ $reference = printf "%s@%s" $reference .image.digest }}{{ end }}
 {{- if $registry }}
 {{- printf "%s/%s" (trimSuffix "/" $registry) $reference }}
