@@ -9,8 +9,13 @@
 # checkov:skip=CKV_DOCKER_7: DEBIAN_IMAGE defaults to a pinned local tag
 ARG DEBIAN_IMAGE=todo-local/debian:bookworm
 FROM ${DEBIAN_IMAGE}
+# uid/gid 999 as in the official Debian-based image, so a pod spec written
+# for it (runAsUser: 999, fsGroup: 999) fits this one too. The package
+# then reuses this user instead of creating its own.
 # No default cluster: the entrypoint creates one in PGDATA on first start.
-RUN mkdir -p /etc/postgresql-common/createcluster.d \
+RUN groupadd --system --gid 999 postgres \
+    && useradd --system --gid postgres --uid 999 --home-dir /var/lib/postgresql --shell /bin/bash postgres \
+    && mkdir -p /etc/postgresql-common/createcluster.d \
     && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main-cluster.conf \
     && apt-get update \
     && apt-get install -y --no-install-recommends postgresql-15 \

@@ -387,7 +387,14 @@ fn link_or_copy(src: &Path, dest: &Path) -> anyhow::Result<()> {
 /// A distroless-like runtime: Debian's packages unpacked into one root,
 /// no shell or other executables, a `nonroot` user 65532.
 pub fn local_runtime() -> anyhow::Result<String> {
-    if image_exists(LOCAL_RUNTIME) {
+    // The recipe is this file (the package list and the steps below).
+    let recipe = {
+        use std::hash::{DefaultHasher, Hasher};
+        let mut hasher = DefaultHasher::new();
+        hasher.write(include_str!("base_images.rs").as_bytes());
+        format!("{:016x}", hasher.finish())
+    };
+    if is_current(LOCAL_RUNTIME, &recipe) {
         eprintln!("images: using {LOCAL_RUNTIME} (prepared earlier)");
         return Ok(LOCAL_RUNTIME.to_string());
     }
@@ -471,6 +478,7 @@ pub fn local_runtime() -> anyhow::Result<String> {
             "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
              SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
             "LABEL org.opencontainers.image.description=\"Local distroless-like glibc runtime (todo xtask)\"",
+            &format!("LABEL {RECIPE_LABEL}={recipe}"),
         ],
     )?;
     Ok(LOCAL_RUNTIME.to_string())
