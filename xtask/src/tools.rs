@@ -146,15 +146,17 @@ fn venv_python(name: &str) -> anyhow::Result<PathBuf> {
     if venv.join("bin/pip").is_file() {
         return Ok(python);
     }
-    let Some(system) = which("python3") else {
-        bail!(
-            "python3 is needed to install the chart tools (Debian: apt-get install -y python3 python3-venv)"
-        );
+    let system = match which("python3") {
+        Some(python) => python,
+        None => {
+            install_debian_python()?;
+            which("python3").context("python3 is still not on PATH after installing it")?
+        }
     };
     eprintln!("chart: creating a Python virtualenv in {}", venv.display());
     let created = run(Command::new(&system).arg("-m").arg("venv").arg(&venv));
     if created.is_err() {
-        install_debian_venv()?;
+        install_debian_python()?;
         run(Command::new(&system)
             .args(["-m", "venv", "--clear"])
             .arg(&venv))?;
@@ -162,18 +164,19 @@ fn venv_python(name: &str) -> anyhow::Result<PathBuf> {
     Ok(python)
 }
 
-/// Debian's python3 lacks `venv`/`ensurepip` until python3-venv is installed.
-fn install_debian_venv() -> anyhow::Result<()> {
+/// Debian's python3 lacks `venv`/`ensurepip` until python3-venv is
+/// installed; a minimal system may have no python3 at all.
+fn install_debian_python() -> anyhow::Result<()> {
     let root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
     if !(root && Path::new("/etc/debian_version").exists()) {
         bail!(
-            "`python3 -m venv` failed; install python3-venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)"
+            "the chart tools need python3 with venv (Debian/Ubuntu: sudo apt-get install -y python3 python3-venv)"
         );
     }
-    eprintln!("chart: installing Debian's python3-venv");
+    eprintln!("chart: installing Debian's python3 and python3-venv");
     let install = || {
         run(Command::new("apt-get")
-            .args(["install", "-y", "-q", "python3-venv"])
+            .args(["install", "-y", "-q", "python3", "python3-venv"])
             .env("DEBIAN_FRONTEND", "noninteractive"))
     };
     install().or_else(|_| {
