@@ -114,27 +114,25 @@ pub fn run_release(tag: &str, postgres: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Which PostgreSQL image stands in for the chart's default here: the
-/// default if it is present, else the locally prepared one.
+/// Which PostgreSQL image stands in for the chart's default here: the one
+/// asked for, else the default if it is in the local store, else the
+/// locally prepared `todo-postgres:15` (prepared now if missing or stale).
 fn postgres_image(chosen: Option<&str>) -> anyhow::Result<(String, String)> {
-    if let Some(image) = chosen {
-        let (repository, tag) = image
-            .rsplit_once(':')
-            .filter(|(_, tag)| !tag.contains('/'))
-            .with_context(|| format!("--postgres-image {image:?} needs a tag (REPOSITORY:TAG)"))?;
-        if !image_exists(image) {
-            bail!("{image} is not in the local image store");
+    let image = match chosen {
+        Some(image) => {
+            if !image_exists(image) {
+                bail!("{image} is not in the local image store");
+            }
+            image.to_owned()
         }
-        return Ok((repository.to_owned(), tag.to_owned()));
-    }
-    for (repository, tag) in [("postgres", "16-alpine"), ("todo-postgres", "15")] {
-        if image_exists(&format!("{repository}:{tag}")) {
-            return Ok((repository.to_owned(), tag.to_owned()));
-        }
-    }
-    bail!(
-        "neither postgres:16-alpine nor todo-postgres:15 is in the local image store; run `cargo xtask images`"
-    )
+        None if image_exists("postgres:16-alpine") => "postgres:16-alpine".to_owned(),
+        None => crate::base_images::local_postgres()?,
+    };
+    let (repository, tag) = image
+        .rsplit_once(':')
+        .filter(|(_, tag)| !tag.contains('/'))
+        .with_context(|| format!("PostgreSQL image {image:?} needs a tag (REPOSITORY:TAG)"))?;
+    Ok((repository.to_owned(), tag.to_owned()))
 }
 
 /// The Docker objects of one run, removed when dropped.

@@ -32,6 +32,9 @@ impl Ci {
                     crate::images::build(crate::base_images::BaseSource::Auto)
                 })?;
                 step("smoke", || crate::smoke::smoke(&built))?;
+                step("chart on docker", || {
+                    crate::chart_docker::run_release(&built.version, None)
+                })?;
                 step("testcontainers", || {
                     crate::testcontainers::Testcontainers::default().run()
                 })?;
