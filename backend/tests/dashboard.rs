@@ -4,7 +4,8 @@
 //! label it filters or groups by is read from a live backend's `/metrics`,
 //! and any other metric must be on an explicit allow-list naming the
 //! exporter that provides it. A renamed metric or label then fails here
-//! instead of leaving an empty panel in production.
+//! instead of leaving an empty panel in production. The alert rules of
+//! `templates/prometheusrule.yaml` are held to the same standard.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,13 +16,16 @@ use todo_api::{ApiClient, ListQuery, NewTask, SignupRequest};
 use todo_backend::{Application, Config};
 
 const DASHBOARD: &str = include_str!("../../helm/todo/files/grafana-dashboard.json");
+const ALERT_RULES: &str = include_str!("../../helm/todo/templates/prometheusrule.yaml");
 
 /// Metrics the backend itself exports start with one of these.
 const APPLICATION_PREFIXES: [&str; 3] = ["http_", "db_", "todo_"];
 
 /// Metrics from other exporters of kube-prometheus-stack that the
-/// dashboard may use, each with where it comes from.
-const EXTERNAL_METRICS: [(&str, &str); 4] = [
+/// dashboard and the alerts may use, each with where it comes from.
+const EXTERNAL_METRICS: [(&str, &str); 6] = [
+    ("kube_pod_status_ready", "kube-state-metrics"),
+    ("up", "Prometheus itself (one series per scrape target)"),
     (
         "kube_pod_container_status_restarts_total",
         "kube-state-metrics",
@@ -230,10 +234,59 @@ fn is_application_metric(name: &str) -> bool {
         .any(|prefix| name.starts_with(prefix))
 }
 
-/// Checks every expression against what the backend exports; returns the
-/// problems found and the metric names and quantiles used.
+/// The `expr` of every rule in the PrometheusRule template, with Helm's
+/// placeholders filled in: inside a quoted label value with a name, outside
+/// (the threshold) with a number, so the result is the PromQL Prometheus gets.
+fn rule_expressions(template: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut alert = "?".to_owned();
+    let mut lines = template.lines().peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if let Some(name) = trimmed.strip_prefix("- alert: ") {
+            alert = name.trim().to_owned();
+        }
+        if trimmed != "expr: |-" {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let mut expr = String::new();
+        while let Some(next) = lines.next_if(|l| l.len() - l.trim_start().len() > indent) {
+            expr.push_str(next.trim());
+            expr.push(' ');
+        }
+        found.push((format!("alert {alert}"), fill_helm_placeholders(&expr)));
+    }
+    found
+}
+
+fn fill_helm_placeholders(expr: &str) -> String {
+    let mut out = String::new();
+    let mut rest = expr;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("}}")
+            .map_or(rest.len(), |e| start + e + 2);
+        let inside_quotes = out.matches('"').count() % 2 == 1;
+        out.push_str(if inside_quotes { "release" } else { "0.05" });
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks every dashboard expression against what the backend exports;
+/// returns the problems found and the metric names and quantiles used.
 fn check_dashboard(
     dashboard: &Value,
+    exported: &Exported,
+) -> (Vec<String>, BTreeSet<String>, Vec<f64>) {
+    check_expressions(expressions(dashboard), exported)
+}
+
+fn check_expressions(
+    expressions: Vec<(String, String)>,
     exported: &Exported,
 ) -> (Vec<String>, BTreeSet<String>, Vec<f64>) {
     let mut problems = Vec::new();
@@ -244,7 +297,7 @@ fn check_dashboard(
         .flat_map(|labels| labels.keys().map(String::as_str))
         .chain(TARGET_LABELS)
         .collect();
-    for (place, expr) in expressions(dashboard) {
+    for (place, expr) in expressions {
         let ast = match parser::parse(&with_grafana_variables(&expr)) {
             Ok(ast) => ast,
             Err(e) => {
@@ -419,6 +472,22 @@ async fn every_dashboard_query_names_metrics_and_labels_the_backend_exports() {
         "dashboard problems:\n{}",
         problems.join("\n")
     );
+    let rules = rule_expressions(ALERT_RULES);
+    let alerts: Vec<&str> = rules.iter().map(|(place, _)| place.as_str()).collect();
+    assert_eq!(
+        alerts,
+        [
+            "alert TodoHighErrorRate",
+            "alert TodoBackendDown",
+            "alert TodoPodsNotReady"
+        ]
+    );
+    let (rule_problems, _, _) = check_expressions(rules, &exported);
+    assert!(
+        rule_problems.is_empty(),
+        "alert rule problems:\n{}",
+        rule_problems.join("\n")
+    );
     let layout = layout_problems(&dashboard);
     assert!(
         layout.is_empty(),
@@ -499,4 +568,28 @@ fn template_variable_queries_are_checked_too() {
         problems[0].starts_with("variable \"pod\": the backend does not export todo_build_inf")
     );
     assert!(used.contains("todo_build_info"));
+}
+
+#[test]
+fn alert_rules_are_read_from_the_template_with_placeholders_filled() {
+    let template = r#"
+        - alert: Demo
+          expr: |-
+            sum(rate(http_requests_total{namespace="{{ $namespace }}", status=~"5.."}[5m]))
+              > {{ $threshold }}
+          for: 5m
+"#;
+    let rules = rule_expressions(template);
+    assert_eq!(
+        rules,
+        [(
+            "alert Demo".to_owned(),
+            r#"sum(rate(http_requests_total{namespace="release", status=~"5.."}[5m])) > 0.05 "#
+                .to_owned()
+        )]
+    );
+    let exported = exported("http_requests_total{status=\"200\"} 1\n").unwrap();
+    assert!(check_expressions(rules, &exported).0.is_empty());
+    let broken = rule_expressions(&template.replace("http_requests_total", "http_request_count"));
+    assert!(check_expressions(broken, &exported).0[0].contains("http_request_count"));
 }

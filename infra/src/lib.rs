@@ -10,6 +10,7 @@
 pub mod manifest;
 pub mod plain;
 pub mod policy;
+pub mod prometheus_rule;
 pub mod service_monitor;
 
 pub use manifest::{Document, Manifest, ParseError, parse_stream};

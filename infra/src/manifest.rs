@@ -20,6 +20,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
+use crate::prometheus_rule::PrometheusRule;
 use crate::service_monitor::ServiceMonitor;
 
 /// Declares the closed set of kinds the project renders, with one typed
@@ -103,6 +104,7 @@ manifests! {
     Ingress(Ingress),
     NetworkPolicy(NetworkPolicy),
     ServiceMonitor(ServiceMonitor),
+    PrometheusRule(PrometheusRule),
 }
 
 impl Manifest {

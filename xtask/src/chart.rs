@@ -395,8 +395,9 @@ fn existing_secrets(values: Option<&Path>) -> anyhow::Result<BTreeSet<String>> {
 }
 
 /// Runs kubernetes-validate in strict mode (unknown properties are errors).
-/// Its only tolerated remark is that it has no schema for the
-/// ServiceMonitor CRD, which the typed model checks instead.
+/// Its only tolerated remark is that it has no schema for the Prometheus
+/// Operator's CRDs (ServiceMonitor, PrometheusRule), which the typed model
+/// checks instead.
 fn validate(validator: &Path, file: &Path, version: &str) -> anyhow::Result<()> {
     let mut command = Command::new(validator);
     command
@@ -412,7 +413,11 @@ fn validate(validator: &Path, file: &Path, version: &str) -> anyhow::Result<()> 
         .lines()
         .chain(stderr.lines())
         .filter(|line| !line.trim().is_empty())
-        .filter(|line| !line.contains("Couldn't find schema for kind ServiceMonitor"))
+        .filter(|line| {
+            !["ServiceMonitor", "PrometheusRule"]
+                .iter()
+                .any(|kind| line.contains(&format!("Couldn't find schema for kind {kind}")))
+        })
         .collect();
     if !out.status.success() || !remarks.is_empty() {
         bail!("Kubernetes {version} schema: {}", remarks.join("\n    "));

@@ -12,6 +12,8 @@ mod ci;
 mod cluster;
 mod dev;
 mod docker;
+#[cfg(test)]
+mod docs_check;
 mod http;
 mod images;
 mod lint;
