@@ -219,12 +219,15 @@ impl Deploy {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        // Tags are strings even when they look like numbers.
+        for key in ["backend.image.tag", "frontend.image.tag"] {
+            helm.push("--set-string".into());
+            helm.push(format!("{key}={tag}"));
+        }
         let mut set = |key: &str, value: &str| {
             helm.push("--set".into());
             helm.push(format!("{key}={value}"));
         };
-        set("backend.image.tag", tag);
-        set("frontend.image.tag", tag);
         set("secrets.existingSecret", &secret_name);
         set("ingress.enabled", if ingress { "true" } else { "false" });
         if ingress {
@@ -394,9 +397,9 @@ mod tests {
         let mut later = inputs(kind(), ALL, true);
         later.image_tag = "0.1.0-1700000100".into();
         let b = deploy(None).plan(&later).unwrap();
-        assert!(helm_command(&a).contains("backend.image.tag=0.1.0-1700000000"));
-        assert!(helm_command(&b).contains("backend.image.tag=0.1.0-1700000100"));
-        assert!(helm_command(&b).contains("frontend.image.tag=0.1.0-1700000100"));
+        assert!(helm_command(&a).contains("--set-string backend.image.tag=0.1.0-1700000000"));
+        assert!(helm_command(&b).contains("--set-string backend.image.tag=0.1.0-1700000100"));
+        assert!(helm_command(&b).contains("--set-string frontend.image.tag=0.1.0-1700000100"));
     }
 
     #[test]
