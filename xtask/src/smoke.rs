@@ -257,6 +257,18 @@ pub fn smoke(built: &Built) -> anyhow::Result<()> {
 
     task_page_through_frontend(frontend_port, &public_url, &suffix)?;
     eprintln!("smoke: signed up, added a task and saw it on /tasks through the frontend");
+    // After real traffic: a figure for the chart's memory requests/limits.
+    let usage = output(docker().args([
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}}: {{.MemUsage}}",
+        &backend,
+        &frontend,
+    ]))?;
+    for line in usage.lines() {
+        figures.push(format!("memory {line}"));
+    }
 
     for name in [&frontend, &backend, &postgres] {
         let took = stop(name)?;
