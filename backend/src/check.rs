@@ -9,12 +9,19 @@ pub async fn probe(url: &str, timeout: Duration) -> Result<(), String> {
         .timeout(timeout)
         .build()
         .map_err(|e| format!("could not build an HTTP client: {e}"))?;
-    let response = client.get(url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
     let status = response.status();
     if status == reqwest::StatusCode::OK {
         Ok(())
     } else {
         let body = response.text().await.unwrap_or_default();
-        Err(format!("GET {url}: {status}: {}", body.chars().take(300).collect::<String>()))
+        Err(format!(
+            "GET {url}: {status}: {}",
+            body.chars().take(300).collect::<String>()
+        ))
     }
 }

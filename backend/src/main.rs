@@ -63,13 +63,20 @@ fn main() -> ExitCode {
             tracing::info!("migrations applied");
             Ok(())
         }),
-        Command::Check { url, ready, timeout_ms } => {
+        Command::Check {
+            url,
+            ready,
+            timeout_ms,
+        } => {
             let url = if ready {
                 format!("{}/ready", url.trim_end_matches('/'))
             } else {
                 url
             };
-            match runtime().block_on(todo_backend::check::probe(&url, Duration::from_millis(timeout_ms))) {
+            match runtime().block_on(todo_backend::check::probe(
+                &url,
+                Duration::from_millis(timeout_ms),
+            )) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(reason) => {
                     eprintln!("check failed: {reason}");

@@ -144,9 +144,12 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .map(|path| path.as_str().to_owned())
         .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
     let response = next.run(request).await;
-    state
-        .metrics
-        .observe(&method, route, response.status().as_u16(), started.elapsed());
+    state.metrics.observe(
+        &method,
+        route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 

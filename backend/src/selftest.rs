@@ -10,7 +10,10 @@ use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::json;
-use todo_api::{ApiClient, AuthResponse, ErrorBody, ErrorCode, Health, Priority, Readiness, Task, TaskList, TaskStats, User};
+use todo_api::{
+    ApiClient, AuthResponse, ErrorBody, ErrorCode, Health, Priority, Readiness, Task, TaskList,
+    TaskStats, User,
+};
 use uuid::Uuid;
 
 /// Why the run failed: which step, and what differed.
@@ -28,11 +31,19 @@ fn mismatch(step: &'static str, detail: impl Into<String>) -> Mismatch {
     }
 }
 
-fn expect_eq<T: PartialEq + Debug>(step: &'static str, what: &str, expected: T, actual: T) -> Result<(), Mismatch> {
+fn expect_eq<T: PartialEq + Debug>(
+    step: &'static str,
+    what: &str,
+    expected: T,
+    actual: T,
+) -> Result<(), Mismatch> {
     if expected == actual {
         Ok(())
     } else {
-        Err(mismatch(step, format!("{what}:\n    expected: {expected:?}\n    actual:   {actual:?}")))
+        Err(mismatch(
+            step,
+            format!("{what}:\n    expected: {expected:?}\n    actual:   {actual:?}"),
+        ))
     }
 }
 
@@ -56,7 +67,10 @@ async fn call<T: DeserializeOwned>(
     if actual != status {
         return Err(mismatch(
             step,
-            format!("status:\n    expected: {status}\n    actual:   {actual}\n    body:     {}", text.chars().take(500).collect::<String>()),
+            format!(
+                "status:\n    expected: {status}\n    actual:   {actual}\n    body:     {}",
+                text.chars().take(500).collect::<String>()
+            ),
         ));
     }
     let parsed = if body.is_empty() {
@@ -64,13 +78,21 @@ async fn call<T: DeserializeOwned>(
     } else {
         serde_json::from_slice(&body)
     };
-    let value = parsed.map_err(|e| mismatch(step, format!("body does not match the contract ({e}):\n    {text}")))?;
+    let value = parsed.map_err(|e| {
+        mismatch(
+            step,
+            format!("body does not match the contract ({e}):\n    {text}"),
+        )
+    })?;
     Ok((headers, value))
 }
 
 /// One step's outcome line, as printed.
 fn report(step: &str, started: Instant) {
-    println!("  ok    {step:<28} {:>6.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "  ok    {step:<28} {:>6.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
 }
 
 /// Runs every step in order; on any failure, still deletes what it made.
@@ -81,7 +103,12 @@ pub async fn run(base_url: &str) -> Result<(), Mismatch> {
     let result = steps(&api, &mut account).await;
     if let Some(user) = account {
         let started = Instant::now();
-        let cleanup = call::<()>("delete account", user.request(Method::DELETE, "/api/auth/me"), StatusCode::NO_CONTENT).await;
+        let cleanup = call::<()>(
+            "delete account",
+            user.request(Method::DELETE, "/api/auth/me"),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
         match (&result, cleanup) {
             (_, Ok(_)) => report("delete account", started),
             (Ok(()), Err(e)) => return Err(e),
@@ -89,8 +116,18 @@ pub async fn run(base_url: &str) -> Result<(), Mismatch> {
         }
         if result.is_ok() {
             let started = Instant::now();
-            let (_, body): (_, ErrorBody) = call("token revoked with account", user.request(Method::GET, "/api/auth/me"), StatusCode::UNAUTHORIZED).await?;
-            expect_eq("token revoked with account", "error.code", ErrorCode::Unauthorized, body.error.code)?;
+            let (_, body): (_, ErrorBody) = call(
+                "token revoked with account",
+                user.request(Method::GET, "/api/auth/me"),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await?;
+            expect_eq(
+                "token revoked with account",
+                "error.code",
+                ErrorCode::Unauthorized,
+                body.error.code,
+            )?;
             report("token revoked with account", started);
         }
     }
@@ -99,12 +136,18 @@ pub async fn run(base_url: &str) -> Result<(), Mismatch> {
 
 async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), Mismatch> {
     let started = Instant::now();
-    let (_, health): (_, Health) = call("health", api.request(Method::GET, "/health"), StatusCode::OK).await?;
+    let (_, health): (_, Health) = call(
+        "health",
+        api.request(Method::GET, "/health"),
+        StatusCode::OK,
+    )
+    .await?;
     expect_eq("health", "status", "healthy", health.status.as_str())?;
     report("health", started);
 
     let started = Instant::now();
-    let (_, ready): (_, Readiness) = call("ready", api.request(Method::GET, "/ready"), StatusCode::OK).await?;
+    let (_, ready): (_, Readiness) =
+        call("ready", api.request(Method::GET, "/ready"), StatusCode::OK).await?;
     expect_eq("ready", "status", "ready", ready.status.as_str())?;
     report("ready", started);
 
@@ -117,11 +160,21 @@ async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), M
     let (_, auth): (_, AuthResponse) = call("sign up", signup, StatusCode::CREATED).await?;
     let user = api.with_token(&auth.token);
     *account = Some(user.clone());
-    expect_eq("sign up", "user.email", email.as_str(), auth.user.email.as_str())?;
+    expect_eq(
+        "sign up",
+        "user.email",
+        email.as_str(),
+        auth.user.email.as_str(),
+    )?;
     report("sign up", started);
 
     let started = Instant::now();
-    let (_, me): (_, User) = call("me", user.request(Method::GET, "/api/auth/me"), StatusCode::OK).await?;
+    let (_, me): (_, User) = call(
+        "me",
+        user.request(Method::GET, "/api/auth/me"),
+        StatusCode::OK,
+    )
+    .await?;
     expect_eq("me", "user", &auth.user, &me)?;
     report("me", started);
 
@@ -133,23 +186,40 @@ async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), M
         "due_date": due, "tags": ["selftest"],
     }));
     let (headers, task): (_, Task) = call("create task", create, StatusCode::CREATED).await?;
-    let location = headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    expect_eq("create task", "Location header", format!("/api/tasks/{}", task.id), location)?;
+    let location = headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    expect_eq(
+        "create task",
+        "Location header",
+        format!("/api/tasks/{}", task.id),
+        location,
+    )?;
     expect_eq("create task", "title", title.as_str(), task.title.as_str())?;
     expect_eq("create task", "priority", Priority::High, task.priority)?;
     expect_eq("create task", "due_date", Some(due), task.due_date)?;
-    expect_eq("create task", "tags", vec!["selftest".to_owned()], task.tags.clone())?;
+    expect_eq(
+        "create task",
+        "tags",
+        vec!["selftest".to_owned()],
+        task.tags.clone(),
+    )?;
     expect_eq("create task", "completed", false, task.completed)?;
     report("create task", started);
 
     let path = format!("/api/tasks/{}", task.id);
     let started = Instant::now();
-    let (_, fetched): (_, Task) = call("get task", user.request(Method::GET, &path), StatusCode::OK).await?;
+    let (_, fetched): (_, Task) =
+        call("get task", user.request(Method::GET, &path), StatusCode::OK).await?;
     expect_eq("get task", "task", &task, &fetched)?;
     report("get task", started);
 
     let started = Instant::now();
-    let list = user.request(Method::GET, "/api/tasks").query(&[("q", marker.as_str()), ("status", "active")]);
+    let list = user
+        .request(Method::GET, "/api/tasks")
+        .query(&[("q", marker.as_str()), ("status", "active")]);
     let (_, listed): (_, TaskList) = call("list tasks", list, StatusCode::OK).await?;
     expect_eq("list tasks", "total", 1, listed.total)?;
     expect_eq("list tasks", "items", vec![task.clone()], listed.items)?;
@@ -157,27 +227,66 @@ async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), M
 
     let started = Instant::now();
     let renamed = format!("{title} (renamed)");
-    let update = user.request(Method::PATCH, &path).json(&json!({"title": renamed}));
+    let update = user
+        .request(Method::PATCH, &path)
+        .json(&json!({"title": renamed}));
     let (_, updated): (_, Task) = call("update title", update, StatusCode::OK).await?;
-    expect_eq("update title", "title", renamed.as_str(), updated.title.as_str())?;
-    expect_eq("update title", "priority (unchanged)", task.priority, updated.priority)?;
+    expect_eq(
+        "update title",
+        "title",
+        renamed.as_str(),
+        updated.title.as_str(),
+    )?;
+    expect_eq(
+        "update title",
+        "priority (unchanged)",
+        task.priority,
+        updated.priority,
+    )?;
     report("update title", started);
 
     let started = Instant::now();
-    let complete = user.request(Method::PATCH, &path).json(&json!({"completed": true}));
+    let complete = user
+        .request(Method::PATCH, &path)
+        .json(&json!({"completed": true}));
     let (_, completed): (_, Task) = call("complete task", complete, StatusCode::OK).await?;
     expect_eq("complete task", "completed", true, completed.completed)?;
     report("complete task", started);
 
     let started = Instant::now();
-    let (_, stats): (_, TaskStats) = call("stats", user.request(Method::GET, "/api/tasks/stats"), StatusCode::OK).await?;
-    expect_eq("stats", "(total, active, completed)", (1, 0, 1), (stats.total, stats.active, stats.completed))?;
+    let (_, stats): (_, TaskStats) = call(
+        "stats",
+        user.request(Method::GET, "/api/tasks/stats"),
+        StatusCode::OK,
+    )
+    .await?;
+    expect_eq(
+        "stats",
+        "(total, active, completed)",
+        (1, 0, 1),
+        (stats.total, stats.active, stats.completed),
+    )?;
     report("stats", started);
 
     let started = Instant::now();
-    call::<()>("delete task", user.request(Method::DELETE, &path), StatusCode::NO_CONTENT).await?;
-    let (_, gone): (_, ErrorBody) = call("deleted task is gone", user.request(Method::GET, &path), StatusCode::NOT_FOUND).await?;
-    expect_eq("deleted task is gone", "error.code", ErrorCode::NotFound, gone.error.code)?;
+    call::<()>(
+        "delete task",
+        user.request(Method::DELETE, &path),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    let (_, gone): (_, ErrorBody) = call(
+        "deleted task is gone",
+        user.request(Method::GET, &path),
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    expect_eq(
+        "deleted task is gone",
+        "error.code",
+        ErrorCode::NotFound,
+        gone.error.code,
+    )?;
     report("delete task", started);
     Ok(())
 }

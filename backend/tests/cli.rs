@@ -9,15 +9,19 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::Response;
+use todo_api::{ApiClient, SignupRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use todo_api::{ApiClient, SignupRequest};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_todo-backend");
 const SECRET: &str = "cli-tests-secret-0123456789abcdef0123";
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A server process started from the real binary on a fresh SQLite file.
@@ -34,7 +38,10 @@ impl Server {
         let mut command = Command::new(BINARY);
         command
             .env_clear()
-            .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("todo.db").display()))
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("todo.db").display()),
+            )
             .env("BIND_ADDR", "127.0.0.1")
             .env("PORT", port.to_string())
             .env("JWT_SECRET", SECRET)
@@ -45,7 +52,11 @@ impl Server {
             command.env(k, v);
         }
         let child = command.spawn().expect("the binary starts");
-        let server = Self { child, port, _dir: dir };
+        let server = Self {
+            child,
+            port,
+            _dir: dir,
+        };
         let api = server.api();
         let deadline = Instant::now() + Duration::from_secs(20);
         while api.ready().await.is_err() {
@@ -64,7 +75,10 @@ impl Server {
     }
 
     fn signal(&self, name: &str) {
-        let status = Command::new("kill").args([format!("-{name}"), self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -110,7 +124,11 @@ fn startup_without_jwt_secret_names_the_variable() {
 
 #[test]
 fn startup_with_an_unparsable_database_url_names_the_variable() {
-    for url in ["mysql://localhost/todo", "postgres://user@host:notaport/db", "not a url"] {
+    for url in [
+        "mysql://localhost/todo",
+        "postgres://user@host:notaport/db",
+        "not a url",
+    ] {
         let out = run_binary(&["serve"], &[("JWT_SECRET", SECRET), ("DATABASE_URL", url)]);
         assert_eq!(out.status.code(), Some(2), "{url}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -124,12 +142,19 @@ fn startup_with_an_unreachable_database_fails_naming_it() {
     let url = format!("postgres://todo:secret@127.0.0.1:{port}/todo");
     let out = run_binary(
         &["serve"],
-        &[("JWT_SECRET", SECRET), ("DATABASE_URL", &url), ("DATABASE_ACQUIRE_TIMEOUT_SECONDS", "2")],
+        &[
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", &url),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECONDS", "2"),
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");
-    assert!(!stderr.contains("secret@"), "the password is redacted: {stderr}");
+    assert!(
+        !stderr.contains("secret@"),
+        "the password is redacted: {stderr}"
+    );
 }
 
 #[tokio::test]
@@ -137,7 +162,11 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     let mut server = Server::start(&[("SHUTDOWN_GRACE_SECONDS", "10")]).await;
     let auth = server
         .api()
-        .signup(&SignupRequest { email: "slow@example.com".into(), password: "slow but sure".into(), name: "Slow".into() })
+        .signup(&SignupRequest {
+            email: "slow@example.com".into(),
+            password: "slow but sure".into(),
+            name: "Slow".into(),
+        })
         .await
         .unwrap();
 
@@ -146,7 +175,9 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     let (first, second) = body.split_at(body.len() / 2);
     let mut streams = Vec::new();
     for _ in 0..20 {
-        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port))
+            .await
+            .unwrap();
         let head = format!(
             "POST /api/tasks HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -163,7 +194,9 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     server.signal("TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
-        TcpStream::connect(("127.0.0.1", server.port)).await.is_err(),
+        TcpStream::connect(("127.0.0.1", server.port))
+            .await
+            .is_err(),
         "new connections are refused once shutdown starts"
     );
 
@@ -173,12 +206,17 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await.unwrap();
         let text = String::from_utf8_lossy(&response);
-        assert!(text.starts_with("HTTP/1.1 201"), "in-flight request completed: {text}");
+        assert!(
+            text.starts_with("HTTP/1.1 201"),
+            "in-flight request completed: {text}"
+        );
         finished += 1;
     }
     assert_eq!(finished, 20);
 
-    let status = server.wait(Duration::from_secs(10)).expect("exits within the grace period");
+    let status = server
+        .wait(Duration::from_secs(10))
+        .expect("exits within the grace period");
     assert_eq!(status.code(), Some(0));
     assert!(signalled.elapsed() < Duration::from_secs(10));
 }
@@ -202,12 +240,26 @@ async fn selftest_passes_against_a_live_backend() {
     let server = Server::start(&[]).await;
     let out = run_selftest(server.url()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("selftest passed"));
     // It cleaned up after itself: its account is gone, so no user remains
     // that could log in, and the metrics show the account was deleted.
-    let metrics = reqwest::get(format!("{}/metrics", server.url())).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"http_requests_total{method="DELETE",route="/api/auth/me",status="204"} 1"#), "{metrics}");
+    let metrics = reqwest::get(format!("{}/metrics", server.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"http_requests_total{method="DELETE",route="/api/auth/me",status="204"} 1"#
+        ),
+        "{metrics}"
+    );
 }
 
 /// Forwards to `upstream`, but answers task creation with 200 instead of
@@ -220,7 +272,14 @@ async fn start_broken_proxy(upstream: String) -> String {
         async move {
             let (parts, body) = request.into_parts();
             let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-            let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+            let url = format!(
+                "{upstream}{}",
+                parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/")
+            );
             let mut forwarded = client.request(parts.method.clone(), url).body(bytes);
             for (name, value) in &parts.headers {
                 if name != "host" {
@@ -229,7 +288,10 @@ async fn start_broken_proxy(upstream: String) -> String {
             }
             let answer = forwarded.send().await.unwrap();
             let mut status = answer.status();
-            if parts.method == "POST" && parts.uri.path() == "/api/tasks" && status == StatusCode::CREATED {
+            if parts.method == "POST"
+                && parts.uri.path() == "/api/tasks"
+                && status == StatusCode::CREATED
+            {
                 status = StatusCode::OK;
             }
             let headers = answer.headers().clone();
@@ -269,9 +331,31 @@ async fn check_exits_zero_only_on_200() {
         .unwrap()
     };
     let url = server.url();
-    assert!(check(vec!["check".into(), "--url".into(), format!("{url}/health")]).await);
-    assert!(check(vec!["check".into(), "--url".into(), url.clone(), "--ready".into()]).await);
-    assert!(!check(vec!["check".into(), "--url".into(), format!("{url}/missing")]).await);
+    assert!(
+        check(vec![
+            "check".into(),
+            "--url".into(),
+            format!("{url}/health")
+        ])
+        .await
+    );
+    assert!(
+        check(vec![
+            "check".into(),
+            "--url".into(),
+            url.clone(),
+            "--ready".into()
+        ])
+        .await
+    );
+    assert!(
+        !check(vec![
+            "check".into(),
+            "--url".into(),
+            format!("{url}/missing")
+        ])
+        .await
+    );
     let closed = format!("http://127.0.0.1:{}/health", free_port());
     assert!(!check(vec!["check".into(), "--url".into(), closed]).await);
 }

@@ -10,12 +10,21 @@ use crate::process::{cargo, output, project_root};
 
 /// Workspace crate → its normal (non-dev) dependencies that are workspace crates.
 fn workspace_dependencies() -> BTreeMap<String, Vec<String>> {
-    let text = output(cargo().args(["metadata", "--format-version", "1", "--no-deps", "--offline"]))
-        .or_else(|_| output(cargo().args(["metadata", "--format-version", "1", "--no-deps"])))
-        .expect("cargo metadata runs");
+    let text = output(cargo().args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+        "--offline",
+    ]))
+    .or_else(|_| output(cargo().args(["metadata", "--format-version", "1", "--no-deps"])))
+    .expect("cargo metadata runs");
     let metadata: serde_json::Value = serde_json::from_str(&text).expect("cargo metadata is JSON");
     let packages = metadata["packages"].as_array().expect("packages");
-    let members: Vec<String> = packages.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
+    let members: Vec<String> = packages
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
     packages
         .iter()
         .map(|package| {
@@ -47,7 +56,9 @@ fn dependencies_point_one_way() {
             .iter()
             .find(|(name, _)| name == krate)
             .map(|(_, permitted)| *permitted)
-            .unwrap_or_else(|| panic!("{krate} is not listed in ARCHITECTURE.md's dependency rules"));
+            .unwrap_or_else(|| {
+                panic!("{krate} is not listed in ARCHITECTURE.md's dependency rules")
+            });
         for dep in found {
             assert!(
                 permitted.contains(&dep.as_str()),
@@ -76,7 +87,13 @@ fn only_the_store_module_speaks_sql() {
     rust_files(&src, &mut files);
     for file in files.iter().filter(|f| !f.starts_with(&store)) {
         let text = std::fs::read_to_string(file).unwrap();
-        for needle in ["sqlx::query", "QueryBuilder", "SELECT ", "INSERT INTO", "DELETE FROM"] {
+        for needle in [
+            "sqlx::query",
+            "QueryBuilder",
+            "SELECT ",
+            "INSERT INTO",
+            "DELETE FROM",
+        ] {
             assert!(
                 !text.contains(needle),
                 "{} contains `{needle}`: SQL belongs in backend/src/store",
@@ -93,7 +110,9 @@ fn every_configuration_variable_is_documented() {
     let docs = std::fs::read_to_string(project_root().join("docs/configuration.md")).unwrap();
     let mut checked = 0;
     for config in ["backend/src/config.rs", "frontend/src/config.rs"] {
-        let Ok(text) = std::fs::read_to_string(project_root().join(config)) else { continue };
+        let Ok(text) = std::fs::read_to_string(project_root().join(config)) else {
+            continue;
+        };
         let code = text.split("#[cfg(test)]").next().unwrap();
         for literal in code.split('"').skip(1).step_by(2) {
             let is_variable = literal.len() > 3
@@ -101,11 +120,17 @@ fn every_configuration_variable_is_documented() {
                 && (literal.contains('_') || literal == "PORT");
             if is_variable {
                 checked += 1;
-                assert!(docs.contains(&format!("`{literal}`")), "{config} reads {literal}, which docs/configuration.md does not document");
+                assert!(
+                    docs.contains(&format!("`{literal}`")),
+                    "{config} reads {literal}, which docs/configuration.md does not document"
+                );
             }
         }
     }
-    assert!(checked >= 10, "found only {checked} variables: is the scan still right?");
+    assert!(
+        checked >= 10,
+        "found only {checked} variables: is the scan still right?"
+    );
 }
 
 #[test]
@@ -114,7 +139,14 @@ fn the_ci_script_runs_the_readme_test_command() {
     let ci = std::fs::read_to_string(project_root().join(".ci/run")).unwrap();
     let command = "cargo xtask test";
     assert!(readme.contains(command), "README names the test command");
-    assert!(ci.lines().any(|line| line.trim() == command), ".ci/run runs `{command}`");
-    let status = Command::new("bash").arg("-n").arg(project_root().join(".ci/run")).status().unwrap();
+    assert!(
+        ci.lines().any(|line| line.trim() == command),
+        ".ci/run runs `{command}`"
+    );
+    let status = Command::new("bash")
+        .arg("-n")
+        .arg(project_root().join(".ci/run"))
+        .status()
+        .unwrap();
     assert!(status.success(), ".ci/run is valid bash");
 }

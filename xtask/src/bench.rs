@@ -56,12 +56,14 @@ impl Bench {
         let binary = target_dir().join("release/todo-backend");
         let mut runs = Vec::new();
         if self.only.as_deref().is_none_or(|only| only == "postgres") {
-            let bin = server_binaries().context("PostgreSQL server binaries not found: `apt-get install -y postgresql`")?;
+            let bin = server_binaries()
+                .context("PostgreSQL server binaries not found: `apt-get install -y postgresql`")?;
             let cluster = TempPostgres::start(&bin)?;
             runs.push(self.measure("postgres", &binary, &wrk, &cluster.url)?);
         }
         if self.only.as_deref().is_none_or(|only| only == "sqlite") {
-            let dir = std::env::temp_dir().join(format!("todo-bench-sqlite-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("todo-bench-sqlite-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
             let url = format!("sqlite://{}", dir.join("bench.db").display());
             let result = self.measure("sqlite", &binary, &wrk, &url);
@@ -77,7 +79,13 @@ impl Bench {
         Ok(())
     }
 
-    fn measure(&self, database: &'static str, binary: &Path, wrk: &Path, url: &str) -> anyhow::Result<DatabaseRun> {
+    fn measure(
+        &self,
+        database: &'static str,
+        binary: &Path,
+        wrk: &Path,
+        url: &str,
+    ) -> anyhow::Result<DatabaseRun> {
         eprintln!("\nbench: {database}");
         // The first start applies migrations; the measured one finds them applied.
         drop(Server::start(binary, url)?);
@@ -85,7 +93,9 @@ impl Bench {
         std::thread::sleep(Duration::from_secs(1));
         let idle_rss_kib = server.rss_kib()?;
         let base = server.base_url();
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
         let (token, task_id) = runtime.block_on(seed(&base))?;
 
         let scripts = std::env::temp_dir().join(format!("todo-bench-{}", std::process::id()));
@@ -99,9 +109,21 @@ impl Bench {
         let auth = format!("Authorization: Bearer {token}");
         let plans: [(&str, String, Option<&Path>); 4] = [
             ("GET /health", format!("{base}/health"), None),
-            ("GET /api/tasks?limit=50", format!("{base}/api/tasks?limit=50"), None),
-            ("GET /api/tasks/{id}", format!("{base}/api/tasks/{task_id}"), None),
-            ("POST /api/tasks", format!("{base}/api/tasks"), Some(post.as_path())),
+            (
+                "GET /api/tasks?limit=50",
+                format!("{base}/api/tasks?limit=50"),
+                None,
+            ),
+            (
+                "GET /api/tasks/{id}",
+                format!("{base}/api/tasks/{task_id}"),
+                None,
+            ),
+            (
+                "POST /api/tasks",
+                format!("{base}/api/tasks"),
+                Some(post.as_path()),
+            ),
         ];
         let mut scenarios = Vec::new();
         for (name, target, script) in plans {
@@ -118,10 +140,18 @@ impl Bench {
             }
             command.arg(&target);
             let text = output(&mut command)?;
-            scenarios.push(parse_wrk(name, &text).with_context(|| format!("could not read wrk's report:\n{text}"))?);
+            scenarios.push(
+                parse_wrk(name, &text)
+                    .with_context(|| format!("could not read wrk's report:\n{text}"))?,
+            );
         }
         std::fs::remove_dir_all(&scripts).ok();
-        Ok(DatabaseRun { database, start_to_ready: server.ready_after, idle_rss_kib, scenarios })
+        Ok(DatabaseRun {
+            database,
+            start_to_ready: server.ready_after,
+            idle_rss_kib,
+            scenarios,
+        })
     }
 }
 
@@ -147,7 +177,9 @@ async fn seed(base: &str) -> anyhow::Result<(String, String)> {
         let task = user
             .create_task(&NewTask {
                 title: format!("Seeded task number {i}"),
-                description: Some("A realistic description of moderate length for the list payload.".into()),
+                description: Some(
+                    "A realistic description of moderate length for the list payload.".into(),
+                ),
                 priority: Some([Priority::Low, Priority::Medium, Priority::High][i % 3]),
                 tags: vec!["seed".into(), format!("group-{}", i % 5)],
                 ..NewTask::default()
@@ -155,7 +187,10 @@ async fn seed(base: &str) -> anyhow::Result<(String, String)> {
             .await?;
         first.get_or_insert(task.id);
     }
-    Ok((auth.token, first.expect("50 tasks were created").to_string()))
+    Ok((
+        auth.token,
+        first.expect("50 tasks were created").to_string(),
+    ))
 }
 
 /// The release binary, stopped with SIGTERM on drop.
@@ -182,7 +217,11 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .with_context(|| format!("could not start {}", binary.display()))?;
-        let mut server = Self { child, port, ready_after: Duration::ZERO };
+        let mut server = Self {
+            child,
+            port,
+            ready_after: Duration::ZERO,
+        };
         let deadline = started + Duration::from_secs(30);
         loop {
             if ready(port) {
@@ -215,7 +254,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -223,9 +264,14 @@ impl Drop for Server {
 /// A bare HTTP/1.1 GET of /ready; true on 200.
 fn ready(port: u16) -> bool {
     use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream.write_all(b"GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").is_err() {
+    if stream
+        .write_all(b"GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut head = [0u8; 12];
@@ -234,14 +280,25 @@ fn ready(port: u16) -> bool {
 
 /// Reads wrk's `--latency` report.
 fn parse_wrk(name: &'static str, text: &str) -> Option<Scenario> {
-    let mut scenario = Scenario { name, requests_per_second: 0.0, p50_ms: 0.0, p99_ms: 0.0, requests: 0, errors: 0 };
+    let mut scenario = Scenario {
+        name,
+        requests_per_second: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        requests: 0,
+        errors: 0,
+    };
     for line in text.lines().map(str::trim) {
         let mut words = line.split_whitespace();
         match (words.next(), words.next()) {
-            (Some("Requests/sec:"), Some(value)) => scenario.requests_per_second = value.parse().ok()?,
+            (Some("Requests/sec:"), Some(value)) => {
+                scenario.requests_per_second = value.parse().ok()?
+            }
             (Some("50%"), Some(value)) => scenario.p50_ms = duration_ms(value)?,
             (Some("99%"), Some(value)) => scenario.p99_ms = duration_ms(value)?,
-            (Some("Non-2xx"), _) => scenario.errors += line.rsplit(' ').next()?.parse::<u64>().ok()?,
+            (Some("Non-2xx"), _) => {
+                scenario.errors += line.rsplit(' ').next()?.parse::<u64>().ok()?
+            }
             (Some("Socket"), Some("errors:")) => {
                 for part in line.trim_start_matches("Socket errors:").split(',') {
                     scenario.errors += part.split_whitespace().nth(1)?.parse::<u64>().ok()?;
@@ -270,7 +327,9 @@ fn duration_ms(value: &str) -> Option<f64> {
 
 fn render(runs: &[DatabaseRun], bench: &Bench) -> String {
     let mut out = String::new();
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let _ = writeln!(
         out,
         "Release backend, wrk -t2 -c{} -d{}s per scenario, load generator on the same {cpus}-core machine, loopback only.\n",
@@ -284,7 +343,10 @@ fn render(runs: &[DatabaseRun], bench: &Bench) -> String {
             run.start_to_ready.as_secs_f64() * 1000.0,
             run.idle_rss_kib as f64 / 1024.0
         );
-        let _ = writeln!(out, "| scenario | requests/s | p50 | p99 | requests | errors |");
+        let _ = writeln!(
+            out,
+            "| scenario | requests/s | p50 | p99 | requests | errors |"
+        );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
         for s in &run.scenarios {
             let _ = writeln!(

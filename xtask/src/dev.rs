@@ -33,7 +33,9 @@ impl Dev {
     pub fn run(self) -> anyhow::Result<()> {
         for (port, flag) in [(self.backend_port, "--backend-port"), (self.port, "--port")] {
             TcpListener::bind(("127.0.0.1", port)).with_context(|| {
-                format!("port {port} is in use: stop what listens there, or pick another with {flag}")
+                format!(
+                    "port {port} is in use: stop what listens there, or pick another with {flag}"
+                )
             })?;
         }
         let mut build = cargo();

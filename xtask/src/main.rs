@@ -1,9 +1,9 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs
 //! wherever cargo does. Each command is a typed struct with a `run` method.
 
-mod base_images;
 #[cfg(test)]
 mod architecture;
+mod base_images;
 mod bench;
 mod browser;
 mod chart;
@@ -46,14 +46,14 @@ enum Command {
     Lint(lint::Lint),
     /// Load-test the release backend on PostgreSQL and SQLite.
     Bench(bench::Bench),
-    /// Lint, render and check the Helm chart; keep infra/k8s in sync.
-    Chart(chart::Chart),
     /// Build the backend and frontend images, report sizes (40 MB budget).
     Images(images::Images),
     /// Build the images and run them hardened against PostgreSQL.
     Smoke(smoke::Smoke),
     /// The contract suite's PostgreSQL cases via testcontainers (needs Docker).
     Testcontainers(testcontainers::Testcontainers),
+    /// Lint, render and check the Helm chart; keep infra/k8s in sync.
+    Chart(chart::Chart),
     /// Everything CI checks, in order.
     Ci(ci::Ci),
     /// Build, load and helm-install the app into minikube or kind.
@@ -74,13 +74,13 @@ fn main() -> std::process::ExitCode {
         Command::Lint(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
         Command::Chart(cmd) => cmd.run(),
+        Command::Images(cmd) => cmd.run(),
+        Command::Smoke(cmd) => cmd.run(),
+        Command::Testcontainers(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
         Command::Deploy(cmd) => cmd.run(),
         Command::TestK8s(cmd) => cmd.run(),
         Command::Doctor(cmd) => cmd.run(),
-        Command::Images(cmd) => cmd.run(),
-        Command::Smoke(cmd) => cmd.run(),
-        Command::Testcontainers(cmd) => cmd.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

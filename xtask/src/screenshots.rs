@@ -23,7 +23,15 @@ impl Screenshots {
         }
         let out = project_root().join(&self.out);
         run(cargo()
-            .args(["run", "-q", "-p", "todo-frontend", "--example", "screenshots", "--"])
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "todo-frontend",
+                "--example",
+                "screenshots",
+                "--",
+            ])
             .arg(&out))
     }
 }

@@ -8,12 +8,12 @@ use uuid::Uuid;
 /// Declares a closed set of lower-case wire words with `as_str`, `ALL`,
 /// `Display` and `FromStr`, so query strings, forms and JSON agree.
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $word:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -47,15 +47,10 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(
-    /// Task priority; sorts `low < medium < high`.
-    Priority { Low => "low", Medium => "medium", High => "high" }
+    /// Task priority; sorts `low < medium < high`; `medium` by default.
+    #[derive(Default)]
+    Priority { Low => "low", #[default] Medium => "medium", High => "high" }
 );
-
-impl Default for Priority {
-    fn default() -> Self {
-        Priority::Medium
-    }
-}
 
 wire_enum!(
     /// `status` filter of the task list.

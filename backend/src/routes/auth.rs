@@ -116,7 +116,10 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
 /// Delete the caller's account and all of its tasks.
 #[utoipa::path(delete, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "Account and tasks deleted"), (status = 401, body = ErrorBody)))]
-pub async fn delete_me(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+pub async fn delete_me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
     if state.store.delete_user(caller.user_id).await? {
         tracing::info!(user_id = %caller.user_id, "account deleted");
         Ok(StatusCode::NO_CONTENT)

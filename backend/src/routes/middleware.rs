@@ -38,21 +38,22 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             // log it on every line of the request, and echo it back.
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(
-                TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                    let request_id = request
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!(
-                        "request",
-                        request_id,
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                // One access-log line per request at INFO, with status and latency.
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                TraceLayer::new_for_http()
+                    .make_span_with(|request: &Request| {
+                        let request_id = request
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!(
+                            "request",
+                            request_id,
+                            method = %request.method(),
+                            path = %request.uri().path(),
+                        )
+                    })
+                    // One access-log line per request at INFO, with status and latency.
+                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(SetResponseHeaderLayer::if_not_present(

@@ -73,7 +73,11 @@ fn main() -> std::process::ExitCode {
         let mut cases = all_cases();
         if !matches!(backend, Backend::Sqlite) {
             // A TCP connection to cut exists only for a server database.
-            cases.extend(readiness::postgres_cases().into_iter().map(|(name, f)| ("readiness", name, f)));
+            cases.extend(
+                readiness::postgres_cases()
+                    .into_iter()
+                    .map(|(name, f)| ("readiness", name, f)),
+            );
         }
         for (module, name, test) in cases {
             let backend = backend.clone();
@@ -91,10 +95,10 @@ fn main() -> std::process::ExitCode {
     }
     let conclusion = libtest_mimic::run(&args, trials);
     // Tear the container (if any) down inside the runtime that started it.
-    if let Backend::Postgres(server) = postgres {
-        if let Ok(server) = Arc::try_unwrap(server) {
-            runtime.block_on(server.shutdown());
-        }
+    if let Backend::Postgres(server) = postgres
+        && let Ok(server) = Arc::try_unwrap(server)
+    {
+        runtime.block_on(server.shutdown());
     }
     conclusion.exit_code()
 }

@@ -20,10 +20,21 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
 }
 
 async fn metrics_text(ctx: &TestCtx) -> String {
-    let response = ctx.api.request(Method::GET, "/metrics").send().await.unwrap();
+    let response = ctx
+        .api
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
     response.text().await.unwrap()
 }
 
@@ -37,7 +48,13 @@ fn request_series(text: &str) -> BTreeSet<String> {
 
 async fn metrics_use_route_templates_and_stay_bounded(ctx: TestCtx) {
     let (api, _) = ctx.user("metrics").await;
-    let task = api.create_task(&NewTask { title: "measured".into(), ..NewTask::default() }).await.unwrap();
+    let task = api
+        .create_task(&NewTask {
+            title: "measured".into(),
+            ..NewTask::default()
+        })
+        .await
+        .unwrap();
     api.get_task(task.id).await.unwrap();
     api.list_tasks(&ListQuery::default()).await.unwrap();
 
@@ -62,14 +79,24 @@ async fn metrics_use_route_templates_and_stay_bounded(ctx: TestCtx) {
         let api = api.clone();
         probes.push(async move {
             let id = uuid::Uuid::new_v4();
-            expect_api_error(api.get_task(id).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+            expect_api_error(
+                api.get_task(id).await,
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+            );
         });
     }
-    futures::stream::iter(probes).buffer_unordered(16).collect::<Vec<_>>().await;
+    futures::stream::iter(probes)
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
     let after = request_series(&metrics_text(&ctx).await);
     let new_series: Vec<_> = after.difference(&before).collect();
     assert!(
-        new_series.iter().all(|s| s.contains(r#"route="/api/tasks/{id}",status="404""#) || s.contains(r#"route="/metrics""#)),
+        new_series
+            .iter()
+            .all(|s| s.contains(r#"route="/api/tasks/{id}",status="404""#)
+                || s.contains(r#"route="/metrics""#)),
         "only the 404 series of the template may appear: {new_series:?}"
     );
     assert!(new_series.len() <= 2, "{new_series:?}");
@@ -77,26 +104,72 @@ async fn metrics_use_route_templates_and_stay_bounded(ctx: TestCtx) {
 }
 
 async fn selftest_passes_against_the_running_app(ctx: TestCtx) {
-    todo_backend::selftest::run(ctx.api.base_url()).await.expect("selftest passes");
+    todo_backend::selftest::run(ctx.api.base_url())
+        .await
+        .expect("selftest passes");
     // It cleaned up: no account or task of its own is left behind.
     let text = metrics_text(&ctx).await;
-    assert!(text.contains(r#"http_requests_total{method="DELETE",route="/api/auth/me",status="204"} 1"#));
+    assert!(
+        text.contains(
+            r#"http_requests_total{method="DELETE",route="/api/auth/me",status="204"} 1"#
+        )
+    );
 }
 
 async fn deleting_an_account_deletes_its_tasks_and_voids_its_token(ctx: TestCtx) {
     let (leaver, auth) = ctx.user("leaver").await;
     let (stayer, _) = ctx.user("stayer").await;
-    let kept = stayer.create_task(&NewTask { title: "mine".into(), ..NewTask::default() }).await.unwrap();
-    leaver.create_task(&NewTask { title: "bye".into(), tags: vec!["x".into()], ..NewTask::default() }).await.unwrap();
+    let kept = stayer
+        .create_task(&NewTask {
+            title: "mine".into(),
+            ..NewTask::default()
+        })
+        .await
+        .unwrap();
+    leaver
+        .create_task(&NewTask {
+            title: "bye".into(),
+            tags: vec!["x".into()],
+            ..NewTask::default()
+        })
+        .await
+        .unwrap();
     leaver.delete_account().await.unwrap();
-    expect_api_error(leaver.me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
-    expect_api_error(leaver.delete_account().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    expect_api_error(
+        leaver.me().await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized,
+    );
+    expect_api_error(
+        leaver.delete_account().await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized,
+    );
     // The email is free again, and the new account starts empty.
     let again = ctx
         .api
-        .signup(&todo_api::SignupRequest { email: auth.user.email.clone(), password: "a new password".into(), name: "Back".into() })
+        .signup(&todo_api::SignupRequest {
+            email: auth.user.email.clone(),
+            password: "a new password".into(),
+            name: "Back".into(),
+        })
         .await
         .unwrap();
-    assert_eq!(ctx.api.with_token(&again.token).list_tasks(&ListQuery::default()).await.unwrap().total, 0);
-    assert_eq!(stayer.list_tasks(&ListQuery::default()).await.unwrap().items, [kept]);
+    assert_eq!(
+        ctx.api
+            .with_token(&again.token)
+            .list_tasks(&ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        stayer
+            .list_tasks(&ListQuery::default())
+            .await
+            .unwrap()
+            .items,
+        [kept]
+    );
 }

@@ -37,7 +37,9 @@ impl CuttableProxy {
             let (open, links) = (open.clone(), links.clone());
             async move {
                 loop {
-                    let Ok((mut client, _)) = listener.accept().await else { return };
+                    let Ok((mut client, _)) = listener.accept().await else {
+                        return;
+                    };
                     if !open.load(Ordering::SeqCst) {
                         drop(client);
                         continue;
@@ -51,7 +53,12 @@ impl CuttableProxy {
                 }
             }
         });
-        Self { port, open, links, acceptor }
+        Self {
+            port,
+            open,
+            links,
+            acceptor,
+        }
     }
 
     async fn cut(&self) {
@@ -101,11 +108,22 @@ async fn readiness_follows_the_database(ctx: TestCtx) {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(took < Duration::from_secs(2), "answered in {took:?}");
     assert_eq!(body["status"], "not_ready");
-    assert_ne!(body["checks"]["database"], "ok", "the failing check is named: {body}");
+    assert_ne!(
+        body["checks"]["database"], "ok",
+        "the failing check is named: {body}"
+    );
     let (status, _) = probe(&api, "/health").await;
-    assert_eq!(status, StatusCode::OK, "liveness does not depend on the database");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "liveness does not depend on the database"
+    );
     let (status, _) = probe(&app.ctx.api, "/api/tasks").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "requests that need no database still work");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "requests that need no database still work"
+    );
 
     proxy.restore();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -62,18 +62,18 @@ impl PostgresServer {
     /// the error explains how to provide one.
     pub async fn find() -> Result<Self, String> {
         for var in ["TEST_DATABASE_URL", "DATABASE_URL"] {
-            if let Ok(url) = std::env::var(var) {
-                if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                    let admin_url = url::Url::parse(&url).map_err(|e| format!("{var}: {e}"))?;
-                    PgConnection::connect(admin_url.as_str())
-                        .await
-                        .map_err(|e| format!("{var} is set but PostgreSQL is unreachable: {e}"))?;
-                    return Ok(Self {
-                        admin_url,
-                        origin: var,
-                        _container: None,
-                    });
-                }
+            if let Ok(url) = std::env::var(var)
+                && (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            {
+                let admin_url = url::Url::parse(&url).map_err(|e| format!("{var}: {e}"))?;
+                PgConnection::connect(admin_url.as_str())
+                    .await
+                    .map_err(|e| format!("{var} is set but PostgreSQL is unreachable: {e}"))?;
+                return Ok(Self {
+                    admin_url,
+                    origin: var,
+                    _container: None,
+                });
             }
         }
         let image =

@@ -10,8 +10,7 @@ use super::plan::{Access, Action, Plan, Step};
 use super::{ClusterChoice, ClusterFacts, ClusterKind, Installed, Tool, detect, secrets};
 
 /// kind needs the ingress-nginx variant made for it (hostPort on the node).
-const KIND_INGRESS_MANIFEST: &str =
-    "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml";
+const KIND_INGRESS_MANIFEST: &str = "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml";
 
 #[derive(Debug, Args)]
 pub struct Deploy {
@@ -63,7 +62,11 @@ pub struct DeployInputs {
 
 /// The chart's "<release>-<chart>" name rule (see `todo.fullname`).
 pub fn fullname(release: &str) -> String {
-    if release.contains("todo") { release.to_owned() } else { format!("{release}-todo") }
+    if release.contains("todo") {
+        release.to_owned()
+    } else {
+        format!("{release}-todo")
+    }
 }
 
 pub fn kube_context(cluster: &ClusterKind) -> String {
@@ -90,7 +93,13 @@ pub fn check_tools(installed: &Installed, needed: &[Tool]) -> Result<(), String>
     let missing: Vec<String> = needed
         .iter()
         .filter(|tool| !installed.has(**tool))
-        .map(|tool| format!("  - {} is not installed: {}", tool.program(), tool.install_hint()))
+        .map(|tool| {
+            format!(
+                "  - {} is not installed: {}",
+                tool.program(),
+                tool.install_hint()
+            )
+        })
         .collect();
     if missing.is_empty() {
         Ok(())
@@ -101,7 +110,8 @@ pub fn check_tools(installed: &Installed, needed: &[Tool]) -> Result<(), String>
 
 impl Deploy {
     fn ingress_enabled(&self, cluster: &ClusterKind) -> bool {
-        self.ingress.unwrap_or(matches!(cluster, ClusterKind::Minikube { .. }))
+        self.ingress
+            .unwrap_or(matches!(cluster, ClusterKind::Minikube { .. }))
     }
 
     pub fn plan(&self, inputs: &DeployInputs) -> Result<Plan, String> {
@@ -110,12 +120,17 @@ impl Deploy {
             if inputs.require_tools {
                 return Err(missing);
             }
-            eprintln!("deploy: {missing}
-");
+            eprintln!(
+                "deploy: {missing}
+"
+            );
         }
         let context = kube_context(cluster);
         let tag = &inputs.image_tag;
-        let images: Vec<String> = ["todo-backend", "todo-frontend"].iter().map(|r| format!("{r}:{tag}")).collect();
+        let images: Vec<String> = ["todo-backend", "todo-frontend"]
+            .iter()
+            .map(|r| format!("{r}:{tag}"))
+            .collect();
         let ingress = self.ingress_enabled(cluster);
         let mut plan = Plan::default();
 
@@ -154,7 +169,12 @@ impl Deploy {
                 };
                 for image in &images {
                     let remote = format!("{registry}/{image}");
-                    plan.push(Step::run(format!("tag {remote}"), "docker", &["tag", image, &remote], "check `docker images`"));
+                    plan.push(Step::run(
+                        format!("tag {remote}"),
+                        "docker",
+                        &["tag", image, &remote],
+                        "check `docker images`",
+                    ));
                     plan.push(Step::run(
                         format!("push {remote}"),
                         "docker",
@@ -183,8 +203,15 @@ impl Deploy {
                         "wait for ingress-nginx",
                         "kubectl",
                         &[
-                            "--context", &context, "-n", "ingress-nginx", "wait", "--for=condition=ready", "pod",
-                            "--selector=app.kubernetes.io/component=controller", "--timeout=180s",
+                            "--context",
+                            &context,
+                            "-n",
+                            "ingress-nginx",
+                            "wait",
+                            "--for=condition=ready",
+                            "pod",
+                            "--selector=app.kubernetes.io/component=controller",
+                            "--timeout=180s",
                         ],
                         "`kubectl -n ingress-nginx get pods` shows why the controller is not ready",
                     ));
@@ -195,7 +222,9 @@ impl Deploy {
         if !inputs.secrets_exist {
             plan.push(Step {
                 title: "generate secrets (first deploy)".into(),
-                action: Action::GenerateSecrets { path: inputs.secrets_path.clone() },
+                action: Action::GenerateSecrets {
+                    path: inputs.secrets_path.clone(),
+                },
                 on_failure: format!("check that {} is writable", inputs.secrets_path.display()),
             });
         }
@@ -213,8 +242,19 @@ impl Deploy {
 
         let chart = inputs.chart.display().to_string();
         let mut helm: Vec<String> = [
-            "upgrade", "--install", &self.release, &chart, "--kube-context", &context, "--namespace", &self.namespace,
-            "--create-namespace", "--atomic", "--wait", "--timeout", &self.timeout,
+            "upgrade",
+            "--install",
+            &self.release,
+            &chart,
+            "--kube-context",
+            &context,
+            "--namespace",
+            &self.namespace,
+            "--create-namespace",
+            "--atomic",
+            "--wait",
+            "--timeout",
+            &self.timeout,
         ]
         .iter()
         .map(|s| s.to_string())
@@ -248,15 +288,24 @@ impl Deploy {
             format!("`cargo xtask doctor --release {} --namespace {}` explains what is not ready (Helm rolled the release back)", self.release, self.namespace),
         ));
         let access = match (cluster, ingress) {
-            (ClusterKind::Minikube { profile }, true) => Access::MinikubeIngress { profile: profile.clone(), host: self.host.clone() },
-            (_, true) => Access::Ingress { host: self.host.clone() },
+            (ClusterKind::Minikube { profile }, true) => Access::MinikubeIngress {
+                profile: profile.clone(),
+                host: self.host.clone(),
+            },
+            (_, true) => Access::Ingress {
+                host: self.host.clone(),
+            },
             (_, false) => Access::PortForward {
                 namespace: self.namespace.clone(),
                 service: format!("{}-frontend", fullname(&self.release)),
                 port: 3000,
             },
         };
-        plan.push(Step { title: "how to open the app".into(), action: Action::ShowAccess(access), on_failure: String::new() });
+        plan.push(Step {
+            title: "how to open the app".into(),
+            action: Action::ShowAccess(access),
+            on_failure: String::new(),
+        });
         Ok(plan)
     }
 
@@ -287,7 +336,9 @@ impl Deploy {
 /// `<workspace version>-<unix time>`: unique per build, so a cluster never
 /// runs a stale image that happens to share a tag.
 fn unique_tag() -> anyhow::Result<String> {
-    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
     Ok(format!("{}-{seconds}", env!("CARGO_PKG_VERSION")))
 }
 
@@ -322,31 +373,51 @@ mod tests {
         }
     }
 
-    const ALL: &[Tool] = &[Tool::Docker, Tool::Kubectl, Tool::Helm, Tool::Minikube, Tool::Kind];
+    const ALL: &[Tool] = &[
+        Tool::Docker,
+        Tool::Kubectl,
+        Tool::Helm,
+        Tool::Minikube,
+        Tool::Kind,
+    ];
     fn minikube() -> ClusterKind {
-        ClusterKind::Minikube { profile: "minikube".into() }
+        ClusterKind::Minikube {
+            profile: "minikube".into(),
+        }
     }
     fn kind() -> ClusterKind {
         ClusterKind::Kind { name: "dev".into() }
     }
 
     fn helm_command(plan: &Plan) -> String {
-        plan.commands().into_iter().find(|c| c.starts_with("helm upgrade")).expect("a helm step")
+        plan.commands()
+            .into_iter()
+            .find(|c| c.starts_with("helm upgrade"))
+            .expect("a helm step")
     }
 
     #[test]
     fn minikube_loads_with_minikube_image_load_and_enables_its_ingress() {
         let plan = deploy(None).plan(&inputs(minikube(), ALL, false)).unwrap();
         let commands = plan.commands();
-        assert!(commands.contains(&"minikube -p minikube image load todo-backend:0.1.0-1700000000".to_owned()));
-        assert!(commands.contains(&"minikube -p minikube image load todo-frontend:0.1.0-1700000000".to_owned()));
+        assert!(
+            commands.contains(
+                &"minikube -p minikube image load todo-backend:0.1.0-1700000000".to_owned()
+            )
+        );
+        assert!(commands.contains(
+            &"minikube -p minikube image load todo-frontend:0.1.0-1700000000".to_owned()
+        ));
         assert!(commands.contains(&"minikube -p minikube addons enable ingress".to_owned()));
         assert!(!commands.iter().any(|c| c.starts_with("kind ")));
         let helm = helm_command(&plan);
         assert!(helm.contains("--atomic --wait --timeout 5m"));
         assert!(helm.contains("--set ingress.enabled=true --set ingress.host=todo.local"));
         assert!(helm.contains("--kube-context minikube"));
-        assert!(matches!(plan.steps.last().unwrap().action, Action::ShowAccess(Access::MinikubeIngress { .. })));
+        assert!(matches!(
+            plan.steps.last().unwrap().action,
+            Action::ShowAccess(Access::MinikubeIngress { .. })
+        ));
     }
 
     #[test]
@@ -369,22 +440,44 @@ mod tests {
     #[test]
     fn ingress_can_be_switched_either_way() {
         let on = deploy(Some(true)).plan(&inputs(kind(), ALL, true)).unwrap();
-        assert!(on.commands().iter().any(|c| c.contains("ingress-nginx") && c.contains("apply")));
+        assert!(
+            on.commands()
+                .iter()
+                .any(|c| c.contains("ingress-nginx") && c.contains("apply"))
+        );
         assert!(helm_command(&on).contains("ingress.enabled=true"));
-        let off = deploy(Some(false)).plan(&inputs(minikube(), ALL, true)).unwrap();
-        assert!(!off.commands().iter().any(|c| c.contains("addons enable ingress")));
+        let off = deploy(Some(false))
+            .plan(&inputs(minikube(), ALL, true))
+            .unwrap();
+        assert!(
+            !off.commands()
+                .iter()
+                .any(|c| c.contains("addons enable ingress"))
+        );
         assert!(helm_command(&off).contains("ingress.enabled=false"));
     }
 
     #[test]
     fn the_first_run_generates_secrets_and_a_rerun_reuses_them() {
         let first = deploy(None).plan(&inputs(minikube(), ALL, false)).unwrap();
-        let generates = |plan: &Plan| plan.steps.iter().filter(|s| matches!(s.action, Action::GenerateSecrets { .. })).count();
+        let generates = |plan: &Plan| {
+            plan.steps
+                .iter()
+                .filter(|s| matches!(s.action, Action::GenerateSecrets { .. }))
+                .count()
+        };
         assert_eq!(generates(&first), 1);
         let rerun = deploy(None).plan(&inputs(minikube(), ALL, true)).unwrap();
         assert_eq!(generates(&rerun), 0, "a re-run changes no secret");
         // Both runs apply the same Secret from the same file and point Helm at it.
-        let apply = |plan: &Plan| plan.steps.iter().find(|s| matches!(s.action, Action::ApplySecret { .. })).unwrap().action.clone();
+        let apply = |plan: &Plan| {
+            plan.steps
+                .iter()
+                .find(|s| matches!(s.action, Action::ApplySecret { .. }))
+                .unwrap()
+                .action
+                .clone()
+        };
         assert_eq!(apply(&first), apply(&rerun));
         assert!(helm_command(&rerun).contains("--set secrets.existingSecret=todo-deploy-secrets"));
         // Secrets never travel as Helm values.
@@ -404,27 +497,57 @@ mod tests {
 
     #[test]
     fn a_missing_helm_is_one_clear_error_with_the_install_hint() {
-        let error = deploy(None).plan(&inputs(minikube(), &[Tool::Docker, Tool::Kubectl, Tool::Minikube], false)).unwrap_err();
-        assert_eq!(error.lines().filter(|l| l.contains("is not installed")).count(), 1);
+        let error = deploy(None)
+            .plan(&inputs(
+                minikube(),
+                &[Tool::Docker, Tool::Kubectl, Tool::Minikube],
+                false,
+            ))
+            .unwrap_err();
+        assert_eq!(
+            error
+                .lines()
+                .filter(|l| l.contains("is not installed"))
+                .count(),
+            1
+        );
         assert!(error.contains("helm is not installed"));
         assert!(error.contains("https://helm.sh/docs/intro/install/"));
-        let kind_missing = deploy(None).plan(&inputs(kind(), &[Tool::Docker, Tool::Kubectl, Tool::Helm], false)).unwrap_err();
+        let kind_missing = deploy(None)
+            .plan(&inputs(
+                kind(),
+                &[Tool::Docker, Tool::Kubectl, Tool::Helm],
+                false,
+            ))
+            .unwrap_err();
         assert!(kind_missing.contains("kind is not installed"));
         // --dry-run still shows the whole plan.
         let mut dry = inputs(kind(), &[], false);
         dry.require_tools = false;
-        assert!(deploy(None).plan(&dry).unwrap().commands().iter().any(|c| c.starts_with("helm upgrade --install")));
+        assert!(
+            deploy(None)
+                .plan(&dry)
+                .unwrap()
+                .commands()
+                .iter()
+                .any(|c| c.starts_with("helm upgrade --install"))
+        );
     }
 
     #[test]
     fn a_plain_context_needs_a_registry_and_pushes_there() {
         let context = ClusterKind::Context { name: "eks".into() };
-        let error = deploy(None).plan(&inputs(context.clone(), ALL, true)).unwrap_err();
+        let error = deploy(None)
+            .plan(&inputs(context.clone(), ALL, true))
+            .unwrap_err();
         assert!(error.contains("--registry"));
         let mut with_registry = deploy(None);
         with_registry.registry = Some("ghcr.io/acme".into());
         let plan = with_registry.plan(&inputs(context, ALL, true)).unwrap();
-        assert!(plan.commands().contains(&"docker push ghcr.io/acme/todo-backend:0.1.0-1700000000".to_owned()));
+        assert!(
+            plan.commands()
+                .contains(&"docker push ghcr.io/acme/todo-backend:0.1.0-1700000000".to_owned())
+        );
         assert!(helm_command(&plan).contains("--set global.imageRegistry=ghcr.io/acme"));
         assert!(!plan.commands().iter().any(|c| c.contains(" load ")));
     }

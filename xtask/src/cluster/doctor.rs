@@ -45,8 +45,19 @@ pub struct Finding {
     pub evidence: Option<Evidence>,
 }
 
-fn finding(pod: &str, problem: impl Into<String>, cause: impl Into<String>, fix: impl Into<String>) -> Finding {
-    Finding { pod: pod.to_owned(), problem: problem.into(), cause: cause.into(), fix: fix.into(), evidence: None }
+fn finding(
+    pod: &str,
+    problem: impl Into<String>,
+    cause: impl Into<String>,
+    fix: impl Into<String>,
+) -> Finding {
+    Finding {
+        pod: pod.to_owned(),
+        problem: problem.into(),
+        cause: cause.into(),
+        fix: fix.into(),
+        evidence: None,
+    }
 }
 
 /// The rules: one finding per problem a Pod shows.
@@ -76,14 +87,22 @@ pub fn diagnose(pods: &[Pod]) -> Vec<Finding> {
                         "give the cluster more memory/CPU (`minikube start --memory 4096 --cpus 2`) or lower the chart's resources.requests".to_owned(),
                     )
                 } else {
-                    (format!("it cannot be scheduled: {message}"), "check node selectors, taints and tolerations: `kubectl describe pod`".to_owned())
+                    (
+                        format!("it cannot be scheduled: {message}"),
+                        "check node selectors, taints and tolerations: `kubectl describe pod`"
+                            .to_owned(),
+                    )
                 };
                 findings.push(finding(&name, "Pending", cause, fix));
                 continue;
             }
         }
 
-        let containers = status.init_container_statuses.iter().flatten().chain(status.container_statuses.iter().flatten());
+        let containers = status
+            .init_container_statuses
+            .iter()
+            .flatten()
+            .chain(status.container_statuses.iter().flatten());
         for container in containers {
             let waiting = container.state.as_ref().and_then(|s| s.waiting.as_ref());
             let reason = waiting.and_then(|w| w.reason.as_deref()).unwrap_or("");
@@ -113,7 +132,10 @@ pub fn diagnose(pods: &[Pod]) -> Vec<Finding> {
                 )),
                 _ => {}
             }
-            let running = container.state.as_ref().is_some_and(|s| s.running.is_some());
+            let running = container
+                .state
+                .as_ref()
+                .is_some_and(|s| s.running.is_some());
             if running && !container.ready && phase == "Running" {
                 let mut f = finding(
                     &name,
@@ -122,7 +144,10 @@ pub fn diagnose(pods: &[Pod]) -> Vec<Finding> {
                     "if the database check fails: is the PostgreSQL Pod ready, and does DATABASE_URL in the Secret point at it? `cargo xtask doctor` shows the /ready body below",
                 );
                 if container.name == "backend" {
-                    f.evidence = Some(Evidence::ReadyBody { pod: name.clone(), port: 8080 });
+                    f.evidence = Some(Evidence::ReadyBody {
+                        pod: name.clone(),
+                        port: 8080,
+                    });
                 }
                 findings.push(f);
             }
@@ -133,7 +158,10 @@ pub fn diagnose(pods: &[Pod]) -> Vec<Finding> {
 
 /// Warning events, newest last, one line each.
 pub fn warnings(events: &[Event], limit: usize) -> Vec<String> {
-    let mut warnings: Vec<&Event> = events.iter().filter(|e| e.type_.as_deref() == Some("Warning")).collect();
+    let mut warnings: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .collect();
     warnings.sort_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0));
     warnings
         .iter()
@@ -153,9 +181,17 @@ pub fn warnings(events: &[Event], limit: usize) -> Vec<String> {
 }
 
 fn kubectl_json(context: &str, args: &[&str]) -> anyhow::Result<String> {
-    let output = Command::new("kubectl").args(["--context", context]).args(args).args(["-o", "json"]).output()?;
+    let output = Command::new("kubectl")
+        .args(["--context", context])
+        .args(args)
+        .args(["-o", "json"])
+        .output()?;
     if !output.status.success() {
-        anyhow::bail!("kubectl {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim());
+        anyhow::bail!(
+            "kubectl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -163,14 +199,38 @@ fn kubectl_json(context: &str, args: &[&str]) -> anyhow::Result<String> {
 fn gather_evidence(context: &str, namespace: &str, evidence: &Evidence) -> String {
     let output = match evidence {
         Evidence::PreviousLogs { pod, container } => Command::new("kubectl")
-            .args(["--context", context, "-n", namespace, "logs", pod, "-c", container, "--previous", "--tail", "15"])
+            .args([
+                "--context",
+                context,
+                "-n",
+                namespace,
+                "logs",
+                pod,
+                "-c",
+                container,
+                "--previous",
+                "--tail",
+                "15",
+            ])
             .output(),
         Evidence::ReadyBody { pod, port } => Command::new("kubectl")
-            .args(["--context", context, "get", "--raw", &format!("/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/ready")])
+            .args([
+                "--context",
+                context,
+                "get",
+                "--raw",
+                &format!("/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/ready"),
+            ])
             .output(),
     };
     match output {
-        Ok(o) => format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)).trim().to_owned(),
+        Ok(o) => format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+        .trim()
+        .to_owned(),
         Err(e) => format!("(could not run kubectl: {e})"),
     }
 }
@@ -181,8 +241,14 @@ impl Doctor {
         let mut report = String::from("prerequisites:\n");
         for tool in Tool::ALL {
             match installed.version(tool) {
-                Some(version) => report.push_str(&format!("  ✔ {:<11} {version}\n", tool.program())),
-                None => report.push_str(&format!("  ✘ {:<11} missing — {}\n", tool.program(), tool.install_hint())),
+                Some(version) => {
+                    report.push_str(&format!("  ✔ {:<11} {version}\n", tool.program()))
+                }
+                None => report.push_str(&format!(
+                    "  ✘ {:<11} missing — {}\n",
+                    tool.program(),
+                    tool.install_hint()
+                )),
             }
         }
         let facts = ClusterFacts::probe(&installed);
@@ -197,8 +263,16 @@ impl Doctor {
                     &kubectl_json(&context, &["-n", &self.namespace, "get", "pods", "-l", &selector])
                         .context("could not list the release's Pods; is the cluster running? `kubectl cluster-info`")?,
                 )?;
-                let events: List<Event> = serde_json::from_str(&kubectl_json(&context, &["-n", &self.namespace, "get", "events"])?)?;
-                report.push_str(&format!("release {} in namespace {}: {} Pods\n", self.release, self.namespace, pods.items.len()));
+                let events: List<Event> = serde_json::from_str(&kubectl_json(
+                    &context,
+                    &["-n", &self.namespace, "get", "events"],
+                )?)?;
+                report.push_str(&format!(
+                    "release {} in namespace {}: {} Pods\n",
+                    self.release,
+                    self.namespace,
+                    pods.items.len()
+                ));
                 for pod in &pods.items {
                     let status = pod.status.as_ref();
                     let ready = status
@@ -218,7 +292,10 @@ impl Doctor {
                 let findings = diagnose(&pods.items);
                 problems += findings.len();
                 for f in &findings {
-                    report.push_str(&format!("\n✘ {}: {}\n  cause: {}\n  fix:   {}\n", f.pod, f.problem, f.cause, f.fix));
+                    report.push_str(&format!(
+                        "\n✘ {}: {}\n  cause: {}\n  fix:   {}\n",
+                        f.pod, f.problem, f.cause, f.fix
+                    ));
                     if let Some(evidence) = &f.evidence {
                         for line in gather_evidence(&context, &self.namespace, evidence).lines() {
                             report.push_str(&format!("  | {line}\n"));
@@ -249,7 +326,10 @@ impl Doctor {
 
     fn ask_ai(&self, installed: &Installed, report: &str) -> anyhow::Result<()> {
         if !installed.has(Tool::KubectlAi) {
-            println!("--ai: kubectl-ai is not installed: {}", Tool::KubectlAi.install_hint());
+            println!(
+                "--ai: kubectl-ai is not installed: {}",
+                Tool::KubectlAi.install_hint()
+            );
             return Ok(());
         }
         let prompt = format!(
@@ -286,7 +366,11 @@ mod tests {
             let findings = diagnose(&[waiting(reason)]);
             assert_eq!(findings.len(), 1, "{reason}");
             assert!(findings[0].cause.contains("not in this cluster"));
-            assert!(findings[0].fix.contains("kind load docker-image todo-backend:0.1.0-1"));
+            assert!(
+                findings[0]
+                    .fix
+                    .contains("kind load docker-image todo-backend:0.1.0-1")
+            );
         }
     }
 
@@ -296,7 +380,10 @@ mod tests {
         assert_eq!(findings[0].problem, "CrashLoopBackOff (4 restarts)");
         assert_eq!(
             findings[0].evidence,
-            Some(Evidence::PreviousLogs { pod: "todo-backend-abc".into(), container: "backend".into() })
+            Some(Evidence::PreviousLogs {
+                pod: "todo-backend-abc".into(),
+                container: "backend".into()
+            })
         );
     }
 
@@ -308,7 +395,9 @@ mod tests {
                 "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message}]}
             }))
         };
-        let pvc = diagnose(&[pending("0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.")]);
+        let pvc = diagnose(&[pending(
+            "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.",
+        )]);
         assert!(pvc[0].fix.contains("StorageClass"));
         let cpu = diagnose(&[pending("0/1 nodes are available: 1 Insufficient memory.")]);
         assert!(cpu[0].fix.contains("--memory 4096"));
@@ -324,7 +413,13 @@ mod tests {
             }]}
         }))]);
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].evidence, Some(Evidence::ReadyBody { pod: "todo-backend-xyz".into(), port: 8080 }));
+        assert_eq!(
+            findings[0].evidence,
+            Some(Evidence::ReadyBody {
+                pod: "todo-backend-xyz".into(),
+                port: 8080
+            })
+        );
     }
 
     #[test]
@@ -347,7 +442,19 @@ mod tests {
             }))
             .unwrap()
         };
-        let lines = warnings(&[event("b", "2026-01-01T00:00:02Z"), event("a", "2026-01-01T00:00:01Z")], 10);
-        assert_eq!(lines, ["a BackOff: Back-off restarting (x3)", "b BackOff: Back-off restarting (x3)"]);
+        let lines = warnings(
+            &[
+                event("b", "2026-01-01T00:00:02Z"),
+                event("a", "2026-01-01T00:00:01Z"),
+            ],
+            10,
+        );
+        assert_eq!(
+            lines,
+            [
+                "a BackOff: Back-off restarting (x3)",
+                "b BackOff: Back-off restarting (x3)"
+            ]
+        );
     }
 }

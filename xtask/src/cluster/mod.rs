@@ -29,10 +29,16 @@ pub enum ClusterChoice {
 /// The cluster a plan targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClusterKind {
-    Minikube { profile: String },
-    Kind { name: String },
+    Minikube {
+        profile: String,
+    },
+    Kind {
+        name: String,
+    },
     /// Any other cluster: images are not loaded, they must be pullable.
-    Context { name: String },
+    Context {
+        name: String,
+    },
 }
 
 impl ClusterKind {
@@ -57,7 +63,14 @@ pub enum Tool {
 }
 
 impl Tool {
-    pub const ALL: [Tool; 6] = [Tool::Docker, Tool::Kubectl, Tool::Helm, Tool::Minikube, Tool::Kind, Tool::KubectlAi];
+    pub const ALL: [Tool; 6] = [
+        Tool::Docker,
+        Tool::Kubectl,
+        Tool::Helm,
+        Tool::Minikube,
+        Tool::Kind,
+        Tool::KubectlAi,
+    ];
 
     pub fn program(self) -> &'static str {
         match self {
@@ -83,12 +96,22 @@ impl Tool {
 
     pub fn install_hint(self) -> &'static str {
         match self {
-            Tool::Docker => "install Docker: https://docs.docker.com/engine/install/ (Debian: `sudo apt-get install docker.io`)",
+            Tool::Docker => {
+                "install Docker: https://docs.docker.com/engine/install/ (Debian: `sudo apt-get install docker.io`)"
+            }
             Tool::Kubectl => "install kubectl: https://kubernetes.io/docs/tasks/tools/",
-            Tool::Helm => "install Helm 3: https://helm.sh/docs/intro/install/ (e.g. `brew install helm`, or the get-helm-3 script)",
-            Tool::Minikube => "install minikube: https://minikube.sigs.k8s.io/docs/start/, then `minikube start --memory 4096 --cpus 2`",
-            Tool::Kind => "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation, then `kind create cluster`",
-            Tool::KubectlAi => "install kubectl-ai: https://github.com/GoogleCloudPlatform/kubectl-ai#installation (see docs/kubectl-ai.md)",
+            Tool::Helm => {
+                "install Helm 3: https://helm.sh/docs/intro/install/ (e.g. `brew install helm`, or the get-helm-3 script)"
+            }
+            Tool::Minikube => {
+                "install minikube: https://minikube.sigs.k8s.io/docs/start/, then `minikube start --memory 4096 --cpus 2`"
+            }
+            Tool::Kind => {
+                "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation, then `kind create cluster`"
+            }
+            Tool::KubectlAi => {
+                "install kubectl-ai: https://github.com/GoogleCloudPlatform/kubectl-ai#installation (see docs/kubectl-ai.md)"
+            }
         }
     }
 }
@@ -121,7 +144,9 @@ impl Installed {
     /// For tests: exactly these tools, at version "test".
     #[cfg(test)]
     pub fn with(tools: &[Tool]) -> Self {
-        Self { versions: tools.iter().map(|t| (*t, "test".to_owned())).collect() }
+        Self {
+            versions: tools.iter().map(|t| (*t, "test".to_owned())).collect(),
+        }
     }
 
     pub fn has(&self, tool: Tool) -> bool {
@@ -129,7 +154,10 @@ impl Installed {
     }
 
     pub fn version(&self, tool: Tool) -> Option<&str> {
-        self.versions.iter().find(|(t, _)| *t == tool).map(|(_, v)| v.as_str())
+        self.versions
+            .iter()
+            .find(|(t, _)| *t == tool)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -161,11 +189,19 @@ impl ClusterFacts {
                 .output()
                 .ok()
                 .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect())
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .lines()
+                        .map(|l| l.trim().to_owned())
+                        .filter(|l| !l.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let current_context = if installed.has(Tool::Kubectl) {
-            lines("kubectl", &["config", "current-context"]).into_iter().next()
+            lines("kubectl", &["config", "current-context"])
+                .into_iter()
+                .next()
         } else {
             None
         };
@@ -179,8 +215,16 @@ impl ClusterFacts {
         } else {
             Vec::new()
         };
-        let kind_clusters = if installed.has(Tool::Kind) { lines("kind", &["get", "clusters"]) } else { Vec::new() };
-        Self { current_context, minikube_profiles, kind_clusters }
+        let kind_clusters = if installed.has(Tool::Kind) {
+            lines("kind", &["get", "clusters"])
+        } else {
+            Vec::new()
+        };
+        Self {
+            current_context,
+            minikube_profiles,
+            kind_clusters,
+        }
     }
 }
 
@@ -190,9 +234,13 @@ pub fn detect(choice: ClusterChoice, facts: &ClusterFacts) -> Result<ClusterKind
     let context = facts.current_context.clone();
     let from_context = context.as_deref().and_then(|ctx| {
         if let Some(name) = ctx.strip_prefix("kind-") {
-            Some(ClusterKind::Kind { name: name.to_owned() })
+            Some(ClusterKind::Kind {
+                name: name.to_owned(),
+            })
         } else if facts.minikube_profiles.iter().any(|p| p == ctx) {
-            Some(ClusterKind::Minikube { profile: ctx.to_owned() })
+            Some(ClusterKind::Minikube {
+                profile: ctx.to_owned(),
+            })
         } else {
             None
         }
@@ -201,13 +249,21 @@ pub fn detect(choice: ClusterChoice, facts: &ClusterFacts) -> Result<ClusterKind
         ClusterChoice::Minikube => Ok(ClusterKind::Minikube {
             profile: match &from_context {
                 Some(ClusterKind::Minikube { profile }) => profile.clone(),
-                _ => facts.minikube_profiles.first().cloned().unwrap_or_else(|| "minikube".to_owned()),
+                _ => facts
+                    .minikube_profiles
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "minikube".to_owned()),
             },
         }),
         ClusterChoice::Kind => Ok(ClusterKind::Kind {
             name: match &from_context {
                 Some(ClusterKind::Kind { name }) => name.clone(),
-                _ => facts.kind_clusters.first().cloned().unwrap_or_else(|| "kind".to_owned()),
+                _ => facts
+                    .kind_clusters
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "kind".to_owned()),
             },
         }),
         ClusterChoice::Context => context
@@ -244,40 +300,71 @@ mod tests {
 
     #[test]
     fn the_current_context_decides_when_it_is_local() {
-        assert_eq!(detect(ClusterChoice::Auto, &facts(Some("kind-dev"), &[], &["dev"])), Ok(ClusterKind::Kind { name: "dev".into() }));
         assert_eq!(
-            detect(ClusterChoice::Auto, &facts(Some("minikube"), &["minikube"], &[])),
-            Ok(ClusterKind::Minikube { profile: "minikube".into() })
+            detect(ClusterChoice::Auto, &facts(Some("kind-dev"), &[], &["dev"])),
+            Ok(ClusterKind::Kind { name: "dev".into() })
+        );
+        assert_eq!(
+            detect(
+                ClusterChoice::Auto,
+                &facts(Some("minikube"), &["minikube"], &[])
+            ),
+            Ok(ClusterKind::Minikube {
+                profile: "minikube".into()
+            })
         );
         assert_eq!(
             detect(ClusterChoice::Auto, &facts(Some("prod-eks"), &[], &[])),
-            Ok(ClusterKind::Context { name: "prod-eks".into() })
+            Ok(ClusterKind::Context {
+                name: "prod-eks".into()
+            })
         );
     }
 
     #[test]
     fn without_a_context_the_only_local_cluster_is_used_or_a_choice_is_asked() {
-        assert_eq!(detect(ClusterChoice::Auto, &facts(None, &[], &["k"])), Ok(ClusterKind::Kind { name: "k".into() }));
-        assert!(detect(ClusterChoice::Auto, &facts(None, &["m"], &["k"])).unwrap_err().contains("--cluster"));
-        assert!(detect(ClusterChoice::Auto, &facts(None, &[], &[])).unwrap_err().contains("minikube start"));
+        assert_eq!(
+            detect(ClusterChoice::Auto, &facts(None, &[], &["k"])),
+            Ok(ClusterKind::Kind { name: "k".into() })
+        );
+        assert!(
+            detect(ClusterChoice::Auto, &facts(None, &["m"], &["k"]))
+                .unwrap_err()
+                .contains("--cluster")
+        );
+        assert!(
+            detect(ClusterChoice::Auto, &facts(None, &[], &[]))
+                .unwrap_err()
+                .contains("minikube start")
+        );
     }
 
     #[test]
     fn an_explicit_choice_wins() {
         assert_eq!(
-            detect(ClusterChoice::Kind, &facts(Some("minikube"), &["minikube"], &[])),
-            Ok(ClusterKind::Kind { name: "kind".into() })
+            detect(
+                ClusterChoice::Kind,
+                &facts(Some("minikube"), &["minikube"], &[])
+            ),
+            Ok(ClusterKind::Kind {
+                name: "kind".into()
+            })
         );
         assert_eq!(
             detect(ClusterChoice::Minikube, &facts(None, &[], &[])),
-            Ok(ClusterKind::Minikube { profile: "minikube".into() })
+            Ok(ClusterKind::Minikube {
+                profile: "minikube".into()
+            })
         );
     }
 
     #[test]
     fn versions_are_read_from_tool_output() {
         assert_eq!(first_version("v3.19.0+g3d8990f"), "v3.19.0+g3d8990f");
-        assert_eq!(first_version("clientVersion:\n  gitVersion: v1.33.1\n"), "v1.33.1");
+        assert_eq!(
+            first_version("clientVersion:\n  gitVersion: v1.33.1\n"),
+            "v1.33.1"
+        );
         assert_eq!(first_version("kind v0.27.0 go1.23 linux/amd64"), "v0.27.0");
         assert_eq!(first_version("nothing here"), "unknown version");
     }

@@ -19,7 +19,11 @@ pub enum Access {
     /// An ingress controller the user runs: the host must resolve to it.
     Ingress { host: String },
     /// No ingress: forward a local port to the frontend Service.
-    PortForward { namespace: String, service: String, port: u16 },
+    PortForward {
+        namespace: String,
+        service: String,
+        port: u16,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +35,12 @@ pub enum Action {
     /// First deploy only: generate random secrets into the local file.
     GenerateSecrets { path: PathBuf },
     /// Create or update the Namespace and the Secret from the local file.
-    ApplySecret { context: String, namespace: String, name: String, path: PathBuf },
+    ApplySecret {
+        context: String,
+        namespace: String,
+        name: String,
+        path: PathBuf,
+    },
     /// Print how to open the app.
     ShowAccess(Access),
 }
@@ -45,10 +54,18 @@ pub struct Step {
 }
 
 impl Step {
-    pub fn run(title: impl Into<String>, program: &str, args: &[&str], on_failure: impl Into<String>) -> Self {
+    pub fn run(
+        title: impl Into<String>,
+        program: &str,
+        args: &[&str],
+        on_failure: impl Into<String>,
+    ) -> Self {
         Self {
             title: title.into(),
-            action: Action::Run { program: program.into(), args: args.iter().map(|a| a.to_string()).collect() },
+            action: Action::Run {
+                program: program.into(),
+                args: args.iter().map(|a| a.to_string()).collect(),
+            },
             on_failure: on_failure.into(),
         }
     }
@@ -56,7 +73,12 @@ impl Step {
     /// The command line, when the step is one.
     pub fn command_line(&self) -> Option<String> {
         match &self.action {
-            Action::Run { program, args } => Some(std::iter::once(program.clone()).chain(args.iter().map(|a| shell_quote(a))).collect::<Vec<_>>().join(" ")),
+            Action::Run { program, args } => Some(
+                std::iter::once(program.clone())
+                    .chain(args.iter().map(|a| shell_quote(a)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             _ => None,
         }
     }
@@ -64,10 +86,23 @@ impl Step {
     fn describe(&self) -> String {
         match &self.action {
             Action::Run { .. } => self.command_line().unwrap_or_default(),
-            Action::BuildImages { tag } => format!("cargo xtask images, then tag todo-backend:{tag} and todo-frontend:{tag}"),
-            Action::GenerateSecrets { path } => format!("write random jwt-secret and postgres-password to {} (mode 600)", path.display()),
-            Action::ApplySecret { context, namespace, name, path } => {
-                format!("kubectl --context {context} apply Namespace {namespace} and Secret {namespace}/{name} from {}", path.display())
+            Action::BuildImages { tag } => {
+                format!("cargo xtask images, then tag todo-backend:{tag} and todo-frontend:{tag}")
+            }
+            Action::GenerateSecrets { path } => format!(
+                "write random jwt-secret and postgres-password to {} (mode 600)",
+                path.display()
+            ),
+            Action::ApplySecret {
+                context,
+                namespace,
+                name,
+                path,
+            } => {
+                format!(
+                    "kubectl --context {context} apply Namespace {namespace} and Secret {namespace}/{name} from {}",
+                    path.display()
+                )
             }
             Action::ShowAccess(access) => format!("print how to open the app ({access:?})"),
         }
@@ -75,7 +110,10 @@ impl Step {
 }
 
 fn shell_quote(arg: &str) -> String {
-    if arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c)) {
+    if arg
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c))
+    {
         arg.to_owned()
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))
@@ -101,7 +139,12 @@ impl Plan {
     pub fn print(&self) {
         println!("plan ({} steps):", self.steps.len());
         for (i, step) in self.steps.iter().enumerate() {
-            println!("  {:>2}. {}\n        {}", i + 1, step.title, step.describe());
+            println!(
+                "  {:>2}. {}\n        {}",
+                i + 1,
+                step.title,
+                step.describe()
+            );
         }
     }
 
@@ -138,7 +181,9 @@ fn spinner(label: &str, hidden: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("a valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("a valid template"),
+    );
     bar.set_message(label.to_owned());
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
@@ -155,16 +200,30 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
         Action::BuildImages { tag } => {
             let _daemon = crate::docker::Daemon::ensure()?;
             let built = crate::images::build(crate::base_images::BaseSource::Auto)?;
-            for (image, repository) in [(&built.backend, "todo-backend"), (&built.frontend, "todo-frontend")] {
-                run_captured(Command::new("docker").args(["tag", image, &format!("{repository}:{tag}")]), verbose)?;
+            for (image, repository) in [
+                (&built.backend, "todo-backend"),
+                (&built.frontend, "todo-frontend"),
+            ] {
+                run_captured(
+                    Command::new("docker").args(["tag", image, &format!("{repository}:{tag}")]),
+                    verbose,
+                )?;
             }
             Ok(None)
         }
         Action::GenerateSecrets { path } => {
             secrets::generate(path)?;
-            Ok(Some(format!("generated new secrets in {} — keep this file; re-deploys reuse it", path.display())))
+            Ok(Some(format!(
+                "generated new secrets in {} — keep this file; re-deploys reuse it",
+                path.display()
+            )))
         }
-        Action::ApplySecret { context, namespace, name, path } => {
+        Action::ApplySecret {
+            context,
+            namespace,
+            name,
+            path,
+        } => {
             let values = secrets::read(path)?;
             let manifest = secrets::manifest(namespace, name, &values);
             let mut child = Command::new("kubectl")
@@ -175,10 +234,17 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
                 .spawn()
                 .context("could not run kubectl")?;
             use std::io::Write;
-            child.stdin.take().expect("piped").write_all(manifest.as_bytes())?;
+            child
+                .stdin
+                .take()
+                .expect("piped")
+                .write_all(manifest.as_bytes())?;
             let output = child.wait_with_output()?;
             if !output.status.success() {
-                bail!("kubectl apply failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+                bail!(
+                    "kubectl apply failed: {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                );
             }
             Ok(None)
         }
@@ -191,11 +257,21 @@ fn run_captured(command: &mut Command, verbose: bool) -> anyhow::Result<()> {
     if verbose {
         return crate::process::run(command);
     }
-    let output = command.stdin(Stdio::null()).output().with_context(|| format!("could not start `{text}`"))?;
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
     if !output.status.success() {
         let mut log = String::from_utf8_lossy(&output.stdout).into_owned();
         log.push_str(&String::from_utf8_lossy(&output.stderr));
-        let tail: Vec<&str> = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         bail!("`{text}` failed ({}):\n{}", output.status, tail.join("\n"));
     }
     Ok(())
@@ -217,7 +293,11 @@ fn access_text(access: &Access) -> anyhow::Result<String> {
             "The app is deployed behind your ingress controller: make {host} resolve to it, then open http://{host}/\n\
              Prove it works: cargo xtask test-k8s"
         ),
-        Access::PortForward { namespace, service, port } => format!(
+        Access::PortForward {
+            namespace,
+            service,
+            port,
+        } => format!(
             "The app is deployed. Reach it through a port-forward:\n\n    kubectl -n {namespace} port-forward svc/{service} {port}:{port}\n\n\
              then open http://127.0.0.1:{port}/\nProve it works: cargo xtask test-k8s"
         ),
@@ -231,6 +311,9 @@ mod tests {
     #[test]
     fn command_lines_quote_what_a_shell_would_split() {
         let step = Step::run("x", "helm", &["--set", "a=b c", "it's"], "fix it");
-        assert_eq!(step.command_line().unwrap(), r"helm --set 'a=b c' 'it'\''s'");
+        assert_eq!(
+            step.command_line().unwrap(),
+            r"helm --set 'a=b c' 'it'\''s'"
+        );
     }
 }

@@ -30,7 +30,10 @@ fn random_hex(bytes: usize) -> anyhow::Result<String> {
 /// Writes fresh random values; refuses to overwrite an existing file.
 pub fn generate(path: &Path) -> anyhow::Result<()> {
     if path.exists() {
-        bail!("{} already exists; refusing to replace its secrets", path.display());
+        bail!(
+            "{} already exists; refusing to replace its secrets",
+            path.display()
+        );
     }
     std::fs::create_dir_all(path.parent().context("the path has a parent")?)?;
     let text = format!(
@@ -49,14 +52,21 @@ pub fn generate(path: &Path) -> anyhow::Result<()> {
 
 /// Reads `key=value` lines; every key of [`KEYS`] must be present.
 pub fn read(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
     parse(&text).with_context(|| format!("in {}", path.display()))
 }
 
 fn parse(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut values = BTreeMap::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let (key, value) = line.split_once('=').with_context(|| format!("line {line:?} is not key=value"))?;
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (key, value) = line
+            .split_once('=')
+            .with_context(|| format!("line {line:?} is not key=value"))?;
         values.insert(key.trim().to_owned(), value.trim().to_owned());
     }
     for key in KEYS {
@@ -99,12 +109,18 @@ mod tests {
         generate(&path).unwrap();
         let first = read(&path).unwrap();
         assert_eq!(first["jwt-secret"].len(), 64);
-        assert!(generate(&path).is_err(), "an existing file is never replaced");
+        assert!(
+            generate(&path).is_err(),
+            "an existing file is never replaced"
+        );
         assert_eq!(read(&path).unwrap(), first);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let other = dir.join("other.env");
         generate(&other).unwrap();
@@ -116,13 +132,24 @@ mod tests {
     fn incomplete_files_are_refused() {
         assert!(parse("jwt-secret=x").is_err());
         assert!(parse("jwt-secret=short\npostgres-password=p").is_err());
-        assert!(parse(&format!("jwt-secret={}\npostgres-password=p", "s".repeat(32))).is_ok());
+        assert!(
+            parse(&format!(
+                "jwt-secret={}\npostgres-password=p",
+                "s".repeat(32)
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
     fn the_manifest_carries_both_keys_in_the_namespace() {
-        let values = parse(&format!("jwt-secret={}\npostgres-password=pw", "s".repeat(40))).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&manifest("todo", "todo-secrets", &values)).unwrap();
+        let values = parse(&format!(
+            "jwt-secret={}\npostgres-password=pw",
+            "s".repeat(40)
+        ))
+        .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&manifest("todo", "todo-secrets", &values)).unwrap();
         assert_eq!(json["items"][1]["metadata"]["namespace"], "todo");
         assert_eq!(json["items"][1]["stringData"]["postgres-password"], "pw");
     }

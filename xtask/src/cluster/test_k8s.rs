@@ -36,16 +36,27 @@ pub struct HookResult {
 
 impl TestK8s {
     pub fn helm_args(&self, context: &str) -> Vec<String> {
-        ["test", &self.release, "--kube-context", context, "--namespace", &self.namespace, "--logs", "--timeout", &self.timeout]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "test",
+            &self.release,
+            "--kube-context",
+            context,
+            "--namespace",
+            &self.namespace,
+            "--logs",
+            "--timeout",
+            &self.timeout,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     pub fn run(self) -> anyhow::Result<()> {
         let installed = Installed::probe();
         check_tools(&installed, &[Tool::Helm, Tool::Kubectl]).map_err(anyhow::Error::msg)?;
-        let cluster = detect(self.cluster, &ClusterFacts::probe(&installed)).map_err(anyhow::Error::msg)?;
+        let cluster =
+            detect(self.cluster, &ClusterFacts::probe(&installed)).map_err(anyhow::Error::msg)?;
         let context = kube_context(&cluster);
         let args = self.helm_args(&context);
         eprintln!("$ helm {}", args.join(" "));
@@ -53,27 +64,50 @@ impl TestK8s {
             return Ok(());
         }
         let output = Command::new("helm").args(&args).output()?;
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         println!("{text}");
         let hooks = summarize(&text);
         if !output.status.success() {
             // Helm may stop before dumping logs: show every hook Pod's log.
             for hook in hooks.iter().filter(|h| h.phase != "Succeeded") {
                 let logs = Command::new("kubectl")
-                    .args(["--context", &context, "-n", &self.namespace, "logs", &format!("pod/{}", hook.name), "--tail", "100"])
+                    .args([
+                        "--context",
+                        &context,
+                        "-n",
+                        &self.namespace,
+                        "logs",
+                        &format!("pod/{}", hook.name),
+                        "--tail",
+                        "100",
+                    ])
                     .output()?;
-                println!("--- logs of {} ---\n{}{}", hook.name, String::from_utf8_lossy(&logs.stdout), String::from_utf8_lossy(&logs.stderr));
+                println!(
+                    "--- logs of {} ---\n{}{}",
+                    hook.name,
+                    String::from_utf8_lossy(&logs.stdout),
+                    String::from_utf8_lossy(&logs.stderr)
+                );
             }
         }
         let passed = hooks.iter().filter(|h| h.phase == "Succeeded").count();
-        println!("\ntest-k8s: {passed} of {} Helm test hooks passed", hooks.len());
+        println!(
+            "\ntest-k8s: {passed} of {} Helm test hooks passed",
+            hooks.len()
+        );
         for hook in &hooks {
             println!("  {:<10} {}", hook.phase, hook.name);
         }
         if !output.status.success() || passed != hooks.len() || hooks.is_empty() {
             bail!(
                 "the Helm tests of release {} failed; `cargo xtask doctor --release {} --namespace {}` diagnoses the release",
-                self.release, self.release, self.namespace
+                self.release,
+                self.release,
+                self.namespace
             );
         }
         Ok(())
@@ -90,12 +124,22 @@ pub fn summarize(output: &str) -> Vec<HookResult> {
             let name = name.trim();
             current = (name != "None").then(|| name.to_owned());
         } else if let (Some(phase), Some(name)) = (line.strip_prefix("Phase:"), &current) {
-            hooks.push(HookResult { name: name.clone(), phase: phase.trim().to_owned() });
+            hooks.push(HookResult {
+                name: name.clone(),
+                phase: phase.trim().to_owned(),
+            });
             current = None;
-        } else if let Some(rest) = line.split("pod ").nth(1).filter(|_| line.contains(" failed")) {
+        } else if let Some(rest) = line
+            .split("pod ")
+            .nth(1)
+            .filter(|_| line.contains(" failed"))
+        {
             let name = rest.split_whitespace().next().unwrap_or("").to_owned();
             if !name.is_empty() && !hooks.iter().any(|h| h.name == name) {
-                hooks.push(HookResult { name, phase: "Failed".into() });
+                hooks.push(HookResult {
+                    name,
+                    phase: "Failed".into(),
+                });
             }
         }
     }
@@ -114,8 +158,14 @@ mod tests {
         assert_eq!(
             summarize(output),
             vec![
-                HookResult { name: "todo-test-backend".into(), phase: "Succeeded".into() },
-                HookResult { name: "todo-test-frontend".into(), phase: "Succeeded".into() },
+                HookResult {
+                    name: "todo-test-backend".into(),
+                    phase: "Succeeded".into()
+                },
+                HookResult {
+                    name: "todo-test-frontend".into(),
+                    phase: "Succeeded".into()
+                },
             ]
         );
     }
@@ -123,7 +173,13 @@ mod tests {
     #[test]
     fn a_failed_hook_is_reported_even_without_a_phase_line() {
         let output = "Error: 1 error occurred:\n\t* pod todo-test-backend failed\n";
-        assert_eq!(summarize(output), vec![HookResult { name: "todo-test-backend".into(), phase: "Failed".into() }]);
+        assert_eq!(
+            summarize(output),
+            vec![HookResult {
+                name: "todo-test-backend".into(),
+                phase: "Failed".into()
+            }]
+        );
     }
 
     #[test]
