@@ -44,10 +44,10 @@ pub async fn same_origin_only(
 /// match; without one, the host and port must equal the request's `Host`.
 pub fn check(headers: &HeaderMap, public_origin: Option<&str>) -> Result<(), &'static str> {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
-        if !matches!(site, "same-origin" | "none") {
-            return Err("Sec-Fetch-Site is not same-origin");
-        }
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err("Sec-Fetch-Site is not same-origin");
     }
     let claimed = match (text(header::ORIGIN), text(header::REFERER)) {
         (Some("null"), _) => return Err("Origin is null"),
