@@ -8,6 +8,7 @@
 mod support;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{Days, Utc};
 use fantoccini::Client;
@@ -29,13 +30,18 @@ async fn main() {
     let stack = Stack::start().await;
     seed(&stack.backend_url).await;
     let driver = Driver::start();
-    for (name, viewport, phone) in [
-        ("tasks-desktop.png", (1280, 1100), false),
-        ("tasks-phone.png", (390, 1500), true),
-    ] {
-        let client = driver.browser(false, viewport, phone).await;
-        let png = capture(&client, &stack.url).await;
-        let _ = client.close().await;
+    for (name, phone) in [("tasks-desktop.png", false), ("tasks-phone.png", true)] {
+        let client = if phone {
+            driver.phone(false, 390, 1500).await
+        } else {
+            // The PNG comes out 1280 x 1000.
+            driver.browser(false, (1280, 1143)).await
+        };
+        // A wedged browser must not hang the command forever.
+        let png = tokio::time::timeout(Duration::from_secs(60), capture(&client, &stack.url))
+            .await
+            .unwrap_or_else(|_| panic!("{name}: the browser did not finish within 60 s"));
+        let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         let path = out.join(name);
         std::fs::write(&path, png).expect("write the screenshot");
         println!("saved {}", path.display());
@@ -88,10 +94,12 @@ async fn seed(backend_url: &str) {
 }
 
 async fn capture(c: &Client, base: &str) -> Vec<u8> {
+    eprintln!("screenshots: logging in");
     c.goto(&format!("{base}/login")).await.expect("open the login page");
     type_into(c, "#email", EMAIL).await;
     type_into(c, "#password", PASSWORD).await;
     click(c, "form[action='/login'] button[type=submit]").await;
     find(c, "ul.tasks").await;
+    eprintln!("screenshots: capturing");
     c.screenshot().await.expect("take a screenshot")
 }

@@ -21,7 +21,7 @@ async fn the_whole_flow_with_javascript_disabled() {
 async fn whole_flow(javascript: bool) {
     let stack = Stack::start().await;
     let driver = Driver::start();
-    let client = driver.browser(javascript, (1280, 1000), false).await;
+    let client = driver.browser(javascript, (1280, 1000)).await;
     // Run in a task so a failed assertion still closes the browser.
     let flow = tokio::spawn(run(client.clone(), stack.url.clone(), javascript));
     let outcome = flow.await;

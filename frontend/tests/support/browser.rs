@@ -71,11 +71,22 @@ impl Driver {
         }
     }
 
-    /// A new browser session. `viewport` is in CSS pixels; `phone` turns
-    /// on mobile emulation (touch, mobile viewport rules) at that size.
-    pub async fn browser(&self, javascript: bool, viewport: (u32, u32), phone: bool) -> Client {
+    /// A new browser session whose window is `window` pixels (headless
+    /// Chromium keeps about 140 px of the height for its invisible UI).
+    pub async fn browser(&self, javascript: bool, window: (u32, u32)) -> Client {
+        self.session(javascript, window, None).await
+    }
+
+    /// A session emulating a phone screen of `width` x `height` CSS pixels
+    /// (windows cannot be narrower than 500 px).
+    pub async fn phone(&self, javascript: bool, width: u32, height: u32) -> Client {
+        let metrics = json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0, "touch": false}});
+        self.session(javascript, (500, 1000), Some(metrics)).await
+    }
+
+    async fn session(&self, javascript: bool, window: (u32, u32), mobile: Option<Value>) -> Client {
         let profile = tempfile::tempdir_in(self.profiles.path()).expect("profile dir");
-        let mut args = vec![
+        let args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -88,16 +99,12 @@ impl Driver {
             "--hide-scrollbars".to_owned(),
             // Date inputs take keystrokes in the locale's order (mm/dd/yyyy).
             "--lang=en-US".to_owned(),
+            format!("--window-size={},{}", window.0, window.1),
             format!("--user-data-dir={}", profile.keep().display()),
         ];
         let mut options = Map::new();
-        if phone {
-            options.insert(
-                "mobileEmulation".into(),
-                json!({"deviceMetrics": {"width": viewport.0, "height": viewport.1, "pixelRatio": 1.0, "touch": true, "mobile": true}}),
-            );
-        } else {
-            args.push(format!("--window-size={},{}", viewport.0, viewport.1));
+        if let Some(mobile) = mobile {
+            options.insert("mobileEmulation".into(), mobile);
         }
         options.insert("binary".into(), json!(self.chromium));
         options.insert("args".into(), json!(args));
