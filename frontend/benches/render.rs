@@ -40,7 +40,8 @@ async fn main() {
     for i in 0..TASKS {
         api.create_task(&NewTask {
             title: format!("Task number {i} with a realistic, medium-length title"),
-            description: (i % 3 == 0).then(|| "Some details about this task & what it needs.".into()),
+            description: (i % 3 == 0)
+                .then(|| "Some details about this task & what it needs.".into()),
             priority: Some(Priority::ALL[i % 3]),
             due_date: (i % 4 == 0).then(|| today - Days::new(5) + Days::new(i as u64)),
             tags: vec!["work".into(), format!("tag-{}", i % 7)],
@@ -103,8 +104,14 @@ async fn main() {
     }
 
     println!("task list page with {TASKS} tasks ({size} bytes of HTML), {requests} requests each:");
-    report("  GET /tasks end to end (frontend + 3 backend calls, SQLite)", &mut page);
-    report("  server-side rendering alone (Leptos view to HTML)", &mut render);
+    report(
+        "  GET /tasks end to end (frontend + 3 backend calls, SQLite)",
+        &mut page,
+    );
+    report(
+        "  server-side rendering alone (Leptos view to HTML)",
+        &mut render,
+    );
 }
 
 fn report(name: &str, samples: &mut [Duration]) {

@@ -61,11 +61,46 @@ async fn seed(backend_url: &str) {
     let api = api.with_token(auth.token);
     let today = Utc::now().date_naive();
     let tasks = [
-        ("Renew passport", Some("Photos are in the top drawer."), Priority::Medium, Some(today + Days::new(21)), vec!["admin"], false),
-        ("Book dentist appointment", None, Priority::Low, None, vec!["health"], true),
-        ("Pay electricity bill", Some("Reference number is on the last letter."), Priority::High, Some(today - Days::new(3)), vec!["home", "money"], false),
-        ("Prepare slides for Thursday's review", None, Priority::High, Some(today + Days::new(2)), vec!["work"], false),
-        ("Water the plants", None, Priority::Low, None, vec!["home"], false),
+        (
+            "Renew passport",
+            Some("Photos are in the top drawer."),
+            Priority::Medium,
+            Some(today + Days::new(21)),
+            vec!["admin"],
+            false,
+        ),
+        (
+            "Book dentist appointment",
+            None,
+            Priority::Low,
+            None,
+            vec!["health"],
+            true,
+        ),
+        (
+            "Pay electricity bill",
+            Some("Reference number is on the last letter."),
+            Priority::High,
+            Some(today - Days::new(3)),
+            vec!["home", "money"],
+            false,
+        ),
+        (
+            "Prepare slides for Thursday's review",
+            None,
+            Priority::High,
+            Some(today + Days::new(2)),
+            vec!["work"],
+            false,
+        ),
+        (
+            "Water the plants",
+            None,
+            Priority::Low,
+            None,
+            vec!["home"],
+            false,
+        ),
     ];
     for (title, description, priority, due_date, tags, completed) in tasks {
         let task = api
@@ -95,7 +130,9 @@ async fn seed(backend_url: &str) {
 
 async fn capture(c: &Client, base: &str) -> Vec<u8> {
     eprintln!("screenshots: logging in");
-    c.goto(&format!("{base}/login")).await.expect("open the login page");
+    c.goto(&format!("{base}/login"))
+        .await
+        .expect("open the login page");
     type_into(c, "#email", EMAIL).await;
     type_into(c, "#password", PASSWORD).await;
     click(c, "form[action='/login'] button[type=submit]").await;

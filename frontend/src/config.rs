@@ -123,15 +123,16 @@ impl Config {
         let public_origin = vars
             .get("PUBLIC_URL")
             .map(|raw| {
-                let url = Url::parse(&raw).ok().filter(|u| {
-                    matches!(u.scheme(), "http" | "https") && u.host().is_some()
-                });
-                url.map(|u| u.origin().ascii_serialization()).ok_or_else(|| {
-                    invalid(
-                        "PUBLIC_URL",
-                        format!("{raw:?} is not a URL like https://todo.example.com"),
-                    )
-                })
+                let url = Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+                url.map(|u| u.origin().ascii_serialization())
+                    .ok_or_else(|| {
+                        invalid(
+                            "PUBLIC_URL",
+                            format!("{raw:?} is not a URL like https://todo.example.com"),
+                        )
+                    })
             })
             .transpose()?;
 

@@ -9,12 +9,27 @@ pub const PAGE_SIZE: u32 = todo_api::limits::PAGE_LIMIT_MAX;
 
 /// The sort menu: one choice names both the field and the direction.
 pub const SORTS: &[(&str, &str, SortField, SortOrder)] = &[
-    ("newest", "Newest first", SortField::CreatedAt, SortOrder::Desc),
-    ("oldest", "Oldest first", SortField::CreatedAt, SortOrder::Asc),
+    (
+        "newest",
+        "Newest first",
+        SortField::CreatedAt,
+        SortOrder::Desc,
+    ),
+    (
+        "oldest",
+        "Oldest first",
+        SortField::CreatedAt,
+        SortOrder::Asc,
+    ),
     ("due", "Due date", SortField::DueDate, SortOrder::Asc),
     ("priority", "Priority", SortField::Priority, SortOrder::Desc),
     ("title", "Title A–Z", SortField::Title, SortOrder::Asc),
-    ("updated", "Recently updated", SortField::UpdatedAt, SortOrder::Desc),
+    (
+        "updated",
+        "Recently updated",
+        SortField::UpdatedAt,
+        SortOrder::Desc,
+    ),
 ];
 
 /// The query string as sent; blank values mean "default".
@@ -164,7 +179,10 @@ mod tests {
         assert_eq!(filter.href(), "/tasks");
 
         let filter = raw("active", " milk & eggs ", "due", "2").parse().unwrap();
-        assert_eq!(filter.href(), "/tasks?status=active&q=milk+%26+eggs&sort=due&page=2");
+        assert_eq!(
+            filter.href(),
+            "/tasks?status=active&q=milk+%26+eggs&sort=due&page=2"
+        );
         let query = filter.to_query();
         assert_eq!(query.sort, Some(SortField::DueDate));
         assert_eq!(query.order, Some(SortOrder::Asc));
@@ -174,8 +192,18 @@ mod tests {
 
     #[test]
     fn unknown_values_are_named() {
-        assert!(raw("done", "", "", "").parse().unwrap_err().contains("status"));
-        assert!(raw("", "", "colour", "").parse().unwrap_err().contains("sort"));
+        assert!(
+            raw("done", "", "", "")
+                .parse()
+                .unwrap_err()
+                .contains("status")
+        );
+        assert!(
+            raw("", "", "colour", "")
+                .parse()
+                .unwrap_err()
+                .contains("sort")
+        );
         assert!(raw("", "", "", "0").parse().unwrap_err().contains("page"));
     }
 }

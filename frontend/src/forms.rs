@@ -91,10 +91,7 @@ impl TaskForm {
         match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
             Ok(date) => Some(date),
             Err(_) => {
-                errors.insert(
-                    "due_date".into(),
-                    "must be a date like 2026-12-31".into(),
-                );
+                errors.insert("due_date".into(), "must be a date like 2026-12-31".into());
                 None
             }
         }
@@ -153,8 +150,7 @@ pub fn safe_back(back: Option<&str>) -> String {
     match back {
         Some(back)
             if back == "/tasks"
-                || (back.starts_with("/tasks?")
-                    && !back.contains(['\\', '\r', '\n'])) =>
+                || (back.starts_with("/tasks?") && !back.contains(['\\', '\r', '\n'])) =>
         {
             back.to_owned()
         }
@@ -190,7 +186,9 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let errors = form(" ", "urgent", "31/01/2026", "").new_task().unwrap_err();
+        let errors = form(" ", "urgent", "31/01/2026", "")
+            .new_task()
+            .unwrap_err();
         let keys: Vec<_> = errors.keys().map(String::as_str).collect();
         assert_eq!(keys, ["due_date", "priority", "title"]);
     }
@@ -207,9 +205,17 @@ mod tests {
 
     #[test]
     fn only_task_list_urls_are_followed() {
-        assert_eq!(safe_back(Some("/tasks?status=active&q=x")), "/tasks?status=active&q=x");
+        assert_eq!(
+            safe_back(Some("/tasks?status=active&q=x")),
+            "/tasks?status=active&q=x"
+        );
         assert_eq!(safe_back(Some("/tasks")), "/tasks");
-        for hostile in ["//evil.example", "https://evil.example/tasks", "/tasksevil", "/tasks?\r\nSet-Cookie: x"] {
+        for hostile in [
+            "//evil.example",
+            "https://evil.example/tasks",
+            "/tasksevil",
+            "/tasks?\r\nSet-Cookie: x",
+        ] {
             assert_eq!(safe_back(Some(hostile)), "/tasks", "{hostile}");
         }
         assert_eq!(safe_back(None), "/tasks");

@@ -94,19 +94,34 @@ mod tests {
 
     #[test]
     fn same_host_without_public_url_is_accepted() {
-        let h = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
+        let h = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+        ]);
         assert_eq!(check(&h, None), Ok(()));
-        let h = headers(&[("host", "todo.local"), ("referer", "https://todo.local/tasks?q=x")]);
+        let h = headers(&[
+            ("host", "todo.local"),
+            ("referer", "https://todo.local/tasks?q=x"),
+        ]);
         assert_eq!(check(&h, None), Ok(()));
     }
 
     #[test]
     fn other_sites_and_anonymous_posts_are_refused() {
         for h in [
-            headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]),
-            headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3001")]),
+            headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://evil.example"),
+            ]),
+            headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://127.0.0.1:3001"),
+            ]),
             headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]),
-            headers(&[("host", "127.0.0.1:3000"), ("referer", "http://evil.example/127.0.0.1:3000")]),
+            headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("referer", "http://evil.example/127.0.0.1:3000"),
+            ]),
             headers(&[("host", "127.0.0.1:3000")]),
             headers(&[
                 ("host", "127.0.0.1:3000"),
@@ -121,9 +136,15 @@ mod tests {
     #[test]
     fn a_public_url_pins_the_scheme_too() {
         let public = Some("https://todo.example.com");
-        let h = headers(&[("host", "frontend:3000"), ("origin", "https://todo.example.com")]);
+        let h = headers(&[
+            ("host", "frontend:3000"),
+            ("origin", "https://todo.example.com"),
+        ]);
         assert_eq!(check(&h, public), Ok(()));
-        let h = headers(&[("host", "todo.example.com"), ("origin", "http://todo.example.com")]);
+        let h = headers(&[
+            ("host", "todo.example.com"),
+            ("origin", "http://todo.example.com"),
+        ]);
         assert!(check(&h, public).is_err());
     }
 }

@@ -59,17 +59,34 @@ async fn run(c: Client, base: String, javascript: bool) {
     click(&c, "form[action='/tasks'] button[type=submit]").await;
     assert!(text(&c, "#title-error").await.contains("Must not be empty"));
     assert_eq!(
-        find(&c, "#description").await.prop("value").await.unwrap().as_deref(),
+        find(&c, "#description")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("kept")
     );
 
     // Three tasks with different priorities, one due in the past.
     add_task(&c, "Buy milk", "", "low", None, "errands").await;
-    add_task(&c, "Write report", "For the board", "high", Some("01152020"), "").await;
+    add_task(
+        &c,
+        "Write report",
+        "For the board",
+        "high",
+        Some("01152020"),
+        "",
+    )
+    .await;
     add_task(&c, "Call plumber", "", "medium", None, "home").await;
     assert_eq!(count(&c, "ul.tasks > li").await, 3);
     assert_eq!(text(&c, "#tab-all .count").await, "3");
-    let overdue = find(&c, "li.is-overdue .task-title").await.text().await.unwrap();
+    let overdue = find(&c, "li.is-overdue .task-title")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(overdue, "Write report");
     assert!(text(&c, "li.is-overdue .due").await.contains("Overdue"));
     assert!(text(&c, "#summary").await.contains("1 overdue"));
@@ -107,7 +124,10 @@ async fn run(c: Client, base: String, javascript: bool) {
     click(&c, "form[action$='/edit'] button[type=submit]").await;
     find(&c, "#q[value=report]").await;
     assert_eq!(path(&c).await, "/tasks?q=report");
-    assert_eq!(text(&c, "ul.tasks .task-title").await, "Write quarterly report");
+    assert_eq!(
+        text(&c, "ul.tasks .task-title").await,
+        "Write quarterly report"
+    );
 
     // Delete.
     c.goto(&format!("{base}/tasks")).await.unwrap();

@@ -28,10 +28,15 @@ async fn a_dead_backend_gives_a_clear_503_page() {
     // Port 9 (discard) is closed on loopback: nothing answers there.
     let (url, _stop) = start_frontend("http://127.0.0.1:9").await;
     let mut web = Web::new(&url);
-    web.get("/login").await.has("<h1 id=\"page-title\">Log in</h1>");
+    web.get("/login")
+        .await
+        .has("<h1 id=\"page-title\">Log in</h1>");
 
     let page = web
-        .post("/login", &[("email", "a@example.com"), ("password", "whatever1")])
+        .post(
+            "/login",
+            &[("email", "a@example.com"), ("password", "whatever1")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     page.has("<title>Service unavailable · Todo</title>")
@@ -72,7 +77,9 @@ async fn login_and_signup_pages_have_labelled_fields() {
         .has("aria-describedby=\"password-hint\"");
 
     // The stylesheet is served from the binary.
-    let css = reqwest::get(format!("{}/static/app.css", stack.url)).await.unwrap();
+    let css = reqwest::get(format!("{}/static/app.css", stack.url))
+        .await
+        .unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     assert!(css.text().await.unwrap().contains(".task"));
 }
@@ -85,7 +92,11 @@ async fn signup_errors_are_shown_next_to_fields_with_input_kept() {
     let page = web
         .post(
             "/signup",
-            &[("name", "Ada <Lovelace>"), ("email", "not-an-email"), ("password", "short")],
+            &[
+                ("name", "Ada <Lovelace>"),
+                ("email", "not-an-email"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -102,7 +113,11 @@ async fn signup_errors_are_shown_next_to_fields_with_input_kept() {
     let page = other
         .post(
             "/signup",
-            &[("name", "Grace"), ("email", &email), ("password", "another password")],
+            &[
+                ("name", "Grace"),
+                ("email", &email),
+                ("password", "another password"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::CONFLICT);
@@ -116,23 +131,35 @@ async fn login_logout_and_protected_pages() {
     web.get("/tasks").await.redirects_to("/login");
 
     let email = web.sign_up("Linus").await;
-    web.post("/logout", &[]).await.redirects_to("/login?logged_out=1");
+    web.post("/logout", &[])
+        .await
+        .redirects_to("/login?logged_out=1");
     assert!(web.session.is_none(), "logout clears the cookie");
-    web.get("/login?logged_out=1").await.has("You have been logged out.");
+    web.get("/login?logged_out=1")
+        .await
+        .has("You have been logged out.");
     web.get("/tasks").await.redirects_to("/login");
 
     let page = web
-        .post("/login", &[("email", &email), ("password", "wrong password")])
+        .post(
+            "/login",
+            &[("email", &email), ("password", "wrong password")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::UNAUTHORIZED);
-    page.has("do not match an account").has(&format!("value=\"{email}\""));
+    page.has("do not match an account")
+        .has(&format!("value=\"{email}\""));
 
     let page = web.post("/login", &[("email", ""), ("password", "")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    page.has("Enter your email address").has("Enter your password");
+    page.has("Enter your email address")
+        .has("Enter your password");
 
     let page = web
-        .post("/login", &[("email", &email), ("password", "correct horse battery")])
+        .post(
+            "/login",
+            &[("email", &email), ("password", "correct horse battery")],
+        )
         .await;
     page.redirects_to("/tasks");
     let cookie = page.headers["set-cookie"].to_str().unwrap();
@@ -209,7 +236,11 @@ async fn the_task_list_renders_tasks_counts_and_escapes_titles() {
         .has("Due Jan 1, 2999")
         .has("1 overdue");
     assert_eq!(page.count("class=\"task "), 3);
-    assert_eq!(page.count("is-overdue"), 1, "only the past, open task is overdue");
+    assert_eq!(
+        page.count("is-overdue"),
+        1,
+        "only the past, open task is overdue"
+    );
     // Tab counts: All 3, Active 3, Completed 0.
     page.has("All<span class=\"count\">3</span>")
         .has("Active<span class=\"count\">3</span>")
@@ -257,11 +288,17 @@ async fn add_form_errors_keep_the_input() {
     let page = web
         .post(
             "/tasks",
-            &[("title", &long), ("tags", "Fine, not_ok!"), ("back", "/tasks")],
+            &[
+                ("title", &long),
+                ("tags", "Fine, not_ok!"),
+                ("back", "/tasks"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    page.has("id=\"title-error\"").has("id=\"tags-error\"").has("value=\"Fine, not_ok!\"");
+    page.has("id=\"title-error\"")
+        .has("id=\"tags-error\"")
+        .has("value=\"Fine, not_ok!\"");
     web.get("/tasks").await.has("No tasks yet.");
 }
 
@@ -293,13 +330,21 @@ async fn toggle_filter_search_sort_edit_delete_and_clear() {
         .has("2 tasks")
         .lacks("Beta task");
     let completed = web.get("/tasks?status=completed").await;
-    completed.has("1 task<").has("Beta task").has("is-completed")
+    completed
+        .has("1 task<")
+        .has("Beta task")
+        .has("is-completed")
         .has("Mark “Beta task” as not completed")
         .has("Clear completed (1)");
 
     let search = web.get("/tasks?q=chore").await;
-    search.has("1 task matching “chore”").has("Gamma chore").lacks("Alpha task");
-    web.get("/tasks?q=nothing-like-it").await.has("No tasks match “nothing-like-it”.");
+    search
+        .has("1 task matching “chore”")
+        .has("Gamma chore")
+        .lacks("Alpha task");
+    web.get("/tasks?q=nothing-like-it")
+        .await
+        .has("No tasks match “nothing-like-it”.");
 
     let sorted = web.get("/tasks?sort=title").await;
     let a = sorted.body.find("Alpha task").unwrap();
@@ -318,7 +363,11 @@ async fn toggle_filter_search_sort_edit_delete_and_clear() {
     let page = web
         .post(
             &format!("/tasks/{gamma}/edit"),
-            &[("title", ""), ("due_date", "soon"), ("back", "/tasks?q=chore")],
+            &[
+                ("title", ""),
+                ("due_date", "soon"),
+                ("back", "/tasks?q=chore"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -326,7 +375,11 @@ async fn toggle_filter_search_sort_edit_delete_and_clear() {
     let page = web
         .post(
             &format!("/tasks/{gamma}/edit"),
-            &[("title", "<b>x</b>"), ("description", "</textarea><script>1</script>"), ("due_date", "soon")],
+            &[
+                ("title", "<b>x</b>"),
+                ("description", "</textarea><script>1</script>"),
+                ("due_date", "soon"),
+            ],
         )
         .await;
     page.has("value=\"&lt;b&gt;x&lt;/b&gt;\"")
@@ -343,7 +396,10 @@ async fn toggle_filter_search_sort_edit_delete_and_clear() {
     )
     .await
     .redirects_to("/tasks?q=chore");
-    web.get("/tasks?q=chore").await.has("Gamma chore, renamed").has("High priority");
+    web.get("/tasks?q=chore")
+        .await
+        .has("Gamma chore, renamed")
+        .has("High priority");
 
     // Delete, then clear both completed tasks.
     let alpha = task_id(&web.get("/tasks").await.body, "Alpha task");
@@ -354,7 +410,10 @@ async fn toggle_filter_search_sort_edit_delete_and_clear() {
     web.post(&format!("/tasks/{alpha}/delete"), &[("back", "/tasks")])
         .await
         .redirects_to("/tasks");
-    web.get("/tasks").await.lacks("Alpha task").has("Clear completed (2)");
+    web.get("/tasks")
+        .await
+        .lacks("Alpha task")
+        .has("Clear completed (2)");
     web.post("/tasks/clear-completed", &[("back", "/tasks")])
         .await
         .redirects_to("/tasks");
@@ -383,7 +442,9 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
         }
     }
     let delete = format!("/tasks/{id}/delete");
-    let page = web.post_from(&delete, &[], Some("http://evil.example")).await;
+    let page = web
+        .post_from(&delete, &[], Some("http://evil.example"))
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 
     // Still logged in, nothing added, nothing deleted.

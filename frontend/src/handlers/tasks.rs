@@ -149,7 +149,10 @@ pub async fn delete(
     match session.api.delete_task(id).await {
         Ok(()) => {}
         // Already gone (a double click): what was asked for is true.
-        Err(error) if error.body().is_some_and(|b| b.error.code == ErrorCode::NotFound) => {}
+        Err(error)
+            if error
+                .body()
+                .is_some_and(|b| b.error.code == ErrorCode::NotFound) => {}
         Err(error) => return Err(error.into()),
     }
     Ok(Redirect::to(&safe_back(form.back.as_deref())).into_response())

@@ -50,10 +50,7 @@ fn summary(stats: &TaskStats) -> impl IntoView + use<> {
         let text = format!("{} overdue", stats.overdue);
         view! { <span class="pill pill-danger">{text}</span> }
     });
-    let text = format!(
-        "{} active · {} completed",
-        stats.active, stats.completed
-    );
+    let text = format!("{} active · {} completed", stats.active, stats.completed);
     view! { <p class="summary" id="summary"><span>{text}</span>{overdue}</p> }
 }
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
 use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 
@@ -140,9 +140,7 @@ pub async fn find(client: &Client, css: &str) -> Element {
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| {
-            panic!("no element matches {css:?}: {e}")
-        })
+        .unwrap_or_else(|e| panic!("no element matches {css:?}: {e}"))
 }
 
 /// The visible text of the element matching `css`.

@@ -199,11 +199,19 @@ impl Web {
 
     /// Signs up a fresh account and lands on the task list.
     pub async fn sign_up(&mut self, name: &str) -> String {
-        let email = format!("{}-{}@example.com", name.to_lowercase(), uuid::Uuid::new_v4().simple());
+        let email = format!(
+            "{}-{}@example.com",
+            name.to_lowercase(),
+            uuid::Uuid::new_v4().simple()
+        );
         let page = self
             .post(
                 "/signup",
-                &[("name", name), ("email", &email), ("password", "correct horse battery")],
+                &[
+                    ("name", name),
+                    ("email", &email),
+                    ("password", "correct horse battery"),
+                ],
             )
             .await;
         page.redirects_to("/tasks");
