@@ -43,6 +43,18 @@ async fn run(c: Client, base: String, javascript: bool) {
     c.goto(&format!("{base}/tasks")).await.unwrap();
     assert_eq!(path(&c).await, "/login");
 
+    // Keyboard: the first Tab reaches the skip link, the next ones the form.
+    let body = find(&c, "body").await;
+    body.send_keys(TAB).await.unwrap();
+    assert_eq!(focused(&c).await, "skip-link");
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&TAB.repeat(2))
+        .await
+        .unwrap();
+    assert_eq!(focused(&c).await, "email");
+
     // Sign up.
     click(&c, "a[href='/signup']").await;
     find(&c, "#name").await;
@@ -67,6 +79,28 @@ async fn run(c: Client, base: String, javascript: bool) {
             .as_deref(),
         Some("kept")
     );
+
+    // Keyboard only: type a title, press Enter, the task is added.
+    click(&c, "#title").await;
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("Typed with the keyboard{ENTER}"))
+        .await
+        .unwrap();
+    find(&c, "ul.tasks > li").await;
+    assert_eq!(
+        text(&c, "ul.tasks .task-title").await,
+        "Typed with the keyboard"
+    );
+    let id = find(&c, "ul.tasks > li")
+        .await
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    click(&c, &format!("#{id} button[aria-label^=Delete]")).await;
+    find(&c, "#empty-state").await;
 
     // Three tasks with different priorities, one due in the past.
     add_task(&c, "Buy milk", "", "low", None, "errands").await;
@@ -149,6 +183,19 @@ async fn run(c: Client, base: String, javascript: bool) {
     c.goto(&format!("{base}/tasks")).await.unwrap();
     find(&c, "form[action='/login']").await;
     assert_eq!(path(&c).await, "/login");
+}
+
+/// WebDriver key codes.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+/// The `id` (or, without one, the class) of the focused element.
+async fn focused(c: &Client) -> String {
+    let element = c.active_element().await.unwrap();
+    match element.attr("id").await.unwrap() {
+        Some(id) if !id.is_empty() => id,
+        _ => element.attr("class").await.unwrap().unwrap_or_default(),
+    }
 }
 
 /// Fills in and submits the add form. `due` is typed as the date input
