@@ -6,7 +6,9 @@ mod support;
 
 use fantoccini::Client;
 use support::Stack;
-use support::browser::{Driver, choose, click, count, find, path, text, type_into};
+use support::browser::{
+    Driver, choose, click, count, find, follow, path, text, type_into, wait_for_new_page,
+};
 
 #[tokio::test]
 async fn the_whole_flow_with_javascript_enabled() {
@@ -56,19 +58,19 @@ async fn run(c: Client, base: String, javascript: bool) {
     assert_eq!(focused(&c).await, "email");
 
     // Sign up.
-    click(&c, "a[href='/signup']").await;
+    follow(&c, "a[href='/signup']").await;
     find(&c, "#name").await;
     type_into(&c, "#name", "Ada").await;
     type_into(&c, "#email", &format!("ada-{javascript}@example.com")).await;
     type_into(&c, "#password", "correct horse battery").await;
-    click(&c, "form[action='/signup'] button[type=submit]").await;
+    follow(&c, "form[action='/signup'] button[type=submit]").await;
     find(&c, "#empty-state").await;
     assert_eq!(path(&c).await, "/tasks");
     assert!(text(&c, ".account").await.contains("Ada"));
 
     // An empty title is refused next to the field, the rest is kept.
     type_into(&c, "#description", "kept").await;
-    click(&c, "form[action='/tasks'] button[type=submit]").await;
+    follow(&c, "form[action='/tasks'] button[type=submit]").await;
     assert!(text(&c, "#title-error").await.contains("Must not be empty"));
     assert_eq!(
         find(&c, "#description")
@@ -82,12 +84,14 @@ async fn run(c: Client, base: String, javascript: bool) {
 
     // Keyboard only: type a title, press Enter, the task is added.
     click(&c, "#title").await;
+    let old_page = find(&c, "html").await;
     c.active_element()
         .await
         .unwrap()
         .send_keys(&format!("Typed with the keyboard{ENTER}"))
         .await
         .unwrap();
+    wait_for_new_page(&c, old_page).await;
     find(&c, "ul.tasks > li").await;
     assert_eq!(
         text(&c, "ul.tasks .task-title").await,
@@ -99,7 +103,7 @@ async fn run(c: Client, base: String, javascript: bool) {
         .await
         .unwrap()
         .unwrap();
-    click(&c, &format!("#{id} button[aria-label^=Delete]")).await;
+    follow(&c, &format!("#{id} button[aria-label^=Delete]")).await;
     find(&c, "#empty-state").await;
 
     // Three tasks with different priorities, one due in the past.
@@ -126,36 +130,36 @@ async fn run(c: Client, base: String, javascript: bool) {
     assert!(text(&c, "#summary").await.contains("1 overdue"));
 
     // Complete one.
-    click(&c, "button[aria-label='Mark “Buy milk” as completed']").await;
+    follow(&c, "button[aria-label='Mark “Buy milk” as completed']").await;
     find(&c, "li.is-completed").await;
     assert_eq!(text(&c, "li.is-completed .task-title").await, "Buy milk");
 
     // Filter tabs and their counts.
-    click(&c, "#tab-active").await;
+    follow(&c, "#tab-active").await;
     find(&c, "#tab-active[aria-current=page]").await;
     assert_eq!(count(&c, "ul.tasks > li").await, 2);
     assert_eq!(text(&c, "#tab-active .count").await, "2");
     assert_eq!(text(&c, "#tab-completed .count").await, "1");
-    click(&c, "#tab-completed").await;
+    follow(&c, "#tab-completed").await;
     find(&c, "#tab-completed[aria-current=page]").await;
     assert_eq!(count(&c, "ul.tasks > li").await, 1);
     assert_eq!(text(&c, "ul.tasks .task-title").await, "Buy milk");
-    click(&c, "#tab-all").await;
+    follow(&c, "#tab-all").await;
     find(&c, "#tab-all[aria-current=page]").await;
 
     // Search.
     type_into(&c, "#q", "report").await;
-    click(&c, "form.toolbar button[type=submit]").await;
+    follow(&c, "form.toolbar button[type=submit]").await;
     find(&c, "#q[value=report]").await;
     assert_eq!(count(&c, "ul.tasks > li").await, 1);
     assert!(text(&c, "#list-count").await.contains("matching “report”"));
 
     // Edit a title; back on the same search afterwards.
-    click(&c, "a[aria-label='Edit “Write report”']").await;
+    follow(&c, "a[aria-label='Edit “Write report”']").await;
     find(&c, "form[action$='/edit']").await;
     assert_eq!(c.title().await.unwrap(), "Edit “Write report” · Todo");
     type_into(&c, "#title", "Write quarterly report").await;
-    click(&c, "form[action$='/edit'] button[type=submit]").await;
+    follow(&c, "form[action$='/edit'] button[type=submit]").await;
     find(&c, "#q[value=report]").await;
     assert_eq!(path(&c).await, "/tasks?q=report");
     assert_eq!(
@@ -165,20 +169,20 @@ async fn run(c: Client, base: String, javascript: bool) {
 
     // Delete.
     c.goto(&format!("{base}/tasks")).await.unwrap();
-    click(&c, "button[aria-label='Delete “Call plumber”']").await;
+    follow(&c, "button[aria-label='Delete “Call plumber”']").await;
     find(&c, "#tab-all .count").await;
     assert_eq!(text(&c, "#tab-all .count").await, "2");
     assert!(!text(&c, "ul.tasks").await.contains("Call plumber"));
 
     // Clear completed.
-    click(&c, "#clear-completed").await;
+    follow(&c, "#clear-completed").await;
     find(&c, "#tab-completed .count").await;
     assert_eq!(text(&c, "#tab-completed .count").await, "0");
     assert_eq!(count(&c, "ul.tasks > li").await, 1);
     assert_eq!(count(&c, "#clear-completed").await, 0);
 
     // Log out; the list is protected again.
-    click(&c, ".account button[type=submit]").await;
+    follow(&c, ".account button[type=submit]").await;
     assert!(text(&c, ".alert-info").await.contains("logged out"));
     c.goto(&format!("{base}/tasks")).await.unwrap();
     find(&c, "form[action='/login']").await;
@@ -216,7 +220,7 @@ async fn add_task(
         find(c, "#due_date").await.send_keys(due).await.unwrap();
     }
     type_into(c, "#tags", tags).await;
-    click(c, "form[action='/tasks'] button[type=submit]").await;
+    follow(c, "form[action='/tasks'] button[type=submit]").await;
     let rows = format!("ul.tasks > li:nth-child({})", before + 1);
     find(c, &rows).await;
     assert!(

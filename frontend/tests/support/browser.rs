@@ -156,6 +156,32 @@ pub async fn click(client: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("could not click {css:?}: {e}"));
 }
 
+/// Clicks what makes the browser load another page (a link, a submit
+/// button) and waits until the old page is gone, so that later lookups
+/// cannot see stale content.
+pub async fn follow(client: &Client, css: &str) {
+    let old_page = client
+        .find(Locator::Css("html"))
+        .await
+        .expect("a page is loaded");
+    click(client, css).await;
+    wait_for_new_page(client, old_page).await;
+}
+
+/// Waits until `old_page` (its `html` element) is detached: the browser
+/// has navigated away from it.
+pub async fn wait_for_new_page(client: &Client, old_page: Element) {
+    let started = std::time::Instant::now();
+    while old_page.attr("lang").await.is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no new page within 10 s (still on {})",
+            path(client).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub async fn type_into(client: &Client, css: &str, keys: &str) {
     let element = find(client, css).await;
     element.clear().await.expect("clear the field");
