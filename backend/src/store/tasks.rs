@@ -113,6 +113,7 @@ impl Store {
         let sql = "INSERT INTO tasks (id, owner_id, title, description, completed, priority, \
                    due_date, tags, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query(sql)
@@ -252,6 +253,7 @@ impl Store {
         if changes.is_empty() {
             return self.task(owner, id).await;
         }
+        let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut update = QueryBuilder::new("UPDATE tasks SET updated_at = ");
@@ -309,6 +311,7 @@ impl Store {
     /// `false` when the owner has no such task.
     pub async fn delete_task(&self, owner: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
         let sql = "DELETE FROM tasks WHERE id = $1 AND owner_id = $2";
+        let _turn = self.write_turn().await;
         let deleted = with_pool!(self, pool => sqlx::query(sql)
             .bind(id)
             .bind(owner)
@@ -320,6 +323,7 @@ impl Store {
 
     pub async fn clear_completed(&self, owner: Uuid) -> Result<u64, sqlx::Error> {
         let sql = "DELETE FROM tasks WHERE owner_id = $1 AND completed = $2";
+        let _turn = self.write_turn().await;
         Ok(with_pool!(self, pool => sqlx::query(sql)
             .bind(owner)
             .bind(true)

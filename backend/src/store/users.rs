@@ -35,6 +35,7 @@ impl Store {
     pub async fn insert_user(&self, user: &UserRecord) -> Result<(), InsertUserError> {
         let sql = "INSERT INTO users (id, email, name, password_hash, created_at) \
                    VALUES ($1, $2, $3, $4, $5)";
+        let _turn = self.write_turn().await;
         let result = with_pool!(self, pool => sqlx::query(sql)
             .bind(user.id)
             .bind(&user.email)
@@ -65,6 +66,7 @@ impl Store {
     /// Deletes the account; its tasks go with it (ON DELETE CASCADE).
     pub async fn delete_user(&self, id: Uuid) -> Result<bool, sqlx::Error> {
         let sql = "DELETE FROM users WHERE id = $1";
+        let _turn = self.write_turn().await;
         let deleted = with_pool!(self, pool => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected());
         Ok(deleted > 0)
     }
