@@ -50,7 +50,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	if [ "$#" -gt 1 ]; then
 		printf -v extra_args '%q ' "${@:2}"
 	fi
-	pg_ctl -D "$PGDATA" -o "${extra_args}-c listen_addresses='' -p 5432" -w start
+	pg_ctl -D "$PGDATA" -o "${extra_args}-c listen_addresses='' -p ${PGPORT:-5432}" -w start
 
 	export PGUSER="$POSTGRES_USER" PGPASSWORD="${POSTGRES_PASSWORD:-}"
 	if [ "$POSTGRES_DB" != 'postgres' ]; then
