@@ -20,6 +20,7 @@ impl Ci {
         let started = Instant::now();
         step("lint", || Lint {}.run())?;
         step("chart", || Chart::default().run())?;
+        step("workflows", || crate::workflows::Workflows::default().run())?;
         if !self.skip_tests {
             step("test", || Test::default().run())?;
         }

