@@ -29,15 +29,7 @@ pub struct TaskForm {
 
 impl TaskForm {
     pub fn new_task(&self) -> Result<NewTask, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let priority = self.priority(&mut errors);
-        let due_date = self.due_date(&mut errors);
-        if self.title.trim().is_empty() {
-            errors.insert("title".into(), "must not be empty".into());
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let (priority, due_date) = self.checked()?;
         Ok(NewTask {
             title: self.title.trim().to_owned(),
             description: non_empty(&self.description),
@@ -50,15 +42,7 @@ impl TaskForm {
 
     /// Every field is sent: a blank description or due date clears it.
     pub fn patch(&self) -> Result<TaskPatch, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let priority = self.priority(&mut errors);
-        let due_date = self.due_date(&mut errors);
-        if self.title.trim().is_empty() {
-            errors.insert("title".into(), "must not be empty".into());
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let (priority, due_date) = self.checked()?;
         Ok(TaskPatch {
             title: Some(self.title.trim().to_owned()),
             description: Some(non_empty(&self.description)),
@@ -67,6 +51,22 @@ impl TaskForm {
             due_date: Some(due_date),
             tags: Some(self.tag_list()),
         })
+    }
+
+    /// The checks both forms share: a title, and a readable priority and
+    /// due date (returned parsed).
+    fn checked(&self) -> Result<(Option<Priority>, Option<NaiveDate>), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let priority = self.priority(&mut errors);
+        let due_date = self.due_date(&mut errors);
+        if self.title.trim().is_empty() {
+            errors.insert("title".into(), "must not be empty".into());
+        }
+        if errors.is_empty() {
+            Ok((priority, due_date))
+        } else {
+            Err(errors)
+        }
     }
 
     fn priority(&self, errors: &mut FieldErrors) -> Option<Priority> {

@@ -29,8 +29,14 @@ struct TaskPageRow {
     total: i64,
 }
 
-const TASK_COLUMNS: &str =
-    "id, title, description, completed, priority, due_date, tags, created_at, updated_at";
+/// The columns of [`TaskRow`], as a macro so fixed queries can be built
+/// with `concat!` at compile time.
+macro_rules! task_columns {
+    () => {
+        "id, title, description, completed, priority, due_date, tags, created_at, updated_at"
+    };
+}
+const TASK_COLUMNS: &str = task_columns!();
 
 fn priority_rank(priority: Priority) -> i16 {
     match priority {
@@ -143,10 +149,12 @@ impl Store {
     }
 
     pub async fn task(&self, owner: Uuid, id: Uuid) -> Result<Option<Task>, sqlx::Error> {
-        let mut qb = String::from("SELECT ");
-        qb.push_str(TASK_COLUMNS);
-        qb.push_str(" FROM tasks WHERE id = $1 AND owner_id = $2");
-        let row: Option<TaskRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(qb))
+        let sql = concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE id = $1 AND owner_id = $2"
+        );
+        let row: Option<TaskRow> = with_pool!(self, pool => sqlx::query_as(sql)
             .bind(id)
             .bind(owner)
             .fetch_optional(pool)

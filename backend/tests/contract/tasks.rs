@@ -410,7 +410,6 @@ async fn every_sort_key_orders_both_ways(ctx: TestCtx) {
         order: Some(order),
         ..ListQuery::default()
     };
-    let ids = |tasks: Vec<String>| tasks;
     let (a, b, c) = (a.title, b.title, c.title);
     let cases = [
         (SortField::CreatedAt, SortOrder::Asc, vec![&b, &a, &c]),
@@ -426,7 +425,7 @@ async fn every_sort_key_orders_both_ways(ctx: TestCtx) {
         (SortField::DueDate, SortOrder::Desc, vec![&b, &a, &c]),
     ];
     for (sort, direction, expected) in cases {
-        let got = ids(titles(&api, order(sort, direction)).await);
+        let got = titles(&api, order(sort, direction)).await;
         let expected: Vec<String> = expected.into_iter().cloned().collect();
         assert_eq!(got, expected, "sort={sort} order={direction}");
     }
