@@ -17,6 +17,9 @@ pub enum PageError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form post larger than [`crate::forms::FORM_MAX_BYTES`].
+    #[error("the form is too large")]
+    FormTooLarge,
     /// The backend could not be reached or said it is unavailable.
     #[error("the backend is unavailable: {0}")]
     Unavailable(String),
@@ -65,6 +68,14 @@ impl IntoResponse for PageError {
             PageError::BadRequest(problem) => {
                 error_page(StatusCode::BAD_REQUEST, "Bad request", &problem)
             }
+            PageError::FormTooLarge => error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much text",
+                &format!(
+                    "The form sent more than {} KiB. Go back, shorten the text and try again.",
+                    crate::forms::FORM_MAX_BYTES / 1024
+                ),
+            ),
             PageError::Unavailable(detail) => {
                 tracing::warn!(%detail, "backend unavailable");
                 error_page(

@@ -1,4 +1,5 @@
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
 use axum::routing::{get, post};
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         .route(assets::CSS_PATH, get(assets::stylesheet))
         .route(assets::ICON_PATH, get(assets::icon))
         .fallback(|| async { PageError::NotFound })
+        .layer(DefaultBodyLimit::max(crate::forms::FORM_MAX_BYTES))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             origin::same_origin_only,
@@ -41,6 +43,10 @@ pub fn app(state: AppState) -> Router {
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
         .layer(TraceLayer::new_for_http())
+        // Outermost: whatever answered early, the connection stays usable.
+        .layer(middleware::from_fn(
+            todo_service::request_body::settle_request_body,
+        ))
         .with_state(state)
 }
 

@@ -484,3 +484,67 @@ fn task_id(body: &str, title: &str) -> String {
     let row_at = body[..title_at].rfind("id=\"task-").expect("a task row");
     body[row_at + 9..row_at + 9 + 36].to_owned()
 }
+
+#[tokio::test]
+async fn an_oversized_form_is_a_413_page_and_the_connection_stays_usable() {
+    let stack = Stack::start().await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Verbose").await;
+    let long = "x".repeat(todo_frontend::forms::FORM_MAX_BYTES + 1);
+    for round in 0..5 {
+        let page = web
+            .post("/tasks", &[("title", "Too long"), ("description", &long)])
+            .await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "round {round}");
+        page.has("Too much text");
+        for _ in 0..3 {
+            let list = web.get("/tasks").await;
+            assert_eq!(list.status, StatusCode::OK, "round {round}");
+            list.lacks("Too long");
+        }
+        // The same, streamed without a Content-Length.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            std::iter::once(Ok(b"title=x&description=".to_vec()))
+                .chain((0..80).map(|_| Ok(vec![b'y'; 1024])))
+                .collect();
+        let page = web
+            .post_body(
+                "/tasks",
+                reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "round {round}");
+        for _ in 0..3 {
+            assert_eq!(
+                web.get("/tasks").await.status,
+                StatusCode::OK,
+                "round {round}"
+            );
+        }
+    }
+    // On the wire: the server answers once the limit is passed, while the
+    // rest is on its way; the connection must still serve the next request.
+    let address = stack.url.trim_start_matches("http://").to_owned();
+    let body = format!(
+        "title=x&description={}",
+        "z".repeat(2 * todo_frontend::forms::FORM_MAX_BYTES)
+    );
+    let head = format!(
+        "POST /tasks HTTP/1.1\r\nHost: {address}\r\nOrigin: {}\r\nCookie: todo_session={}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        stack.url,
+        web.session.as_deref().expect("signed up"),
+        body.len()
+    );
+    let (past_the_limit, rest) = body
+        .as_bytes()
+        .split_at(todo_frontend::forms::FORM_MAX_BYTES + 1);
+    let statuses = todo_service::testing::raw_exchange(
+        &address,
+        &[head.as_bytes(), past_the_limit, rest],
+        "/api/health",
+    )
+    .await;
+    assert!(statuses[0].starts_with("HTTP/1.1 413"), "{}", statuses[0]);
+    assert!(statuses[1].starts_with("HTTP/1.1 200"), "{}", statuses[1]);
+}

@@ -46,8 +46,9 @@ fn dependencies_point_one_way() {
     let deps = workspace_dependencies();
     let allowed: &[(&str, &[&str])] = &[
         ("todo-api", &[]),
-        ("todo-backend", &["todo-api", "sqlx"]),
-        ("todo-frontend", &["todo-api"]),
+        ("todo-service", &[]),
+        ("todo-backend", &["todo-api", "todo-service", "sqlx"]),
+        ("todo-frontend", &["todo-api", "todo-service"]),
         ("todo-infra", &[]),
         ("xtask", &["todo-api", "todo-infra"]),
     ];
@@ -62,7 +63,7 @@ fn dependencies_point_one_way() {
         for dep in found {
             assert!(
                 permitted.contains(&dep.as_str()),
-                "{krate} must not depend on {dep} (ARCHITECTURE.md: frontend → api ← backend, xtask → infra, api)"
+                "{krate} must not depend on {dep} (ARCHITECTURE.md: frontend → api, service ← backend; xtask → infra, api)"
             );
         }
     }
@@ -143,6 +144,17 @@ fn the_ci_script_runs_the_readme_test_command() {
         ci.lines().any(|line| line.trim() == command),
         ".ci/run runs `{command}`"
     );
+    // As a newcomer runs it: nothing prepared that the README does not say.
+    for prepared in [
+        "export TEST_DATABASE_URL",
+        "export DATABASE_URL",
+        "TEST_DATABASE_URL=",
+    ] {
+        assert!(
+            !ci.contains(prepared),
+            ".ci/run must not prepare `{prepared}` for the README's test command"
+        );
+    }
     let status = Command::new("bash")
         .arg("-n")
         .arg(project_root().join(".ci/run"))

@@ -1,5 +1,5 @@
-//! Cross-cutting layers: request ids, access logs, timeouts, CORS and
-//! security headers.
+//! Cross-cutting layers: request-body settling, request ids, access logs,
+//! timeouts, CORS and security headers.
 
 use axum::Router;
 use axum::extract::Request;
@@ -34,6 +34,10 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     };
     router.layer(
         ServiceBuilder::new()
+            // Outermost: whatever answered early, the connection stays usable.
+            .layer(middleware::from_fn(
+                todo_service::request_body::settle_request_body,
+            ))
             // Accept the caller's id (e.g. from the ingress) or mint one,
             // log it on every line of the request, and echo it back.
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -14,6 +14,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         a_json_body_that_is_not_an_object_is_400,
         wrong_content_type_is_415,
         a_body_over_64_kib_is_413,
+        a_pooled_connection_survives_early_answers,
         invalid_task_fields_are_422_each,
         every_invalid_field_is_listed_at_once,
         an_invalid_patch_changes_nothing,
@@ -110,6 +111,92 @@ async fn a_body_over_64_kib_is_413(ctx: TestCtx) {
         ErrorCode::PayloadTooLarge,
     )
     .await;
+    assert_eq!(task_count(&api).await, 0);
+}
+
+/// One keep-alive connection, reused across answers given before the body
+/// was read: each next request on it must succeed, however the rejected
+/// body was sent.
+async fn a_pooled_connection_survives_early_answers(ctx: TestCtx) {
+    let (_, auth) = ctx.user("pooled").await;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    let api = ApiClient::with_http(http, ctx.api.base_url()).with_token(&auth.token);
+    let anonymous = ApiClient::with_http(
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap(),
+        ctx.api.base_url(),
+    );
+    let oversized = json!({"title": "big", "description": "x".repeat(96 * 1024)}).to_string();
+    let streamed = || {
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            (0..80).map(|_| Ok(vec![b' '; 1024])).collect();
+        reqwest::Body::wrap_stream(futures::stream::iter(chunks))
+    };
+    for round in 0..10 {
+        let response = post_raw(&api, "application/json", oversized.clone()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "round {round}"
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                task_count(&api).await,
+                0,
+                "round {round}, after Content-Length"
+            );
+        }
+        let response = post_raw(&api, "application/json", streamed()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "round {round}"
+        );
+        for _ in 0..3 {
+            assert_eq!(task_count(&api).await, 0, "round {round}, after streaming");
+        }
+        // Refused from the headers alone (no token), body never read.
+        let response = post_raw(&anonymous, "application/json", oversized.clone()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "round {round}");
+        let health = anonymous
+            .request(Method::GET, "/health")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), StatusCode::OK, "round {round}, after 401");
+    }
+    // On the wire: the connection that carried the rejected body serves the
+    // next request, unless the response said it would close.
+    let address = ctx.api.base_url().trim_start_matches("http://").to_owned();
+    let body = oversized.as_bytes();
+    let request = format!(
+        "POST /api/tasks HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        auth.token,
+        body.len()
+    );
+    // The server answers once the limit is passed, while the rest is on its way.
+    let (past_the_limit, rest) = body.split_at(todo_api::limits::BODY_MAX_BYTES + 1);
+    let heads = todo_service::testing::raw_exchange(
+        &address,
+        &[request.as_bytes(), past_the_limit, rest],
+        "/health",
+    )
+    .await;
+    assert!(heads[0].starts_with("HTTP/1.1 413"), "{}", heads[0]);
+    assert!(heads[1].starts_with("HTTP/1.1 200"), "{}", heads[1]);
+
+    // Beyond what the server is willing to read it says so, and the next
+    // request goes over a new connection.
+    let huge = vec![b' '; 4 * 1024 * 1024];
+    let response = post_raw(&api, "application/json", huge).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.headers()["connection"], "close");
     assert_eq!(task_count(&api).await, 0);
 }
 

@@ -1,4 +1,3 @@
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -7,7 +6,7 @@ use serde::Deserialize;
 use todo_api::{ClientError, ErrorCode, LoginRequest, SignupRequest};
 
 use crate::error::PageError;
-use crate::forms::{FieldErrors, LoginForm, SignupForm};
+use crate::forms::{FieldErrors, LoginForm, PageForm, SignupForm};
 use crate::session::{Visitor, cleared_cookie, session_cookie};
 use crate::state::AppState;
 use crate::views::auth::{Notice, login_page, signup_page};
@@ -52,7 +51,7 @@ pub async fn login(
     State(state): State<AppState>,
     visitor: Visitor,
     jar: CookieJar,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let mut errors = FieldErrors::new();
     if form.email.trim().is_empty() {
@@ -90,7 +89,7 @@ pub async fn signup(
     State(state): State<AppState>,
     visitor: Visitor,
     jar: CookieJar,
-    Form(form): Form<SignupForm>,
+    PageForm(form): PageForm<SignupForm>,
 ) -> Result<Response, PageError> {
     let request = SignupRequest {
         name: form.name.trim().to_owned(),

@@ -1,4 +1,3 @@
-use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,7 +9,7 @@ use uuid::Uuid;
 use super::private_page;
 use crate::error::PageError;
 use crate::filter::{Filter, RawFilter};
-use crate::forms::{FieldErrors, RowForm, TaskForm, safe_back};
+use crate::forms::{FieldErrors, PageForm, RowForm, TaskForm, safe_back};
 use crate::session::Session;
 use crate::views::edit::edit_page;
 use crate::views::tasks::{ListPage, list_page};
@@ -55,7 +54,10 @@ async fn render_list(
     Ok((status, private_page(html)).into_response())
 }
 
-pub async fn create(session: Session, Form(form): Form<TaskForm>) -> Result<Response, PageError> {
+pub async fn create(
+    session: Session,
+    PageForm(form): PageForm<TaskForm>,
+) -> Result<Response, PageError> {
     let back = safe_back(form.back.as_deref());
     let errors = match form.new_task() {
         Ok(task) => match session.api.create_task(&task).await {
@@ -82,7 +84,7 @@ pub async fn create(session: Session, Form(form): Form<TaskForm>) -> Result<Resp
 pub async fn toggle(
     session: Session,
     Path(id): Path<String>,
-    Form(form): Form<RowForm>,
+    PageForm(form): PageForm<RowForm>,
 ) -> Result<Response, PageError> {
     let id = task_id(&id)?;
     let completed = match form.completed.as_deref() {
@@ -124,7 +126,7 @@ pub async fn edit_form(
 pub async fn edit(
     session: Session,
     Path(id): Path<String>,
-    Form(form): Form<TaskForm>,
+    PageForm(form): PageForm<TaskForm>,
 ) -> Result<Response, PageError> {
     let id = task_id(&id)?;
     let back = safe_back(form.back.as_deref());
@@ -143,7 +145,7 @@ pub async fn edit(
 pub async fn delete(
     session: Session,
     Path(id): Path<String>,
-    Form(form): Form<RowForm>,
+    PageForm(form): PageForm<RowForm>,
 ) -> Result<Response, PageError> {
     let id = task_id(&id)?;
     match session.api.delete_task(id).await {
@@ -160,7 +162,7 @@ pub async fn delete(
 
 pub async fn clear_completed(
     session: Session,
-    Form(form): Form<RowForm>,
+    PageForm(form): PageForm<RowForm>,
 ) -> Result<Response, PageError> {
     session.api.clear_completed().await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref())).into_response())
