@@ -17,6 +17,9 @@ pub enum ApiError {
     MalformedBody(String),
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// A valid token for an account that no longer exists.
+    #[error("the account no longer exists")]
+    AccountGone,
     #[error("token expired")]
     TokenExpired,
     #[error("invalid credentials")]
@@ -49,6 +52,17 @@ impl From<FieldErrors> for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match error {
+            StoreError::OwnerGone => ApiError::AccountGone,
+            StoreError::EmailTaken => ApiError::EmailTaken,
+            StoreError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         match error {
@@ -67,7 +81,7 @@ impl ApiError {
         use ApiError::*;
         match self {
             MalformedBody(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedBody),
-            Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            Unauthorized(_) | AccountGone => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             TokenExpired => (StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired),
             InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
@@ -96,6 +110,9 @@ impl ApiError {
         match self {
             MalformedBody(detail) => format!("the request body is not valid JSON: {detail}"),
             Unauthorized(why) => (*why).to_owned(),
+            AccountGone => "the account this token belongs to no longer exists \
+                            (the data may have been reset); log in again"
+                .into(),
             TokenExpired => "the token has expired; log in again".into(),
             InvalidCredentials => "wrong email or password".into(),
             NotFound(what) => format!("{what} not found"),
@@ -141,7 +158,10 @@ impl IntoResponse for ApiError {
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
             }
-            ApiError::Unauthorized(_) | ApiError::TokenExpired | ApiError::InvalidCredentials => {
+            ApiError::Unauthorized(_)
+            | ApiError::AccountGone
+            | ApiError::TokenExpired
+            | ApiError::InvalidCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             _ => {}

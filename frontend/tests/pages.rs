@@ -181,6 +181,29 @@ async fn an_invalid_session_sends_the_visitor_to_log_in() {
 }
 
 #[tokio::test]
+async fn a_session_whose_account_is_gone_is_sent_to_log_in() {
+    // As after a database reset: the token is valid, the account is not.
+    let stack = Stack::start().await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Vanished").await;
+    let token = web.session.clone().unwrap();
+    todo_api::ApiClient::new(&stack.backend_url)
+        .with_token(&token)
+        .delete_account()
+        .await
+        .unwrap();
+    web.get("/tasks").await.redirects_to("/login?expired=1");
+    web.session = Some(token);
+    web.post("/tasks", &[("title", "lost?")])
+        .await
+        .redirects_to("/login?expired=1");
+    web.get("/login?expired=1")
+        .await
+        .has("Your session has ended");
+    assert!(web.session.is_none(), "the stale cookie is removed");
+}
+
+#[tokio::test]
 async fn the_task_list_renders_tasks_counts_and_escapes_titles() {
     let stack = Stack::start().await;
     let mut web = Web::new(&stack.url);

@@ -69,6 +69,10 @@ pub async fn settle_request_body(request: Request, next: Next) -> Response {
 /// Reads and discards the rest of a body; `true` when it ended within the
 /// budget, so the connection can serve the next request.
 async fn drain(body: Body) -> bool {
+    // A declared length past the budget is not worth waiting for.
+    if body.size_hint().lower() > DRAIN_MAX_BYTES as u64 {
+        return false;
+    }
     let limited = http_body_util::Limited::new(body, DRAIN_MAX_BYTES);
     tokio::time::timeout(DRAIN_TIMEOUT, limited.collect())
         .await

@@ -11,7 +11,7 @@ use crate::domain::{Credentials, Signup};
 use crate::error::ApiError;
 use crate::extract::JsonObject;
 use crate::state::AppState;
-use crate::store::{InsertUserError, UserRecord, now};
+use crate::store::{UserRecord, now};
 
 /// The caller's address as the login limiter sees it.
 pub struct ClientIp(IpAddr);
@@ -46,14 +46,7 @@ pub async fn signup(
         password_hash,
         created_at: now(),
     };
-    state
-        .store
-        .insert_user(&record)
-        .await
-        .map_err(|e| match e {
-            InsertUserError::EmailTaken => ApiError::EmailTaken,
-            InsertUserError::Database(e) => e.into(),
-        })?;
+    state.store.insert_user(&record).await?;
     tracing::info!(user_id = %record.id, "account created");
     let token = state.tokens.issue(record.id);
     Ok((
@@ -109,7 +102,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
         .store
         .user_by_id(caller.user_id)
         .await?
-        .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+        .ok_or(ApiError::AccountGone)?;
     Ok(Json(user.into()))
 }
 
@@ -120,10 +113,7 @@ pub async fn delete_me(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {
-    if state.store.delete_user(caller.user_id).await? {
-        tracing::info!(user_id = %caller.user_id, "account deleted");
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::Unauthorized("the account no longer exists"))
-    }
+    state.store.delete_user(caller.user_id).await?;
+    tracing::info!(user_id = %caller.user_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
 }

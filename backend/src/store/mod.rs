@@ -2,8 +2,10 @@
 //! SQLite (the embedded default); every query is written once and compiled
 //! for both through [`with_pool!`], so the two can never drift apart.
 //!
-//! Invariant: every task query is scoped by `owner_id`; nothing outside this
-//! module writes SQL.
+//! Invariants: every task query is scoped by `owner_id`, and an owner that
+//! no longer exists is an error ([`StoreError::OwnerGone`]), never an empty
+//! answer; every write runs to completion once started
+//! ([`Store::uncancelled`]); nothing outside this module writes SQL.
 
 mod tasks;
 mod users;
@@ -18,7 +20,20 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
 pub use tasks::TaskRow;
-pub use users::{InsertUserError, UserRecord};
+pub use users::UserRecord;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The account the call acts for does not exist (any more): its token
+    /// outlived it, e.g. across a database reset or restore.
+    #[error("the owner's account does not exist")]
+    OwnerGone,
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -123,6 +138,56 @@ impl Store {
             pool,
             sqlite_writer,
         })
+    }
+
+    /// Runs one write on a task of its own, to completion, whatever becomes
+    /// of the caller (a client that hangs up, a request timeout).
+    ///
+    /// Why: a write future dropped at an `.await` can leave its pooled
+    /// connection in a state sqlx does not repair. A `BEGIN` cancelled
+    /// before its answer arrives is never rolled back: the connection goes
+    /// back to the pool inside a transaction, every later autocommit write
+    /// on it joins that transaction, and those writes, already answered
+    /// 2xx, vanish when the connection closes. A write that is never
+    /// cancelled commits or rolls back, and only then releases its
+    /// connection.
+    pub(crate) async fn uncancelled<T, Fut>(
+        &self,
+        write: impl FnOnce(Store) -> Fut,
+    ) -> Result<T, StoreError>
+    where
+        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        match tokio::spawn(write(self.clone())).await {
+            Ok(result) => result,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            // Only a runtime that is shutting down cancels a spawned task.
+            Err(_) => Err(StoreError::Database(sqlx::Error::PoolClosed)),
+        }
+    }
+
+    /// Whether `owner` is an account; asked only when a scoped query found
+    /// nothing, so the common path costs no extra round trip (a row that
+    /// exists proves its owner does, through the foreign key).
+    pub(crate) async fn owner_exists(&self, owner: uuid::Uuid) -> Result<bool, sqlx::Error> {
+        let sql = "SELECT COUNT(*) FROM users WHERE id = $1";
+        let count: i64 =
+            with_pool!(self, pool => sqlx::query_scalar(sql).bind(owner).fetch_one(pool).await)?;
+        Ok(count > 0)
+    }
+
+    /// `found` when the owner exists, [`StoreError::OwnerGone`] otherwise.
+    pub(crate) async fn unless_owner_gone<T>(
+        &self,
+        owner: uuid::Uuid,
+        found: T,
+    ) -> Result<T, StoreError> {
+        if self.owner_exists(owner).await? {
+            Ok(found)
+        } else {
+            Err(StoreError::OwnerGone)
+        }
     }
 
     /// Held for the duration of one write (statement or transaction).
@@ -251,4 +316,12 @@ pub fn now() -> DateTime<Utc> {
 /// True when a database error is a unique-constraint violation.
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// A write naming an owner that does not exist fails its foreign key.
+fn owner_gone_or(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(e) if e.is_foreign_key_violation() => StoreError::OwnerGone,
+        _ => StoreError::Database(error),
+    }
 }

@@ -3,7 +3,7 @@ use sqlx::QueryBuilder;
 use todo_api::{Priority, SortField, SortOrder, StatusFilter, Task, TaskStats};
 use uuid::Uuid;
 
-use super::{BeginWrite, Dialect, Store, now, with_pool};
+use super::{BeginWrite, Dialect, Pool, Store, StoreError, now, owner_gone_or, with_pool};
 use crate::domain::{Tags, TaskChanges, TaskDraft, TaskQuery};
 
 /// A `tasks` row as both databases return it.
@@ -102,8 +102,72 @@ fn sort_direction(order: SortOrder) -> &'static str {
     }
 }
 
+/// Pushes `UPDATE tasks SET … WHERE id = … AND owner_id = … RETURNING
+/// owner_id, <task columns>` for `changes` onto a query builder of either
+/// database.
+macro_rules! push_update {
+    ($builder:expr, $changes:expr, $id:expr, $owner:expr) => {{
+        let changes: &TaskChanges = $changes;
+        $builder
+            .push("UPDATE tasks SET updated_at = ")
+            .push_bind(now());
+        if let Some(title) = &changes.title {
+            $builder
+                .push(", title = ")
+                .push_bind(title.as_str().to_owned());
+        }
+        if let Some(description) = &changes.description {
+            $builder
+                .push(", description = ")
+                .push_bind(description.as_ref().map(|d| d.as_str().to_owned()));
+        }
+        if let Some(completed) = changes.completed {
+            $builder.push(", completed = ").push_bind(completed);
+        }
+        if let Some(priority) = changes.priority {
+            $builder
+                .push(", priority = ")
+                .push_bind(priority_rank(priority));
+        }
+        if let Some(due_date) = changes.due_date {
+            $builder.push(", due_date = ").push_bind(due_date);
+        }
+        if let Some(tags) = &changes.tags {
+            $builder.push(", tags = ").push_bind(tags.joined());
+        }
+        $builder
+            .push(" WHERE id = ")
+            .push_bind($id)
+            .push(" AND owner_id = ")
+            .push_bind($owner)
+            .push(" RETURNING owner_id, ")
+            .push(TASK_COLUMNS);
+    }};
+}
+
+/// The tag rows of one task, as one multi-row INSERT.
+async fn insert_sqlite_tags(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    task: Uuid,
+    owner: Uuid,
+    tags: &[String],
+) -> Result<(), sqlx::Error> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let mut insert = QueryBuilder::new("INSERT INTO task_tags (task_id, owner_id, tag) ");
+    insert.push_values(tags, |mut row, tag| {
+        row.push_bind(task).push_bind(owner).push_bind(tag.clone());
+    });
+    insert.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
 impl Store {
-    pub async fn insert_task(&self, owner: Uuid, draft: &TaskDraft) -> Result<Task, sqlx::Error> {
+    /// One statement on PostgreSQL (the task and its tags through a
+    /// data-modifying CTE); one transaction on SQLite, where a round trip
+    /// is a function call.
+    pub async fn insert_task(&self, owner: Uuid, draft: &TaskDraft) -> Result<Task, StoreError> {
         let at = now();
         let task = Task {
             id: Uuid::new_v4(),
@@ -116,39 +180,60 @@ impl Store {
             created_at: at,
             updated_at: at,
         };
-        let sql = "INSERT INTO tasks (id, owner_id, title, description, completed, priority, \
-                   due_date, tags, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        let _turn = self.write_turn().await;
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query(sql)
-                .bind(task.id)
-                .bind(owner)
-                .bind(&task.title)
-                .bind(&task.description)
-                .bind(task.completed)
-                .bind(priority_rank(task.priority))
-                .bind(task.due_date)
-                .bind(draft.tags.joined())
-                .bind(task.created_at)
-                .bind(task.updated_at)
-                .execute(&mut *tx)
-                .await?;
-            for tag in draft.tags.iter() {
-                sqlx::query("INSERT INTO task_tags (task_id, owner_id, tag) VALUES ($1, $2, $3)")
-                    .bind(task.id)
-                    .bind(owner)
-                    .bind(tag.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+        let joined = draft.tags.joined();
+        self.uncancelled(move |store| async move {
+            // The row's ten values, bound the same way for either database.
+            macro_rules! insert {
+                ($sql:expr $(,)?) => {
+                    sqlx::query($sql)
+                        .bind(task.id)
+                        .bind(owner)
+                        .bind(&task.title)
+                        .bind(&task.description)
+                        .bind(task.completed)
+                        .bind(priority_rank(task.priority))
+                        .bind(task.due_date)
+                        .bind(&joined)
+                        .bind(task.created_at)
+                        .bind(task.updated_at)
+                };
             }
-            tx.commit().await?;
-        });
-        Ok(task)
+            match &store.pool {
+                Pool::Postgres(pool) => {
+                    insert!(
+                        "WITH task AS (INSERT INTO tasks (id, owner_id, title, description, \
+                         completed, priority, due_date, tags, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) \
+                         INSERT INTO task_tags (task_id, owner_id, tag) \
+                         SELECT task.id, $2, tag FROM task, unnest($11::text[]) AS tag",
+                    )
+                    .bind(&task.tags)
+                    .execute(pool)
+                    .await
+                    .map_err(owner_gone_or)?;
+                }
+                Pool::Sqlite(pool) => {
+                    let _turn = store.write_turn().await;
+                    let mut tx = pool.begin_write().await?;
+                    insert!(
+                        "INSERT INTO tasks (id, owner_id, title, description, completed, \
+                         priority, due_date, tags, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(owner_gone_or)?;
+                    insert_sqlite_tags(&mut tx, task.id, owner, &task.tags).await?;
+                    tx.commit().await?;
+                }
+            }
+            Ok(task)
+        })
+        .await
     }
 
-    pub async fn task(&self, owner: Uuid, id: Uuid) -> Result<Option<Task>, sqlx::Error> {
+    /// `None` when the owner has no such task.
+    pub async fn task(&self, owner: Uuid, id: Uuid) -> Result<Option<Task>, StoreError> {
         let sql = concat!(
             "SELECT ",
             task_columns!(),
@@ -159,7 +244,10 @@ impl Store {
             .bind(owner)
             .fetch_optional(pool)
             .await)?;
-        Ok(row.map(Task::from))
+        match row {
+            Some(row) => Ok(Some(Task::from(row))),
+            None => self.unless_owner_gone(owner, None).await,
+        }
     }
 
     /// One page of the owner's tasks matching `query`, and how many match
@@ -168,7 +256,7 @@ impl Store {
         &self,
         owner: Uuid,
         query: &TaskQuery,
-    ) -> Result<(Vec<Task>, u64), sqlx::Error> {
+    ) -> Result<(Vec<Task>, u64), StoreError> {
         let dialect = self.dialect();
         let search = query.search.as_deref().map(like_pattern);
         let completed = match query.status {
@@ -176,7 +264,7 @@ impl Store {
             StatusFilter::Active => Some(false),
             StatusFilter::Completed => Some(true),
         };
-        with_pool!(self, pool => {
+        let (tasks, total) = with_pool!(self, pool => {
             let push_filters = |qb: &mut QueryBuilder<_>| {
                 qb.push(" FROM tasks WHERE owner_id = ").push_bind(owner);
                 if let Some(completed) = completed {
@@ -246,102 +334,133 @@ impl Store {
                 }
                 None => 0,
             };
-            Ok((rows.into_iter().map(|row| Task::from(row.task)).collect(), total.max(0) as u64))
-        })
+            Ok::<_, sqlx::Error>((rows.into_iter().map(|row| Task::from(row.task)).collect::<Vec<_>>(), total.max(0) as u64))
+        })?;
+        if total > 0 {
+            Ok((tasks, total))
+        } else {
+            self.unless_owner_gone(owner, (tasks, total)).await
+        }
     }
 
-    /// Applies `changes` in one statement (no read-modify-write race);
-    /// `None` when the owner has no such task.
+    /// Applies `changes` atomically with no read-modify-write race: one
+    /// statement on PostgreSQL (the row and its tags through a CTE), one
+    /// transaction on SQLite. [`StoreError::OwnerGone`] when the owner has
+    /// gone; `None` when the owner has no such task.
     pub async fn update_task(
         &self,
         owner: Uuid,
         id: Uuid,
         changes: &TaskChanges,
-    ) -> Result<Option<Task>, sqlx::Error> {
+    ) -> Result<Option<Task>, StoreError> {
         if changes.is_empty() {
             return self.task(owner, id).await;
         }
-        let _turn = self.write_turn().await;
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let mut update = QueryBuilder::new("UPDATE tasks SET updated_at = ");
-            update.push_bind(now());
-            if let Some(title) = &changes.title {
-                update.push(", title = ").push_bind(title.as_str().to_owned());
-            }
-            if let Some(description) = &changes.description {
-                update
-                    .push(", description = ")
-                    .push_bind(description.as_ref().map(|d| d.as_str().to_owned()));
-            }
-            if let Some(completed) = changes.completed {
-                update.push(", completed = ").push_bind(completed);
-            }
-            if let Some(priority) = changes.priority {
-                update.push(", priority = ").push_bind(priority_rank(priority));
-            }
-            if let Some(due_date) = changes.due_date {
-                update.push(", due_date = ").push_bind(due_date);
-            }
-            if let Some(tags) = &changes.tags {
-                update.push(", tags = ").push_bind(tags.joined());
-            }
-            update
-                .push(" WHERE id = ")
-                .push_bind(id)
-                .push(" AND owner_id = ")
-                .push_bind(owner)
-                .push(" RETURNING ")
-                .push(TASK_COLUMNS);
-            let row: Option<TaskRow> = update.build_query_as().fetch_optional(&mut *tx).await?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            if let Some(tags) = &changes.tags {
-                sqlx::query("DELETE FROM task_tags WHERE task_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                for tag in tags.iter() {
-                    sqlx::query("INSERT INTO task_tags (task_id, owner_id, tag) VALUES ($1, $2, $3)")
-                        .bind(id)
-                        .bind(owner)
-                        .bind(tag.as_str())
-                        .execute(&mut *tx)
-                        .await?;
+        let changes = changes.clone();
+        let updated = self
+            .uncancelled(move |store| async move {
+                let tags: Option<Vec<String>> = changes
+                    .tags
+                    .as_ref()
+                    .map(|tags| tags.iter().map(|t| t.as_str().to_owned()).collect());
+                match &store.pool {
+                    Pool::Postgres(pool) => {
+                        let mut statement = QueryBuilder::new("WITH updated AS (");
+                        push_update!(statement, &changes, id, owner);
+                        statement.push(")");
+                        if let Some(tags) = tags {
+                            // Tags that stay are neither deleted nor inserted,
+                            // so the sub-statements never touch the same row.
+                            statement
+                                .push(
+                                    ", dropped AS (DELETE FROM task_tags \
+                                     WHERE task_id IN (SELECT id FROM updated) AND tag <> ALL(",
+                                )
+                                .push_bind(tags.clone())
+                                .push(
+                                    ")), added AS (INSERT INTO task_tags (task_id, owner_id, tag) \
+                                     SELECT id, owner_id, tag FROM updated, unnest(",
+                                )
+                                .push_bind(tags)
+                                .push("::text[]) AS tag ON CONFLICT (task_id, tag) DO NOTHING)");
+                        }
+                        statement
+                            .push(" SELECT ")
+                            .push(TASK_COLUMNS)
+                            .push(" FROM updated");
+                        let row: Option<TaskRow> =
+                            statement.build_query_as().fetch_optional(pool).await?;
+                        Ok(row)
+                    }
+                    Pool::Sqlite(pool) => {
+                        let _turn = store.write_turn().await;
+                        let mut tx = pool.begin_write().await?;
+                        let mut update = QueryBuilder::new("");
+                        push_update!(update, &changes, id, owner);
+                        let row: Option<TaskRow> =
+                            update.build_query_as().fetch_optional(&mut *tx).await?;
+                        if let (Some(_), Some(tags)) = (&row, tags) {
+                            sqlx::query("DELETE FROM task_tags WHERE task_id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                            insert_sqlite_tags(&mut tx, id, owner, &tags).await?;
+                        }
+                        tx.commit().await?;
+                        Ok(row)
+                    }
                 }
-            }
-            tx.commit().await?;
-            Ok(Some(Task::from(row)))
-        })
+            })
+            .await?;
+        match updated {
+            Some(row) => Ok(Some(Task::from(row))),
+            None => self.unless_owner_gone(owner, None).await,
+        }
     }
 
-    /// `false` when the owner has no such task.
-    pub async fn delete_task(&self, owner: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
-        let sql = "DELETE FROM tasks WHERE id = $1 AND owner_id = $2";
-        let _turn = self.write_turn().await;
-        let deleted = with_pool!(self, pool => sqlx::query(sql)
-            .bind(id)
-            .bind(owner)
-            .execute(pool)
-            .await?
-            .rows_affected());
-        Ok(deleted > 0)
+    /// `false` when the owner has no such task (the tags go with it).
+    pub async fn delete_task(&self, owner: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        let deleted = self
+            .uncancelled(move |store| async move {
+                let sql = "DELETE FROM tasks WHERE id = $1 AND owner_id = $2";
+                let _turn = store.write_turn().await;
+                Ok(with_pool!(store, pool => sqlx::query(sql)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()))
+            })
+            .await?;
+        if deleted > 0 {
+            Ok(true)
+        } else {
+            self.unless_owner_gone(owner, false).await
+        }
     }
 
-    pub async fn clear_completed(&self, owner: Uuid) -> Result<u64, sqlx::Error> {
-        let sql = "DELETE FROM tasks WHERE owner_id = $1 AND completed = $2";
-        let _turn = self.write_turn().await;
-        Ok(with_pool!(self, pool => sqlx::query(sql)
-            .bind(owner)
-            .bind(true)
-            .execute(pool)
-            .await?
-            .rows_affected()))
+    pub async fn clear_completed(&self, owner: Uuid) -> Result<u64, StoreError> {
+        let deleted = self
+            .uncancelled(move |store| async move {
+                let sql = "DELETE FROM tasks WHERE owner_id = $1 AND completed = $2";
+                let _turn = store.write_turn().await;
+                Ok(with_pool!(store, pool => sqlx::query(sql)
+                    .bind(owner)
+                    .bind(true)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()))
+            })
+            .await?;
+        if deleted > 0 {
+            Ok(deleted)
+        } else {
+            self.unless_owner_gone(owner, 0).await
+        }
     }
 
     /// Counts in one pass; overdue is relative to `today` (UTC).
-    pub async fn stats(&self, owner: Uuid, today: NaiveDate) -> Result<TaskStats, sqlx::Error> {
+    pub async fn stats(&self, owner: Uuid, today: NaiveDate) -> Result<TaskStats, StoreError> {
         let sql = "SELECT COUNT(*), \
                    COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN NOT completed AND due_date < $2 THEN 1 ELSE 0 END), 0) \
@@ -349,12 +468,17 @@ impl Store {
         let (total, completed, overdue): (i64, i64, i64) = with_pool!(self, pool =>
             sqlx::query_as(sql).bind(owner).bind(today).fetch_one(pool).await)?;
         let count = |n: i64| n.max(0) as u64;
-        Ok(TaskStats {
+        let stats = TaskStats {
             total: count(total),
             active: count(total - completed),
             completed: count(completed),
             overdue: count(overdue),
-        })
+        };
+        if total > 0 {
+            Ok(stats)
+        } else {
+            self.unless_owner_gone(owner, stats).await
+        }
     }
 }
 

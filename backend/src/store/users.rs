@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Store, is_unique_violation, with_pool};
+use super::{Store, StoreError, is_unique_violation, with_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
@@ -23,33 +23,30 @@ impl From<UserRecord> for todo_api::User {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum InsertUserError {
-    #[error("email already registered")]
-    EmailTaken,
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
 impl Store {
-    pub async fn insert_user(&self, user: &UserRecord) -> Result<(), InsertUserError> {
-        let sql = "INSERT INTO users (id, email, name, password_hash, created_at) \
-                   VALUES ($1, $2, $3, $4, $5)";
-        let _turn = self.write_turn().await;
-        let result = with_pool!(self, pool => sqlx::query(sql)
-            .bind(user.id)
-            .bind(&user.email)
-            .bind(&user.name)
-            .bind(&user.password_hash)
-            .bind(user.created_at)
-            .execute(pool)
-            .await
-            .map(|_| ()));
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(InsertUserError::EmailTaken),
-            Err(e) => Err(e.into()),
-        }
+    /// [`StoreError::EmailTaken`] when the (lower-cased) email is in use.
+    pub async fn insert_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        let user = user.clone();
+        self.uncancelled(move |store| async move {
+            let sql = "INSERT INTO users (id, email, name, password_hash, created_at) \
+                       VALUES ($1, $2, $3, $4, $5)";
+            let _turn = store.write_turn().await;
+            let result = with_pool!(store, pool => sqlx::query(sql)
+                .bind(user.id)
+                .bind(&user.email)
+                .bind(&user.name)
+                .bind(&user.password_hash)
+                .bind(user.created_at)
+                .execute(pool)
+                .await
+                .map(|_| ()));
+            match result {
+                Ok(_) => Ok(()),
+                Err(e) if is_unique_violation(&e) => Err(StoreError::EmailTaken),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
     }
 
     /// `email` must already be normalised (lower-cased).
@@ -64,10 +61,19 @@ impl Store {
     }
 
     /// Deletes the account; its tasks go with it (ON DELETE CASCADE).
-    pub async fn delete_user(&self, id: Uuid) -> Result<bool, sqlx::Error> {
-        let sql = "DELETE FROM users WHERE id = $1";
-        let _turn = self.write_turn().await;
-        let deleted = with_pool!(self, pool => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected());
-        Ok(deleted > 0)
+    /// [`StoreError::OwnerGone`] when there is no such account.
+    pub async fn delete_user(&self, id: Uuid) -> Result<(), StoreError> {
+        let deleted = self
+            .uncancelled(move |store| async move {
+                let sql = "DELETE FROM users WHERE id = $1";
+                let _turn = store.write_turn().await;
+                Ok(with_pool!(store, pool => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected()))
+            })
+            .await?;
+        if deleted > 0 {
+            Ok(())
+        } else {
+            Err(StoreError::OwnerGone)
+        }
     }
 }

@@ -13,6 +13,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         signup_lists_every_invalid_field,
         me_requires_a_valid_token,
         expired_and_foreign_tokens_are_refused,
+        a_token_that_outlived_its_account_is_401_everywhere,
         login_is_rate_limited_per_email,
         login_is_rate_limited_per_client,
     ]
@@ -312,4 +313,70 @@ async fn login_is_rate_limited_per_client(ctx: TestCtx) {
         StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::TooManyRequests,
     );
+}
+
+/// Every authenticated route, with a body where it takes one.
+fn authenticated_routes() -> Vec<(Method, String, Option<serde_json::Value>)> {
+    let id = uuid::Uuid::new_v4();
+    vec![
+        (Method::GET, "/api/auth/me".into(), None),
+        (Method::DELETE, "/api/auth/me".into(), None),
+        (Method::GET, "/api/tasks".into(), None),
+        (Method::GET, "/api/tasks?status=completed&q=x".into(), None),
+        (
+            Method::POST,
+            "/api/tasks".into(),
+            Some(json!({"title": "&", "tags": ["a"]})),
+        ),
+        (Method::GET, format!("/api/tasks/{id}"), None),
+        (
+            Method::PATCH,
+            format!("/api/tasks/{id}"),
+            Some(json!({"completed": true})),
+        ),
+        (Method::PATCH, format!("/api/tasks/{id}"), Some(json!({}))),
+        (Method::DELETE, format!("/api/tasks/{id}"), None),
+        (Method::GET, "/api/tasks/stats".into(), None),
+        (Method::POST, "/api/tasks/clear-completed".into(), None),
+    ]
+}
+
+/// A database reset or restore leaves signed, unexpired tokens for
+/// accounts that are gone: they get 401 asking to log in again, never a
+/// 500, a foreign-key error or an empty answer.
+async fn a_token_that_outlived_its_account_is_401_everywhere(ctx: TestCtx) {
+    let now = jsonwebtoken::get_current_timestamp();
+    // Never existed here (the database was reset since it was issued).
+    let reset = token(JWT_SECRET, uuid::Uuid::new_v4(), now, now + 600);
+    // Existed, with tasks, and was deleted.
+    let (deleted, _) = ctx.user("deleted").await;
+    let task = deleted
+        .create_task(&todo_api::NewTask {
+            title: "left behind".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    deleted.delete_account().await.unwrap();
+    let deleted_token = deleted.token().unwrap().to_owned();
+
+    for stale in [reset, deleted_token] {
+        let api = ctx.api.with_token(&stale);
+        let mut routes = authenticated_routes();
+        routes.push((Method::GET, format!("/api/tasks/{}", task.id), None));
+        for (method, path, body) in routes {
+            let mut request = api.request(method.clone(), &path);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            let error =
+                expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+            assert!(
+                error.error.message.contains("log in again"),
+                "{method} {path}: {}",
+                error.error.message
+            );
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod support;
 
 mod auth;
 mod concurrency;
+mod integrity;
 mod isolation;
 mod observability;
 mod operations;
@@ -23,9 +24,10 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 7] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 8] = [
         ("auth", auth::cases()),
         ("concurrency", concurrency::cases()),
+        ("integrity", integrity::cases()),
         ("isolation", isolation::cases()),
         ("observability", observability::cases()),
         ("operations", operations::cases()),
