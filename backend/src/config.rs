@@ -37,7 +37,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub readiness_timeout: Duration,
     pub login_limits: LoginLimits,
-    pub trust_forwarded_for: bool,
+    /// Proxies in front whose `X-Forwarded-For` entries are believed.
+    pub trusted_proxy_hops: u8,
 }
 
 /// One bad variable: startup prints this single line and exits non-zero.
@@ -212,7 +213,11 @@ impl Config {
                     defaults.per_client_per_minute,
                 )?,
             },
-            trust_forwarded_for: vars.flag("TRUST_FORWARDED_FOR")?,
+            trusted_proxy_hops: vars.parse(
+                "TRUSTED_PROXY_HOPS",
+                0,
+                "a number of proxies (0–255)",
+            )?,
         })
     }
 }
@@ -290,7 +295,8 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_GRACE_SECONDS", "0"),
             ("CORS_ALLOWED_ORIGINS", "not a url"),
-            ("TRUST_FORWARDED_FOR", "maybe"),
+            ("TRUSTED_PROXY_HOPS", "yes"),
+            ("TRUSTED_PROXY_HOPS", "-1"),
             ("READINESS_TIMEOUT_MS", "5000"),
         ] {
             let error = config(&[("JWT_SECRET", SECRET), (var, value)]).unwrap_err();

@@ -28,7 +28,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Take the visitor's address from the first `X-Forwarded-For` hop
     /// (only behind a proxy that sets it, e.g. the ingress).
-    pub trust_forwarded_for: bool,
+    /// Proxies in front (the ingress) whose `X-Forwarded-For` entries are
+    /// believed when naming the visitor to the backend.
+    pub trusted_proxy_hops: u8,
     pub backend_timeout: Duration,
     pub shutdown_grace: Duration,
     pub log_format: LogFormat,
@@ -156,7 +158,11 @@ impl Config {
             backend_url: backend_url.trim_end_matches('/').to_owned(),
             public_origin,
             cookie_secure: vars.flag("COOKIE_SECURE")?,
-            trust_forwarded_for: vars.flag("TRUST_FORWARDED_FOR")?,
+            trusted_proxy_hops: vars.parse(
+                "TRUSTED_PROXY_HOPS",
+                0,
+                "a number of proxies (0–255)",
+            )?,
             backend_timeout: vars.seconds("BACKEND_TIMEOUT_SECONDS", 10)?,
             shutdown_grace: vars.seconds("SHUTDOWN_GRACE_SECONDS", 20)?,
             log_format,
@@ -210,7 +216,7 @@ mod tests {
             ("PORT", "http"),
             ("BIND_ADDR", "localhost"),
             ("COOKIE_SECURE", "maybe"),
-            ("TRUST_FORWARDED_FOR", "2"),
+            ("TRUSTED_PROXY_HOPS", "many"),
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_GRACE_SECONDS", "0"),
             ("BACKEND_TIMEOUT_SECONDS", "soon"),

@@ -43,8 +43,8 @@ impl FromRequestParts<AppState> for Visitor {
             .map(|c| c.value().to_owned())
             .filter(|t| !t.is_empty());
         let mut api = state.api.clone();
-        if let Some(address) = visitor_address(parts, state.config.trust_forwarded_for) {
-            api = api.forwarded_for(address);
+        if let Some(address) = visitor_address(parts, state.config.trusted_proxy_hops) {
+            api = api.forwarded_for(address.to_string());
         }
         Ok(Visitor { api, token })
     }
@@ -67,25 +67,16 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-/// The first `X-Forwarded-For` hop when the proxy in front is trusted,
-/// otherwise the peer address of the connection.
-fn visitor_address(parts: &Parts, trust_forwarded_for: bool) -> Option<String> {
-    if trust_forwarded_for {
-        let first_hop = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|hop| hop.parse::<std::net::IpAddr>().is_ok());
-        if let Some(hop) = first_hop {
-            return Some(hop.to_owned());
-        }
-    }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+/// The visitor's address, passed on to the backend as the only
+/// `X-Forwarded-For` entry (the backend trusts one hop: this frontend):
+/// the TCP peer, or behind `trusted_hops` proxies the client they name.
+fn visitor_address(parts: &Parts, trusted_hops: u8) -> Option<std::net::IpAddr> {
+    let ConnectInfo(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()?;
+    Some(todo_service::client_address::client_ip(
+        &parts.headers,
+        peer.ip(),
+        trusted_hops,
+    ))
 }
 
 /// The cookie that starts a session. No `Max-Age`: the browser forgets it

@@ -66,7 +66,7 @@ impl Dev {
                 .env("BIND_ADDR", "127.0.0.1")
                 .env("PORT", self.backend_port.to_string())
                 .env("LOG_FORMAT", "pretty")
-                .env("TRUST_FORWARDED_FOR", "true")
+                .env("TRUSTED_PROXY_HOPS", "1")
                 .env("SHUTDOWN_GRACE_SECONDS", "5"),
         )?;
         stack.spawn(

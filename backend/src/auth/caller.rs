@@ -42,23 +42,13 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The address a request came from: the first `X-Forwarded-For` hop when
-/// the deployment says a trusted proxy sets it, else the TCP peer.
-pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> IpAddr {
-    if trust_forwarded_for {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|first| first.trim().parse().ok());
-        if let Some(ip) = forwarded {
-            return ip;
-        }
-    }
-    parts
+/// The address a request came from, as the login limiter keys it: the TCP
+/// peer, or behind `trusted_hops` proxies the client they name.
+pub fn client_ip(parts: &Parts, trusted_hops: u8) -> IpAddr {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    todo_service::client_address::client_ip(&parts.headers, peer, trusted_hops)
 }

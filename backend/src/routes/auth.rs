@@ -20,7 +20,7 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(ClientIp(client_ip(parts, state.config.trust_forwarded_for)))
+        Ok(ClientIp(client_ip(parts, state.config.trusted_proxy_hops)))
     }
 }
 

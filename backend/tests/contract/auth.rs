@@ -16,6 +16,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         a_token_that_outlived_its_account_is_401_everywhere,
         login_is_rate_limited_per_email,
         login_is_rate_limited_per_client,
+        a_forged_forwarded_for_neither_escapes_nor_spends_a_limit,
     ]
 }
 
@@ -313,6 +314,69 @@ async fn login_is_rate_limited_per_client(ctx: TestCtx) {
         StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::TooManyRequests,
     );
+}
+
+/// A failed login (a new email each time, so only the client limit bites).
+async fn login_as(api: &todo_api::ApiClient, forwarded_for: &str) -> StatusCode {
+    let email = format!("someone-{}@example.com", uuid::Uuid::new_v4().simple());
+    api.request(Method::POST, "/api/auth/login")
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": email, "password": "guess guess"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn a_forged_forwarded_for_neither_escapes_nor_spends_a_limit(ctx: TestCtx) {
+    // No trusted proxy (the default): the header is ignored, so a client
+    // rotating made-up addresses is still one client.
+    for i in 0..30 {
+        let forged = format!("203.0.113.{i}");
+        assert_eq!(login_as(&ctx.api, &forged).await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        login_as(&ctx.api, "198.51.100.77").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Behind one trusted proxy (this test plays it, appending the address
+    // it saw): only the entry the proxy wrote counts.
+    let database = crate::support::TestDatabase::create(&ctx.backend).await;
+    let app = crate::support::RunningApp::start(
+        crate::support::test_config(
+            &database.url,
+            &[
+                ("TRUSTED_PROXY_HOPS", "1"),
+                ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "3"),
+                ("LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL", "1000"),
+            ],
+        ),
+        ctx.backend.clone(),
+    )
+    .await;
+    let (victim, attacker) = ("192.0.2.10", "192.0.2.66");
+    for i in 0..3 {
+        // The attacker writes a fresh address each time, then the victim's.
+        let forged = format!("203.0.113.{i}, {victim}, {attacker}");
+        assert_eq!(
+            login_as(&app.ctx.api, &forged).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let forged = format!("203.0.113.99, {victim}, {attacker}");
+    assert_eq!(
+        login_as(&app.ctx.api, &forged).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "forged entries do not make the attacker a new client"
+    );
+    assert_eq!(
+        login_as(&app.ctx.api, victim).await,
+        StatusCode::UNAUTHORIZED,
+        "the attacker naming the victim did not spend the victim's budget"
+    );
+    app.stop().await;
+    database.drop().await;
 }
 
 /// Every authenticated route, with a body where it takes one.

@@ -33,7 +33,8 @@ impl Stack {
             ("DEV_MODE", "true"),
             ("LOG_FORMAT", "pretty"),
             ("RUST_LOG", "warn"),
-            ("TRUST_FORWARDED_FOR", "true"),
+            // The frontend in front forwards each visitor's address.
+            ("TRUSTED_PROXY_HOPS", "1"),
             // Every test visitor comes from 127.0.0.1.
             ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "10000"),
             ("LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL", "10000"),
