@@ -11,6 +11,9 @@ use todo_api::{ErrorBody, ErrorCode, ErrorDetail};
 
 use crate::domain::FieldErrors;
 
+/// What a 503 suggests: long enough for a pool or a restart to recover.
+const RETRY_UNAVAILABLE_SECONDS: u64 = 2;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("malformed body: {0}")]
@@ -154,6 +157,12 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         match &self {
+            ApiError::Unavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(RETRY_UNAVAILABLE_SECONDS),
+                );
+            }
             ApiError::TooManyRequests { retry_after } => {
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));

@@ -7,6 +7,7 @@
 //! the server and its shutdown.
 
 pub mod auth;
+pub mod bootstrap;
 pub mod check;
 pub mod config;
 pub mod domain;

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use todo_backend::startup::{redact, shutdown_signal};
 use todo_backend::{Application, Config, telemetry};
@@ -57,8 +58,13 @@ fn main() -> ExitCode {
             app.run_until(shutdown_signal()).await
         }),
         Command::Migrate => with_config(|config| async move {
-            let store = todo_backend::store::Store::connect(&config.database).await?;
-            store.migrate().await?;
+            let store = todo_backend::store::Store::open(&config.database)?;
+            store.migrate().await.with_context(|| {
+                format!(
+                    "could not apply migrations to DATABASE_URL ({})",
+                    redact(&config.database.url)
+                )
+            })?;
             store.close().await;
             tracing::info!("migrations applied");
             Ok(())

@@ -11,6 +11,9 @@ use crate::routes;
 use crate::state::AppState;
 use crate::store::Store;
 
+/// How long `build` waits for a first migration before serving anyway.
+const FIRST_MIGRATION_WAIT: Duration = Duration::from_secs(3);
+
 /// A built, bound, migrated server that has not started serving yet.
 #[derive(Debug)]
 pub struct Application {
@@ -19,23 +22,29 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, applies migrations and binds the port
-    /// (port 0 picks a free one; see [`Application::local_addr`]).
+    /// Binds the port (port 0 picks a free one; see
+    /// [`Application::local_addr`]) and starts migrating the database in
+    /// the background. A database that is up is migrated before this
+    /// returns; one that is not yet keeps the server not-ready (and its
+    /// database routes at 503) until it is, with no restart.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = Store::connect(&config.database).await.with_context(|| {
+        let store = Store::open(&config.database).with_context(|| {
             format!(
-                "could not connect to DATABASE_URL ({})",
+                "DATABASE_URL ({}) cannot be used",
                 redact(&config.database.url)
             )
         })?;
-        store
-            .migrate()
-            .await
-            .context("could not apply database migrations")?;
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("could not listen on {} (BIND_ADDR/PORT)", config.bind))?;
         let state = AppState::new(config, store);
+        state.database.open_in_background(&state.store);
+        if !state.database.opened_within(FIRST_MIGRATION_WAIT).await {
+            tracing::warn!(
+                database = %redact(&state.config.database.url),
+                "starting before the database is ready; it is retried in the background"
+            );
+        }
         Ok(Self { listener, state })
     }
 

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::auth::{LoginLimiter, TokenKeys};
+use crate::bootstrap::DatabaseGate;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// Open once the database is migrated.
+    pub database: DatabaseGate,
 }
 
 impl AppState {
@@ -23,6 +26,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::new(config.login_limits)),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
+            database: DatabaseGate::default(),
         }
     }
 }

@@ -137,11 +137,11 @@ fn startup_with_an_unparsable_database_url_names_the_variable() {
 }
 
 #[test]
-fn startup_with_an_unreachable_database_fails_naming_it() {
+fn migrate_with_an_unreachable_database_fails_naming_it() {
     let port = free_port();
     let url = format!("postgres://todo:secret@127.0.0.1:{port}/todo");
     let out = run_binary(
-        &["serve"],
+        &["migrate"],
         &[
             ("JWT_SECRET", SECRET),
             ("DATABASE_URL", &url),
@@ -155,6 +155,181 @@ fn startup_with_an_unreachable_database_fails_naming_it() {
         !stderr.contains("secret@"),
         "the password is redacted: {stderr}"
     );
+}
+
+/// A PostgreSQL server of our own, made from the host's server binaries
+/// (as the `postgres` user when we are root: initdb refuses root).
+struct LatePostgres {
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    as_postgres: bool,
+}
+
+impl LatePostgres {
+    fn tool(&self, name: &str) -> Command {
+        let program = self.bin.join(name);
+        if self.as_postgres {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+
+    fn start(port: u16, password: &str) -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path().join("bin"))
+            .filter(|bin| bin.join("initdb").is_file())
+            .max()
+            .expect(
+                "this test starts a real PostgreSQL: install the server \
+                 (Debian: apt-get install postgresql; `cargo xtask test` does it)",
+            );
+        let as_postgres = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pw"), password).unwrap();
+        if as_postgres {
+            let chown = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(chown.success());
+        }
+        let server = Self {
+            bin,
+            dir,
+            as_postgres,
+        };
+        let data = server.dir.path().join("data");
+        let initdb = server
+            .tool("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "todo", "-A", "scram-sha-256", "--no-sync"])
+            .arg(format!(
+                "--pwfile={}",
+                server.dir.path().join("pw").display()
+            ))
+            .output()
+            .unwrap();
+        assert!(initdb.status.success(), "initdb: {initdb:?}");
+        let started = server
+            .tool("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .arg("-o")
+            .arg(format!(
+                "-h 127.0.0.1 -p {port} -k {} -F",
+                server.dir.path().display()
+            ))
+            .arg("-l")
+            .arg(server.dir.path().join("log"))
+            .args(["-w", "start"])
+            .output()
+            .unwrap();
+        assert!(started.status.success(), "pg_ctl start: {started:?}");
+        server
+    }
+}
+
+impl Drop for LatePostgres {
+    fn drop(&mut self) {
+        let _ = self
+            .tool("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Reaped(std::process::Child);
+
+impl Reaped {
+    fn alive(&mut self) -> bool {
+        self.0.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn status_of(api: &ApiClient, path: &str) -> Option<u16> {
+    let response = api.request(reqwest::Method::GET, path).send().await.ok()?;
+    Some(response.status().as_u16())
+}
+
+/// Started before its database, the server stays up: `/health` 200,
+/// `/ready` 503 and the API 503 while it retries, then it migrates and
+/// becomes ready by itself when a real PostgreSQL appears, with no restart.
+#[tokio::test]
+async fn serve_waits_for_a_postgresql_that_starts_late() {
+    let (port, http_port) = (free_port(), free_port());
+    let password = "late-secret-pw";
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let child = Command::new(BINARY)
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            format!("postgres://todo:{password}@127.0.0.1:{port}/postgres"),
+        )
+        .env("BIND_ADDR", "127.0.0.1")
+        .env("PORT", http_port.to_string())
+        .env("JWT_SECRET", SECRET)
+        .env("LOG_FORMAT", "json")
+        .env("DATABASE_ACQUIRE_TIMEOUT_SECONDS", "1")
+        .stdout(Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let mut server = Reaped(child);
+    let api = ApiClient::new(format!("http://127.0.0.1:{http_port}"));
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status_of(&api, "/health").await != Some(200) {
+        assert!(Instant::now() < deadline, "/health never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..3 {
+        assert_eq!(status_of(&api, "/health").await, Some(200));
+        assert_eq!(status_of(&api, "/ready").await, Some(503));
+        assert_eq!(status_of(&api, "/api/tasks/stats").await, Some(503));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    assert!(logged.contains("DATABASE_URL"), "{logged}");
+    assert!(!logged.contains(password), "the password stays out of logs");
+
+    let _postgres = LatePostgres::start(port, password);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status_of(&api, "/ready").await != Some(200) {
+        assert!(Instant::now() < deadline, "never became ready");
+        assert!(server.alive(), "the server exited instead of waiting");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(server.alive(), "ready without a restart");
+    let auth = api
+        .signup(&SignupRequest {
+            email: "late@example.com".into(),
+            password: "patient person".into(),
+            name: "Late".into(),
+        })
+        .await
+        .expect("the API works once migrated");
+    api.with_token(&auth.token).stats().await.unwrap();
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! timeouts, CORS and security headers.
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
@@ -17,6 +17,21 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// 503 until the database is migrated (see `crate::bootstrap`), so a
+/// server that started before its database answers clearly rather than
+/// with errors from missing tables.
+pub async fn require_database(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> axum::response::Response {
+    if state.database.is_open() {
+        next.run(request).await
+    } else {
+        ApiError::Unavailable("the database is not ready yet".into()).into_response()
+    }
+}
 
 pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let timeout = state.config.request_timeout;

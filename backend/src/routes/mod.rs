@@ -17,7 +17,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn app(state: AppState) -> Router {
-    let routes = Router::new()
+    // Everything that needs the database waits for its schema (503 until then).
+    let database_routes = Router::new()
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/me", get(auth::me).delete(auth::delete_me))
@@ -28,6 +29,12 @@ pub fn app(state: AppState) -> Router {
             "/api/tasks/{id}",
             get(tasks::get).patch(tasks::update).delete(tasks::delete),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::require_database,
+        ));
+    let routes = Router::new()
+        .merge(database_routes)
         .route("/api/openapi.json", get(openapi::document))
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))

@@ -26,6 +26,7 @@ pub async fn health() -> Json<Health> {
     ))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let store = &state.store;
+    let gate = &state.database;
     let checks = async {
         let database = match store.ping().await {
             Ok(()) => "ok".to_owned(),
@@ -34,9 +35,16 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
                 return ("unreachable".to_owned(), "unknown".to_owned());
             }
         };
+        if !gate.is_open() {
+            // Still being applied in the background.
+            return ("ok".to_owned(), "pending".to_owned());
+        }
         let migrations = match store.migrations_applied().await {
             Ok(true) => "ok".to_owned(),
-            Ok(false) => "pending".to_owned(),
+            Ok(false) => {
+                gate.reopen(store);
+                "pending".to_owned()
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "readiness: migration check failed");
                 "unknown".to_owned()

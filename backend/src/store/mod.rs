@@ -104,9 +104,10 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens a pool and checks one connection works, so a bad URL or an
-    /// unreachable database fails startup rather than the first request.
-    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
+    /// Sets up the pool without connecting: the first connection is made
+    /// when something needs one, so a database that is not up yet delays
+    /// readiness rather than startup. Fails only on options that cannot work.
+    pub fn open(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
         let pool = match settings.dialect {
             Dialect::Postgres => {
                 let options = PgConnectOptions::from_str(&settings.url)?;
@@ -114,8 +115,7 @@ impl Store {
                     PgPoolOptions::new()
                         .max_connections(settings.max_connections)
                         .acquire_timeout(settings.acquire_timeout)
-                        .connect_with(options)
-                        .await?,
+                        .connect_lazy_with(options),
                 )
             }
             Dialect::Sqlite => {
@@ -128,8 +128,7 @@ impl Store {
                     SqlitePoolOptions::new()
                         .max_connections(settings.max_connections)
                         .acquire_timeout(settings.acquire_timeout)
-                        .connect_with(options)
-                        .await?,
+                        .connect_lazy_with(options),
                 )
             }
         };
