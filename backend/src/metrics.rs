@@ -1,16 +1,14 @@
 //! Prometheus metrics with prometheus-client (the Prometheus project's own
 //! Rust client): one registry per application, so tests running several
-//! apps in one process never mix their numbers.
+//! apps in one process never mix their numbers. A plain registry: the HTTP
+//! side (timing each request, serving `/metrics`) lives in `routes`.
 //!
 //! Labels use the route template (`/api/tasks/{id}`), never the raw path,
 //! and a closed set of methods, so cardinality stays bounded.
 
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -19,7 +17,6 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
-use crate::state::AppState;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -93,7 +90,8 @@ impl Metrics {
         }
     }
 
-    fn observe(&self, method: &Method, route: String, status: u16, elapsed: Duration) {
+    /// Counts one request and its latency under its route template.
+    pub fn observe(&self, method: &Method, route: String, status: u16, elapsed: Duration) {
         let labels = HttpLabels {
             method: method_label(method),
             route,
@@ -132,35 +130,4 @@ fn method_label(method: &Method) -> &'static str {
         Method::OPTIONS => "OPTIONS",
         _ => "OTHER",
     }
-}
-
-/// Middleware: times every request and counts it under its route template.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
-    let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned())
-        .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
-    let response = next.run(request).await;
-    state.metrics.observe(
-        &method,
-        route,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
-}
-
-/// `GET /metrics`
-pub async fn expose(State(state): State<AppState>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.render(&state.store),
-    )
-        .into_response()
 }

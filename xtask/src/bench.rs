@@ -3,17 +3,24 @@
 //! percentiles, errors, idle memory and time to ready.
 
 use std::fmt::Write as _;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use todo_api::{ApiClient, NewTask, Priority, SignupRequest};
 
+use crate::local_backend::{LocalBackend, target_dir};
 use crate::postgres::{TempPostgres, server_binaries};
 use crate::process::{cargo, output, run, which};
+
+/// The pool wide enough for the load; login limits out of the way, since
+/// all load comes from one address.
+const LOAD_ENV: &[(&str, &str)] = &[
+    ("DATABASE_MAX_CONNECTIONS", "16"),
+    ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "100000"),
+];
 
 #[derive(Debug, Args)]
 pub struct Bench {
@@ -88,8 +95,8 @@ impl Bench {
     ) -> anyhow::Result<DatabaseRun> {
         eprintln!("\nbench: {database}");
         // The first start applies migrations; the measured one finds them applied.
-        drop(Server::start(binary, url)?);
-        let server = Server::start(binary, url)?;
+        drop(LocalBackend::start(binary, url, LOAD_ENV)?);
+        let server = LocalBackend::start(binary, url, LOAD_ENV)?;
         std::thread::sleep(Duration::from_secs(1));
         let idle_rss_kib = server.rss_kib()?;
         let base = server.base_url();
@@ -155,12 +162,6 @@ impl Bench {
     }
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::process::project_root().join("target"))
-}
-
 /// Signs up a user and seeds 50 tasks; returns the token and one task id.
 async fn seed(base: &str) -> anyhow::Result<(String, String)> {
     let api = ApiClient::new(base);
@@ -191,91 +192,6 @@ async fn seed(base: &str) -> anyhow::Result<(String, String)> {
         auth.token,
         first.expect("50 tasks were created").to_string(),
     ))
-}
-
-/// The release binary, stopped with SIGTERM on drop.
-struct Server {
-    child: Child,
-    port: u16,
-    ready_after: Duration,
-}
-
-impl Server {
-    fn start(binary: &Path, database_url: &str) -> anyhow::Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let started = Instant::now();
-        let child = Command::new(binary)
-            .env("DATABASE_URL", database_url)
-            .env("BIND_ADDR", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("JWT_SECRET", "benchmark-secret-0123456789abcdef0123456789")
-            .env("RUST_LOG", "warn")
-            .env("LOG_FORMAT", "json")
-            .env("DATABASE_MAX_CONNECTIONS", "16")
-            // Load comes from one address; keep login limits out of the way.
-            .env("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "100000")
-            .stdout(Stdio::null())
-            .spawn()
-            .with_context(|| format!("could not start {}", binary.display()))?;
-        let mut server = Self {
-            child,
-            port,
-            ready_after: Duration::ZERO,
-        };
-        let deadline = started + Duration::from_secs(30);
-        loop {
-            if ready(port) {
-                server.ready_after = started.elapsed();
-                return Ok(server);
-            }
-            if let Some(status) = server.child.try_wait()? {
-                bail!("the backend exited during startup ({status})");
-            }
-            if Instant::now() > deadline {
-                bail!("the backend was not ready within 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-
-    fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn rss_kib(&self) -> anyhow::Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .context("no VmRSS in /proc/PID/status")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-/// A bare HTTP/1.1 GET of /ready; true on 200.
-fn ready(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream
-        .write_all(b"GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/1.1 200"
 }
 
 /// Reads wrk's `--latency` report.

@@ -24,6 +24,7 @@ impl Ci {
         if !self.skip_tests {
             step("test", || Test::default().run())?;
         }
+        step("api fuzz", || crate::api_fuzz::ApiFuzz::default().run())?;
         match crate::docker::unavailable_reason() {
             _ if self.skip_docker => eprintln!("\nci: image steps skipped (--skip-docker)"),
             Some(why) => eprintln!("\nci: image steps SKIPPED: {why}"),

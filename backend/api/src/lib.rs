@@ -33,4 +33,94 @@ pub mod limits {
     pub const PAGE_LIMIT_MAX: u32 = 100;
     pub const PAGE_LIMIT_DEFAULT: u32 = 50;
     pub const BODY_MAX_BYTES: usize = 64 * 1024;
+    pub const SEARCH_MAX_CHARS: usize = 200;
+}
+
+/// The request rules that types alone cannot state, as regular
+/// expressions for the OpenAPI document, so that what the document accepts
+/// is exactly what the server accepts. Written with explicit character
+/// classes only, so ECMA-262 (JSON Schema), Python (`re`) and Rust
+/// (`regex`) read them the same way; the backend's tests check each one
+/// against its parser.
+pub mod patterns {
+    /// What `str::trim` removes: the Unicode `White_Space` characters.
+    macro_rules! ws {
+        () => {
+            "\t\n\u{b}\u{c}\r \u{85}\u{a0}\u{1680}\u{2000}-\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}"
+        };
+    }
+    /// `char::is_control`: C0, DEL and C1.
+    macro_rules! control {
+        () => {
+            "\u{0}-\u{1f}\u{7f}-\u{9f}"
+        };
+    }
+
+    /// 1–200 characters once surrounding whitespace is trimmed, none of
+    /// them a control character.
+    pub const TITLE: &str = concat!(
+        "^[",
+        ws!(),
+        "]*[^",
+        ws!(),
+        control!(),
+        "](?:[^",
+        control!(),
+        "]{0,198}[^",
+        ws!(),
+        control!(),
+        "])?[",
+        ws!(),
+        "]*$"
+    );
+    /// As a title, 1–100 characters.
+    pub const NAME: &str = concat!(
+        "^[",
+        ws!(),
+        "]*[^",
+        ws!(),
+        control!(),
+        "](?:[^",
+        control!(),
+        "]{0,98}[^",
+        ws!(),
+        control!(),
+        "])?[",
+        ws!(),
+        "]*$"
+    );
+    /// Any text without NUL (which PostgreSQL cannot store).
+    pub const NO_NUL: &str = "^[^\u{0}]*$";
+    /// `local@domain.tld` after trimming: no whitespace or control
+    /// character inside, a domain of at least two dot-separated labels.
+    pub const EMAIL: &str = concat!(
+        "^[",
+        ws!(),
+        "]*[^@",
+        ws!(),
+        control!(),
+        "]+@[^@.",
+        ws!(),
+        control!(),
+        "]+(?:\\.[^@.",
+        ws!(),
+        control!(),
+        "]+)+[",
+        ws!(),
+        "]*$"
+    );
+    /// A tag: 1–32 of `a-z`, `0-9` and `-`.
+    pub const TAG: &str = "^[a-z0-9-]{1,32}$";
+    /// Search text: at most 200 characters once trimmed, no NUL.
+    pub const SEARCH: &str = concat!(
+        "^[",
+        ws!(),
+        "]*(?:[^",
+        ws!(),
+        "\u{0}](?:[^\u{0}]{0,198}[^",
+        ws!(),
+        "\u{0}])?)?[",
+        ws!(),
+        "]*$"
+    );
 }

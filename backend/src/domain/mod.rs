@@ -10,3 +10,137 @@ pub use fields::{FieldErrors, JsonFields};
 pub use task::{Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};
 pub use task_query::TaskQuery;
 pub use user::{Credentials, Email, Password, Signup, UserName};
+
+/// The OpenAPI document states these rules as `todo_api::patterns`; here
+/// each pattern must accept exactly what its parser accepts.
+#[cfg(test)]
+mod patterns_agree {
+    use regex::Regex;
+    use todo_api::limits::{DESCRIPTION_MAX_CHARS, EMAIL_MAX_CHARS};
+    use todo_api::patterns;
+
+    use super::*;
+
+    /// Characters at the edges of every rule: whitespace `trim` removes
+    /// and whitespace it does not, controls, NUL, separators, non-ASCII.
+    const ALPHABET: &[char] = &[
+        'a', 'Z', '7', '-', '.', '@', ' ', '\t', '\n', '\u{b}', '\u{1c}', '\u{0}', '\u{7f}',
+        '\u{85}', '\u{a0}', '\u{2003}', '\u{200b}', '\u{3000}', 'é', 'İ', '😀',
+    ];
+
+    /// Deterministic strings, their lengths bunched around every limit.
+    fn samples() -> Vec<String> {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let lengths = [
+            0, 1, 2, 3, 5, 31, 32, 33, 98, 99, 100, 101, 102, 198, 200, 202, 253, 255,
+        ];
+        let mut out = Vec::new();
+        for _ in 0..400 {
+            let length = lengths[(next() % lengths.len() as u64) as usize];
+            let plain = next() % 3 == 0;
+            let text: String = (0..length)
+                .map(|_| {
+                    if plain {
+                        ['a', 'b', ' ', '.', '@'][(next() % 5) as usize]
+                    } else {
+                        ALPHABET[(next() % ALPHABET.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            out.push(text);
+        }
+        out.extend(
+            [
+                "",
+                " ",
+                "a",
+                " a ",
+                "a b",
+                "\ta\n",
+                "a\tb",
+                "ada@example.com",
+                " Ada@Example.COM ",
+                "a@b",
+                "a@.b",
+                "a@b.",
+                "a@b..c",
+                "a@b.c",
+                "a b@c.de",
+                "@b.c",
+                "a@@b.c",
+                "x@y.z\u{0}",
+                "home",
+                "Home",
+                "a-1",
+                "-",
+                &"t".repeat(32),
+                &"t".repeat(33),
+                &"x".repeat(200),
+                &format!(" {} ", "x".repeat(200)),
+                &"x".repeat(201),
+                "\u{1c}a",
+                "a\u{85}",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        out
+    }
+
+    /// The pattern, with the document's `maxLength` beside it when given,
+    /// accepts a sample exactly when the parser does.
+    fn agree(pattern: &str, max_length: Option<usize>, parser: impl Fn(&str) -> bool) {
+        let regex = Regex::new(pattern).expect("the pattern compiles in Rust too");
+        for sample in samples() {
+            let document = regex.is_match(&sample)
+                && max_length.is_none_or(|max| sample.chars().count() <= max);
+            assert_eq!(
+                document,
+                parser(&sample),
+                "{pattern:?} and the parser disagree on {sample:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn titles() {
+        agree(patterns::TITLE, None, |s| TaskTitle::parse(s).is_ok());
+    }
+
+    #[test]
+    fn names() {
+        agree(patterns::NAME, None, |s| UserName::parse(s).is_ok());
+    }
+
+    #[test]
+    fn emails_with_their_length() {
+        agree(patterns::EMAIL, Some(EMAIL_MAX_CHARS), |s| {
+            Email::parse(s).is_ok()
+        });
+    }
+
+    #[test]
+    fn tags() {
+        agree(patterns::TAG, None, |s| Tag::parse(s).is_ok());
+    }
+
+    #[test]
+    fn descriptions_with_their_length() {
+        agree(patterns::NO_NUL, Some(DESCRIPTION_MAX_CHARS), |s| {
+            TaskDescription::parse(s).is_ok()
+        });
+    }
+
+    #[test]
+    fn searches() {
+        agree(patterns::SEARCH, None, |s| {
+            TaskQuery::parse(&[("q".to_owned(), s.to_owned())]).is_ok()
+        });
+    }
+}

@@ -29,7 +29,8 @@ impl TaskTitle {
     }
 }
 
-/// A description of up to 2000 characters; blank means "no description".
+/// A description of up to 2000 characters, without NUL (which PostgreSQL
+/// cannot store); blank means "no description".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskDescription(String);
 
@@ -41,6 +42,8 @@ impl TaskDescription {
             Err(format!(
                 "must be at most {DESCRIPTION_MAX_CHARS} characters"
             ))
+        } else if raw.contains('\0') {
+            Err("must not contain NUL characters".into())
         } else {
             Ok(Some(Self(raw.to_owned())))
         }
@@ -113,10 +116,16 @@ fn parse_priority(raw: &str) -> Result<Priority, String> {
     raw.parse()
 }
 
-fn parse_date(raw: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .filter(|_| raw.len() == 10)
+/// A calendar date written exactly `YYYY-MM-DD` (RFC 3339 `full-date`).
+pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    let shaped = raw.len() == 10
+        && raw.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+        .flatten()
         .ok_or_else(|| "must be a date as YYYY-MM-DD".to_owned())
 }
 
@@ -301,5 +310,7 @@ mod tests {
         assert!(parse_date("2025-1-31").is_err());
         assert!(parse_date("31/01/2025").is_err());
         assert!(parse_date("2025-02-29").is_err());
+        assert!(parse_date("+202-01-01").is_err());
+        assert!(parse_date("2025-01-3١").is_err());
     }
 }

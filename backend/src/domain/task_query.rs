@@ -3,7 +3,7 @@ use todo_api::limits::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
 use todo_api::{Priority, SortField, SortOrder, StatusFilter};
 
 use super::fields::FieldErrors;
-use super::task::Tag;
+use super::task::{Tag, parse_date};
 
 /// The parsed query string of `GET /api/tasks`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl Default for TaskQuery {
     }
 }
 
-const SEARCH_MAX_CHARS: usize = 200;
+use todo_api::limits::SEARCH_MAX_CHARS;
 
 impl TaskQuery {
     /// Parses `key=value` pairs; unknown or repeated keys are errors so a
@@ -64,19 +64,15 @@ impl TaskQuery {
                             "q",
                             format!("must be at most {SEARCH_MAX_CHARS} characters"),
                         );
+                    } else if q.contains('\0') {
+                        errors.add("q", "must not contain NUL characters");
                     } else if !q.is_empty() {
                         query.search = Some(q.to_owned());
                     }
                 }
                 "priority" => query.priority = errors.check(key, value.parse()),
                 "tag" => query.tag = errors.check(key, Tag::parse(value)),
-                "due_before" => {
-                    query.due_before = errors.check(
-                        key,
-                        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                            .map_err(|_| "must be a date as YYYY-MM-DD".to_owned()),
-                    )
-                }
+                "due_before" => query.due_before = errors.check(key, parse_date(value)),
                 "sort" => {
                     if let Some(v) = errors.check(key, value.parse()) {
                         query.sort = v;

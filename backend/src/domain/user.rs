@@ -4,16 +4,16 @@ use todo_api::limits::{EMAIL_MAX_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASS
 use super::fields::{FieldErrors, JsonFields};
 
 /// An email address, trimmed and lower-cased, so uniqueness is
-/// case-insensitive by construction.
+/// case-insensitive by construction. At most 254 characters as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let email = raw.trim().to_lowercase();
-        if email.chars().count() > EMAIL_MAX_CHARS {
+        if raw.chars().count() > EMAIL_MAX_CHARS {
             return Err(format!("must be at most {EMAIL_MAX_CHARS} characters"));
         }
+        let email = raw.trim().to_lowercase();
         let Some((local, domain)) = email.split_once('@') else {
             return Err("must be an email address like name@example.com".into());
         };
@@ -22,7 +22,8 @@ impl Email {
             && domain.contains('.')
             && !domain.contains("..")
             && !domain.contains('@');
-        if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
+        let odd_character = email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if local.is_empty() || !domain_ok || odd_character {
             return Err("must be an email address like name@example.com".into());
         }
         Ok(Self(email))

@@ -2,6 +2,7 @@
 //! `oneshot` or over a real socket alike.
 
 mod auth;
+mod metrics;
 mod middleware;
 mod openapi;
 mod ops;
@@ -38,13 +39,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
-        .route("/metrics", get(crate::metrics::expose))
+        .route("/metrics", get(ops::metrics))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(todo_api::limits::BODY_MAX_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::metrics::track,
+            metrics::track,
         ));
     middleware::wrap(routes, &state).with_state(state)
 }

@@ -2,14 +2,15 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use todo_api::{Health, Readiness};
 
 use crate::state::AppState;
 
 /// Liveness: answers as long as the process serves HTTP. Never touches the
 /// database, so a database outage cannot get healthy Pods restarted.
-#[utoipa::path(get, path = "/health", tag = "operations",
+#[utoipa::path(get, path = "/health", tag = "operations", operation_id = "health",
     responses((status = 200, description = "The process is alive", body = Health)))]
 pub async fn health() -> Json<Health> {
     Json(Health {
@@ -19,7 +20,7 @@ pub async fn health() -> Json<Health> {
 
 /// Readiness: the database answers within the readiness timeout and every
 /// embedded migration is applied. Recovers by itself when the database does.
-#[utoipa::path(get, path = "/ready", tag = "operations",
+#[utoipa::path(get, path = "/ready", tag = "operations", operation_id = "ready",
     responses(
         (status = 200, description = "Ready for traffic", body = Readiness),
         (status = 503, description = "Not ready; `checks` names what failed", body = Readiness),
@@ -73,3 +74,19 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
         }),
     )
 }
+
+/// Prometheus metrics in the OpenMetrics text format: requests and latency
+/// by method, route template and status; database pool connections; build
+/// information.
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    responses((status = 200, description = "OpenMetrics text exposition",
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE)],
+        state.metrics.render(&state.store),
+    )
+        .into_response()
+}
+
+const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

@@ -13,11 +13,11 @@ use crate::extract::{JsonObject, QueryPairs, TaskId};
 use crate::state::AppState;
 
 /// The caller's tasks, filtered, sorted and paginated in SQL.
-#[utoipa::path(get, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
-    params(ListQuery),
+#[utoipa::path(get, path = "/api/tasks", tag = "tasks", operation_id = "listTasks",
+    security(("bearer" = [])), params(ListQuery),
     responses(
-        (status = 200, body = TaskList),
-        (status = 401, body = ErrorBody), (status = 422, description = "Bad query parameter", body = ErrorBody),
+        (status = 200, description = "One page of matching tasks, and how many match in all", body = TaskList),
+        (status = 422, description = "Bad query parameter", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -34,14 +34,11 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
-    request_body = NewTask,
+#[utoipa::path(post, path = "/api/tasks", tag = "tasks", operation_id = "createTask",
+    security(("bearer" = [])), request_body = NewTask,
     responses(
         (status = 201, description = "Created; `Location` names it", body = Task,
             headers(("Location" = String, description = "/api/tasks/{id}"))),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -57,12 +54,9 @@ pub async fn create(
     Ok((StatusCode::CREATED, headers, Json(task)))
 }
 
-#[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Task id")),
-    responses(
-        (status = 200, body = Task), (status = 401, body = ErrorBody),
-        (status = 404, description = "No such task for this user", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", operation_id = "getTask",
+    security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Task id")),
+    responses((status = 200, description = "The task", body = Task)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -76,15 +70,10 @@ pub async fn get(
         .ok_or(ApiError::NotFound("task"))
 }
 
-#[utoipa::path(patch, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Task id")),
+#[utoipa::path(patch, path = "/api/tasks/{id}", tag = "tasks", operation_id = "updateTask",
+    security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Task id")),
     request_body = TaskPatch,
-    responses(
-        (status = 200, body = Task), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    ))]
+    responses((status = 200, description = "The task as changed", body = Task)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -100,12 +89,9 @@ pub async fn update(
         .ok_or(ApiError::NotFound("task"))
 }
 
-#[utoipa::path(delete, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Task id")),
-    responses(
-        (status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+#[utoipa::path(delete, path = "/api/tasks/{id}", tag = "tasks", operation_id = "deleteTask",
+    security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Task id")),
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,8 +105,8 @@ pub async fn delete(
 }
 
 /// Counts of the caller's tasks; overdue is relative to today in UTC.
-#[utoipa::path(get, path = "/api/tasks/stats", tag = "tasks", security(("bearer" = [])),
-    responses((status = 200, body = TaskStats), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/tasks/stats", tag = "tasks", operation_id = "taskStats",
+    security(("bearer" = [])), responses((status = 200, description = "Counts of the caller's tasks", body = TaskStats)))]
 pub async fn stats(
     State(state): State<AppState>,
     caller: Caller,
@@ -130,8 +116,9 @@ pub async fn stats(
 }
 
 /// Delete all of the caller's completed tasks.
-#[utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks", security(("bearer" = [])),
-    responses((status = 200, body = ClearedCompleted), (status = 401, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks",
+    operation_id = "clearCompleted", security(("bearer" = [])),
+    responses((status = 200, description = "How many tasks were deleted", body = ClearedCompleted)))]
 pub async fn clear_completed(
     State(state): State<AppState>,
     caller: Caller,

@@ -11,6 +11,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
         health_and_ready_report_ok,
         openapi_documents_every_route_and_every_route_exists,
+        the_openapi_document_is_exact,
         replicas_starting_together_migrate_once,
         request_ids_are_echoed_or_minted,
         responses_carry_security_headers,
@@ -37,7 +38,7 @@ async fn health_and_ready_report_ok(ctx: TestCtx) {
     );
 }
 
-/// SPEC §3.2 and §3.3: (method, path template).
+/// Every served route: (method, path template).
 const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/auth/signup"),
     ("post", "/api/auth/login"),
@@ -52,6 +53,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/tasks/clear-completed"),
     ("get", "/health"),
     ("get", "/ready"),
+    ("get", "/metrics"),
 ];
 
 async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
@@ -105,6 +107,153 @@ async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
             "{method} {path} is not routed"
         );
     }
+}
+
+/// Every `"$ref"` in `value`, with where it was found.
+fn references(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "$ref" {
+                    found.push((at.to_owned(), child.as_str().unwrap_or("").to_owned()));
+                } else {
+                    references(child, &format!("{at}/{key}"), found);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                references(child, &format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn the_openapi_document_is_exact(ctx: TestCtx) {
+    let doc: Value = ctx
+        .api
+        .request(Method::GET, "/api/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let mut found = Vec::new();
+    references(&doc, "", &mut found);
+    assert!(
+        found.len() > 50,
+        "only {} references: is the walk right?",
+        found.len()
+    );
+    for (at, reference) in &found {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{at}: {reference} is not local"));
+        assert!(
+            doc.pointer(pointer).is_some(),
+            "{at}: {reference} does not resolve"
+        );
+    }
+
+    // Each operation declares every error it can answer, with the one body.
+    let resolve = |response: &Value| -> Value {
+        match response["$ref"].as_str() {
+            Some(reference) => doc.pointer(&reference[1..]).unwrap().clone(),
+            None => response.clone(),
+        }
+    };
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let mut expected: Vec<&str> = Vec::new();
+            if path.starts_with("/api/") && path != "/api/openapi.json" {
+                expected.extend(["408", "500", "503"]);
+            }
+            if operation.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            if operation.get("security").is_some() {
+                expected.push("401");
+            }
+            if path.contains("{id}") {
+                expected.push("404");
+            }
+            for status in expected {
+                let response = resolve(
+                    responses
+                        .get(status)
+                        .unwrap_or_else(|| panic!("{method} {path} does not declare {status}")),
+                );
+                assert_eq!(
+                    response["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path} {status} has the error body"
+                );
+            }
+            for (status, response) in responses {
+                let response = resolve(response);
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status} says what it means"
+                );
+            }
+        }
+    }
+    let rate_limited = resolve(&doc["paths"]["/api/auth/login"]["post"]["responses"]["429"]);
+    assert!(rate_limited["headers"]["Retry-After"].is_object());
+
+    // Request bodies say what the server accepts, and nothing else.
+    for name in ["NewTask", "TaskPatch", "SignupRequest", "LoginRequest"] {
+        let schema = &doc["components"]["schemas"][name];
+        assert_eq!(
+            schema["additionalProperties"], false,
+            "{name} refuses unknown fields"
+        );
+        for (field, rule) in schema["properties"].as_object().unwrap() {
+            assert!(
+                rule.get("pattern").is_some()
+                    || rule.get("enum").is_some()
+                    || rule.get("format").is_some()
+                    || rule.get("maxLength").is_some()
+                    || rule.get("minLength").is_some()
+                    || rule.get("maxItems").is_some()
+                    || rule["type"] == "boolean"
+                    || (name == "LoginRequest" && field == "email"),
+                "{name}.{field} states its rule: {rule}"
+            );
+        }
+    }
+    let title = &doc["components"]["schemas"]["NewTask"]["properties"]["title"];
+    assert_eq!(title["pattern"], todo_api::patterns::TITLE);
+    let limit = doc["paths"]["/api/tasks"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(
+        (
+            limit["schema"]["minimum"].as_u64(),
+            limit["schema"]["maximum"].as_u64()
+        ),
+        (Some(1), Some(100))
+    );
+
+    // Operations: metrics described as text.
+    let metrics = &doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"];
+    assert!(
+        metrics
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("application/openmetrics-text")),
+        "{metrics}"
+    );
 }
 
 async fn replicas_starting_together_migrate_once(ctx: TestCtx) {

@@ -1,0 +1,350 @@
+//! What the derived document cannot say by itself, so that it describes
+//! exactly what the server does: the rules each request field is parsed
+//! with (lengths, patterns, enums, formats, no unknown fields), the query
+//! parameters of the task list, every status each operation can answer
+//! with its body, and the links between operations.
+//!
+//! Every request schema is replaced as a whole, and each replacement must
+//! name the same fields the Rust type has: adding a field without a rule
+//! here fails `exact` (and so every test that reads the document).
+
+use serde_json::{Map, Value, json};
+use todo_api::limits::{
+    DESCRIPTION_MAX_CHARS, EMAIL_MAX_CHARS, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PASSWORD_MAX_CHARS,
+    PASSWORD_MIN_CHARS, TAGS_MAX,
+};
+use todo_api::{Priority, SortField, SortOrder, StatusFilter, patterns};
+
+/// The derived document, made exact.
+pub fn exact(mut doc: Value) -> Value {
+    request_bodies(&mut doc);
+    list_parameters(&mut doc);
+    standard_responses(&mut doc);
+    links(&mut doc);
+    doc
+}
+
+fn words<T: Copy>(all: &[T], word: fn(T) -> &'static str) -> Value {
+    all.iter().map(|v| json!(word(*v))).collect()
+}
+
+fn title() -> Value {
+    json!({"type": "string", "pattern": patterns::TITLE,
+           "description": "1–200 characters once trimmed (the stored title is trimmed), no control characters."})
+}
+
+fn description() -> Value {
+    json!({"type": ["string", "null"], "maxLength": DESCRIPTION_MAX_CHARS, "pattern": patterns::NO_NUL,
+           "description": "Up to 2000 characters, no NUL; blank or `null` means none."})
+}
+
+fn priority() -> Value {
+    json!({"type": "string", "enum": words(Priority::ALL, Priority::as_str)})
+}
+
+fn due_date() -> Value {
+    json!({"type": ["string", "null"], "format": "date",
+           "description": "`YYYY-MM-DD`; `null` means none."})
+}
+
+fn tags() -> Value {
+    json!({"type": "array", "maxItems": TAGS_MAX,
+           "items": {"type": "string", "pattern": patterns::TAG},
+           "description": "Up to 10 tags of 1–32 characters of `a-z`, `0-9`, `-`; repeats are dropped."})
+}
+
+fn with_default(mut schema: Value, default: impl Into<Value>) -> Value {
+    schema["default"] = default.into();
+    schema
+}
+
+fn request_bodies(doc: &mut Value) {
+    let email = json!({"type": "string", "maxLength": EMAIL_MAX_CHARS, "pattern": patterns::EMAIL,
+                       "description": "Stored trimmed and lower-cased; unique regardless of case."});
+    replace_schema(
+        doc,
+        "NewTask",
+        &["title"],
+        [
+            ("title", title()),
+            ("description", description()),
+            ("priority", with_default(priority(), "medium")),
+            ("due_date", due_date()),
+            ("tags", tags()),
+            ("completed", with_default(json!({"type": "boolean"}), false)),
+        ],
+    );
+    replace_schema(
+        doc,
+        "TaskPatch",
+        &[],
+        [
+            ("title", title()),
+            ("description", description()),
+            ("priority", priority()),
+            ("due_date", due_date()),
+            ("tags", tags()),
+            ("completed", json!({"type": "boolean"})),
+        ],
+    );
+    replace_schema(
+        doc,
+        "SignupRequest",
+        &["email", "password", "name"],
+        [
+            ("email", email),
+            (
+                "password",
+                json!({"type": "string", "minLength": PASSWORD_MIN_CHARS, "maxLength": PASSWORD_MAX_CHARS}),
+            ),
+            (
+                "name",
+                json!({"type": "string", "pattern": patterns::NAME,
+                        "description": "1–100 characters once trimmed, no control characters."}),
+            ),
+        ],
+    );
+    replace_schema(
+        doc,
+        "LoginRequest",
+        &["email", "password"],
+        [
+            (
+                "email",
+                json!({"type": "string", "description": "Compared trimmed and lower-cased."}),
+            ),
+            ("password", json!({"type": "string", "minLength": 1})),
+        ],
+    );
+}
+
+/// Replaces a request schema, keeping its description; panics when the
+/// derived schema has other fields than the rules, so none goes unruled.
+fn replace_schema<const N: usize>(
+    doc: &mut Value,
+    name: &str,
+    required: &[&str],
+    properties: [(&str, Value); N],
+) {
+    let schema = &mut doc["components"]["schemas"][name];
+    let derived: Vec<&String> = schema["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the document has no schema {name}"))
+        .keys()
+        .collect();
+    let ruled: Vec<&str> = properties.iter().map(|(field, _)| *field).collect();
+    let mut derived_sorted: Vec<&str> = derived.iter().map(|s| s.as_str()).collect();
+    let mut ruled_sorted = ruled.clone();
+    derived_sorted.sort_unstable();
+    ruled_sorted.sort_unstable();
+    assert_eq!(
+        derived_sorted, ruled_sorted,
+        "{name}: every field needs exactly one rule in routes/openapi/exact.rs"
+    );
+    let description = schema.get("description").cloned();
+    *schema = json!({
+        "type": "object",
+        "required": required,
+        "properties": properties.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>(),
+        // The server answers 422 naming any field it does not know.
+        "additionalProperties": false,
+    });
+    if let Some(description) = description {
+        schema["description"] = description;
+    }
+}
+
+fn list_parameters(doc: &mut Value) {
+    let parameter = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
+    let parameters = json!([
+        parameter(
+            "status",
+            "Which tasks; default `all`.",
+            json!({"type": "string", "enum": words(StatusFilter::ALL, StatusFilter::as_str), "default": "all"})
+        ),
+        parameter(
+            "q",
+            "Case-insensitive search in title and description; at most 200 characters once trimmed.",
+            json!({"type": "string", "pattern": patterns::SEARCH})
+        ),
+        parameter("priority", "Only this priority.", priority()),
+        parameter(
+            "tag",
+            "Only tasks with this tag.",
+            json!({"type": "string", "pattern": patterns::TAG})
+        ),
+        parameter(
+            "due_before",
+            "Only tasks due strictly before this date.",
+            json!({"type": "string", "format": "date"})
+        ),
+        parameter(
+            "sort",
+            "Sort key; default `created_at`.",
+            json!({"type": "string", "enum": words(SortField::ALL, SortField::as_str), "default": "created_at"})
+        ),
+        parameter(
+            "order",
+            "Sort order; default `desc`.",
+            json!({"type": "string", "enum": words(SortOrder::ALL, SortOrder::as_str), "default": "desc"})
+        ),
+        parameter(
+            "limit",
+            "Page size.",
+            json!({"type": "integer", "minimum": 1, "maximum": PAGE_LIMIT_MAX, "default": PAGE_LIMIT_DEFAULT})
+        ),
+        parameter(
+            "offset",
+            "Tasks to skip.",
+            json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0})
+        ),
+    ]);
+    let list = &mut doc["paths"]["/api/tasks"]["get"]["parameters"];
+    let derived: Vec<&str> = list
+        .as_array()
+        .expect("the task list has parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    let ruled: Vec<&str> = parameters
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        derived, ruled,
+        "every list parameter needs exactly one rule"
+    );
+    *list = parameters;
+}
+
+/// Error statuses, each with the one error body (and the headers it comes
+/// with), as reusable responses.
+const STANDARD: &[(&str, &str, &str)] = &[
+    (
+        "400",
+        "BadRequest",
+        "The body is not JSON, or not a JSON object (`malformed_body`).",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "No valid bearer token (`unauthorized`, `token_expired`); a token whose account is gone says to log in again.",
+    ),
+    (
+        "409",
+        "Conflict",
+        "An account with this email already exists (`email_taken`).",
+    ),
+    (
+        "404",
+        "NotFound",
+        "No such resource for this user (`not_found`); another user's tasks are indistinguishable from missing ones.",
+    ),
+    (
+        "408",
+        "RequestTimeout",
+        "The request took longer than the server's timeout (`request_timeout`).",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The body is over 64 KiB (`payload_too_large`).",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not sent as `application/json` (`unsupported_media_type`).",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "Some fields are invalid; `fields` names each with its problem (`validation_failed`).",
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Too many attempts; retry after `Retry-After` seconds (`too_many_requests`).",
+    ),
+    (
+        "500",
+        "Internal",
+        "An internal error; details are in the server log under the request id, never here (`internal`).",
+    ),
+    (
+        "503",
+        "Unavailable",
+        "The database is unreachable or not migrated yet; retry after `Retry-After` seconds (`unavailable`).",
+    ),
+];
+
+fn standard_responses(doc: &mut Value) {
+    let retry_after = json!({"Retry-After": {"description": "Seconds to wait before retrying.",
+                                              "schema": {"type": "integer", "minimum": 1}}});
+    let mut components = Map::new();
+    for (status, name, description) in STANDARD {
+        let mut response = json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        });
+        if matches!(*status, "429" | "503") {
+            response["headers"] = retry_after.clone();
+        }
+        if *status == "401" {
+            response["headers"] = json!({"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}});
+        }
+        components.insert((*name).to_owned(), response);
+    }
+    doc["components"]["responses"] = Value::Object(components);
+
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for (path, operations) in paths.iter_mut() {
+        for (_, operation) in operations.as_object_mut().expect("operations").iter_mut() {
+            for status in statuses_of(path, operation) {
+                let (_, name, _) = STANDARD
+                    .iter()
+                    .find(|(s, _, _)| *s == status)
+                    .expect("a standard status");
+                operation["responses"][status] =
+                    json!({"$ref": format!("#/components/responses/{name}")});
+            }
+        }
+    }
+}
+
+/// The error statuses an operation can answer: decided by what it is
+/// (under `/api`, with a body, authenticated, naming an id) and by what
+/// its handler declares itself (409, 429).
+fn statuses_of(path: &str, operation: &Value) -> Vec<&'static str> {
+    let mut statuses = Vec::new();
+    let declared = |status: &str| operation["responses"].get(status).is_some();
+    if operation.get("requestBody").is_some() {
+        statuses.extend(["400", "413", "415", "422"]);
+    }
+    if operation.get("security").is_some() {
+        statuses.push("401");
+    }
+    if path.contains('{') {
+        statuses.push("404");
+    }
+    for own in ["401", "409", "422", "429"] {
+        if declared(own) && !statuses.contains(&own) {
+            statuses.push(own);
+        }
+    }
+    if path.starts_with("/api/") && path != "/api/openapi.json" {
+        statuses.extend(["408", "500", "503"]);
+    }
+    statuses
+}
+
+/// Where the id a create answers with can be used next.
+fn links(doc: &mut Value) {
+    let by_id = |operation: &str| json!({"operationId": operation, "parameters": {"id": "$response.body#/id"}});
+    doc["paths"]["/api/tasks"]["post"]["responses"]["201"]["links"] = json!({
+        "GetTask": by_id("getTask"),
+        "UpdateTask": by_id("updateTask"),
+        "DeleteTask": by_id("deleteTask"),
+    });
+}
