@@ -2,10 +2,12 @@
 //! into [`Config`], and a bad value stops startup naming the variable.
 //! `docs/configuration.md` documents every variable read here.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
-use std::str::FromStr;
 use std::time::Duration;
+
+pub use todo_service::env::ConfigError;
+use todo_service::env::{Vars, invalid};
+pub use todo_service::server::{LogFormat, ServerSettings};
 
 use crate::auth::LoginLimits;
 use crate::store::DatabaseSettings;
@@ -16,97 +18,27 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db";
 /// Secrets shorter than this are refused; HS256 wants at least 256 bits.
 const JWT_SECRET_MIN_BYTES: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Json,
-    Pretty,
-}
-
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub bind: SocketAddr,
+    /// Listening address, logging, shutdown grace, trusted proxies.
+    pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub jwt_secret: String,
     pub jwt_ttl: Duration,
     /// Explicit local-development mode: a throwaway JWT secret is allowed.
     pub dev_mode: bool,
-    pub log_format: LogFormat,
-    pub log_filter: String,
     pub cors_origins: Vec<String>,
     pub request_timeout: Duration,
-    pub shutdown_grace: Duration,
     pub readiness_timeout: Duration,
     pub login_limits: LoginLimits,
-    /// Proxies in front whose `X-Forwarded-For` entries are believed.
-    pub trusted_proxy_hops: u8,
 }
 
-/// One bad variable: startup prints this single line and exits non-zero.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration error: {variable}: {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
-
-fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        problem: problem.into(),
-    }
-}
-
-/// Typed access to a variable source (the process environment, or a map
-/// in tests).
-struct Vars<F>(F);
-
-impl<F: Fn(&str) -> Option<String>> Vars<F> {
-    fn get(&self, name: &str) -> Option<String> {
-        (self.0)(name).filter(|v| !v.trim().is_empty())
-    }
-
-    fn parse<T: FromStr>(
-        &self,
-        name: &'static str,
-        default: T,
-        expected: &str,
-    ) -> Result<T, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(raw) => raw
-                .trim()
-                .parse()
-                .map_err(|_| invalid(name, format!("{raw:?} is not {expected}"))),
-        }
-    }
-
-    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
-        match self
-            .get(name)
-            .map(|v| v.trim().to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("0" | "false" | "no" | "off") => Ok(false),
-            Some("1" | "true" | "yes" | "on") => Ok(true),
-            Some(other) => Err(invalid(name, format!("{other:?} is not true or false"))),
-        }
-    }
-
-    fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
-        let secs: u64 = self.parse(name, default, "a whole number of seconds")?;
-        if secs == 0 {
-            return Err(invalid(name, "must be at least 1"));
-        }
-        Ok(Duration::from_secs(secs))
-    }
-
-    fn per_minute(
-        &self,
-        name: &'static str,
-        default: NonZeroU32,
-    ) -> Result<NonZeroU32, ConfigError> {
-        self.parse(name, default, "a positive whole number")
-    }
+fn per_minute<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+    name: &'static str,
+    default: NonZeroU32,
+) -> Result<NonZeroU32, ConfigError> {
+    vars.parse(name, default, "a positive whole number")
 }
 
 impl Config {
@@ -115,15 +47,15 @@ impl Config {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let vars = Vars(lookup);
+        let vars = Vars::new(lookup);
         let dev_mode = vars.flag("DEV_MODE")?;
-
-        let address: IpAddr = vars.parse(
-            "BIND_ADDR",
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            "an IP address",
-        )?;
-        let port: u16 = vars.parse("PORT", 8080, "a TCP port (0–65535)")?;
+        // Readable logs in the dev loop, JSON lines everywhere else.
+        let default_log_format = if dev_mode {
+            LogFormat::Pretty
+        } else {
+            LogFormat::Json
+        };
+        let server = ServerSettings::from_vars(&vars, 8080, default_log_format)?;
 
         let url = vars
             .get("DATABASE_URL")
@@ -160,24 +92,6 @@ impl Config {
             }
         };
 
-        let log_format = match vars.get("LOG_FORMAT").as_deref().map(str::trim) {
-            None => {
-                if dev_mode {
-                    LogFormat::Pretty
-                } else {
-                    LogFormat::Json
-                }
-            }
-            Some("json") => LogFormat::Json,
-            Some("pretty") => LogFormat::Pretty,
-            Some(other) => {
-                return Err(invalid(
-                    "LOG_FORMAT",
-                    format!("{other:?} is not json or pretty"),
-                ));
-            }
-        };
-
         let readiness_ms: u64 = vars.parse(
             "READINESS_TIMEOUT_MS",
             1000,
@@ -192,32 +106,26 @@ impl Config {
 
         let defaults = LoginLimits::default();
         Ok(Config {
-            bind: SocketAddr::new(address, port),
+            server,
             database,
             jwt_secret,
             jwt_ttl: vars.seconds("JWT_TTL_SECONDS", 24 * 60 * 60)?,
             dev_mode,
-            log_format,
-            log_filter: vars.get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
             cors_origins: parse_origins(vars.get("CORS_ALLOWED_ORIGINS"))?,
             request_timeout: vars.seconds("REQUEST_TIMEOUT_SECONDS", 30)?,
-            shutdown_grace: vars.seconds("SHUTDOWN_GRACE_SECONDS", 20)?,
             readiness_timeout: Duration::from_millis(readiness_ms),
             login_limits: LoginLimits {
-                per_email_per_minute: vars.per_minute(
+                per_email_per_minute: per_minute(
+                    &vars,
                     "LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL",
                     defaults.per_email_per_minute,
                 )?,
-                per_client_per_minute: vars.per_minute(
+                per_client_per_minute: per_minute(
+                    &vars,
                     "LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT",
                     defaults.per_client_per_minute,
                 )?,
             },
-            trusted_proxy_hops: vars.parse(
-                "TRUSTED_PROXY_HOPS",
-                0,
-                "a number of proxies (0–255)",
-            )?,
         })
     }
 }
@@ -252,16 +160,10 @@ fn parse_origins(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(todo_service::env::lookup(vars))
     }
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
@@ -270,8 +172,8 @@ mod tests {
     fn defaults_use_embedded_sqlite_and_port_8080() {
         let config = config(&[("JWT_SECRET", SECRET)]).unwrap();
         assert_eq!(config.database.url, DEFAULT_DATABASE_URL);
-        assert_eq!(config.bind.port(), 8080);
-        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.server.bind.port(), 8080);
+        assert_eq!(config.server.log_format, LogFormat::Json);
     }
 
     #[test]

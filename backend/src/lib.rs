@@ -8,7 +8,6 @@
 
 pub mod auth;
 pub mod bootstrap;
-pub mod check;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -19,7 +18,6 @@ pub mod selftest;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub mod telemetry;
 
 pub use config::Config;
 pub use startup::Application;

@@ -1,10 +1,14 @@
+//! `todo-backend`: `serve` (the default), `migrate`, `check`, `selftest`.
+
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use todo_backend::startup::{redact, shutdown_signal};
-use todo_backend::{Application, Config, telemetry};
+use todo_backend::startup::redact;
+use todo_backend::{Application, Config};
+use todo_service::process::{check, run_configured, runtime};
+use todo_service::server::shutdown_signal;
 
 /// The Todo API server. Server configuration comes from environment
 /// variables; see docs/configuration.md.
@@ -42,13 +46,6 @@ enum Command {
     },
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts")
-}
-
 fn main() -> ExitCode {
     match Cli::parse().command.unwrap_or(Command::Serve) {
         Command::Serve => with_config(|config| async move {
@@ -79,16 +76,7 @@ fn main() -> ExitCode {
             } else {
                 url
             };
-            match runtime().block_on(todo_backend::check::probe(
-                &url,
-                Duration::from_millis(timeout_ms),
-            )) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(reason) => {
-                    eprintln!("check failed: {reason}");
-                    ExitCode::FAILURE
-                }
-            }
+            check(&url, Duration::from_millis(timeout_ms))
         }
         Command::Selftest { url } => match runtime().block_on(todo_backend::selftest::run(&url)) {
             Ok(()) => {
@@ -110,19 +98,5 @@ where
     F: FnOnce(Config) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    telemetry::init(config.log_format, &config.log_filter);
-    match runtime().block_on(f(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "exiting");
-            ExitCode::FAILURE
-        }
-    }
+    run_configured(Config::from_env(), |config| &config.server, f)
 }

@@ -1,10 +1,12 @@
+//! Building the server from its configuration and running it until
+//! shutdown; `main` and the tests take the same path.
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use todo_service::server::Listener;
 
 use crate::config::Config;
 use crate::routes;
@@ -17,7 +19,7 @@ const FIRST_MIGRATION_WAIT: Duration = Duration::from_secs(3);
 /// A built, bound, migrated server that has not started serving yet.
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
+    listener: Listener,
     state: AppState,
 }
 
@@ -34,9 +36,7 @@ impl Application {
                 redact(&config.database.url)
             )
         })?;
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .with_context(|| format!("could not listen on {} (BIND_ADDR/PORT)", config.bind))?;
+        let listener = config.server.listen().await?;
         let state = AppState::new(config, store);
         state.database.open_in_background(&state.store);
         if !state.database.opened_within(FIRST_MIGRATION_WAIT).await {
@@ -49,9 +49,7 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr()
     }
 
     pub fn state(&self) -> &AppState {
@@ -65,7 +63,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let Application { listener, state } = self;
-        let grace = state.config.shutdown_grace;
+        let grace = state.config.server.shutdown_grace;
         let store = state.store.clone();
         let limiter = state.login_limiter.clone();
         let sweeper = tokio::spawn(async move {
@@ -76,51 +74,12 @@ impl Application {
             }
         });
 
-        let (stopping_tx, mut stopping_rx) = watch::channel(false);
-        let signal = async move {
-            shutdown.await;
-            tracing::info!(
-                grace_seconds = grace.as_secs(),
-                "shutting down: no new connections"
-            );
-            let _ = stopping_tx.send(true);
-        };
-        let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(listener, app).with_graceful_shutdown(signal);
-        let deadline = async move {
-            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
-            tokio::time::sleep(grace).await;
-        };
-        tokio::select! {
-            result = serve => result.context("the server failed")?,
-            () = deadline => tracing::warn!("grace period over; abandoning unfinished requests"),
-        }
+        let served =
+            todo_service::server::serve(listener, routes::app(state), grace, shutdown).await;
         sweeper.abort();
         store.close().await;
         tracing::info!("stopped");
-        Ok(())
-    }
-}
-
-/// Completes on SIGTERM (Kubernetes) or Ctrl-C (a terminal).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        served
     }
 }
 

@@ -1,4 +1,8 @@
+//! What every handler may use, shared by all requests.
+
 use std::sync::Arc;
+
+use axum::extract::FromRef;
 
 use crate::auth::{LoginLimiter, TokenKeys};
 use crate::bootstrap::DatabaseGate;
@@ -28,5 +32,12 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             database: DatabaseGate::default(),
         }
+    }
+}
+
+/// Lets the caller extractor take just the token keys.
+impl FromRef<AppState> for Arc<TokenKeys> {
+    fn from_ref(state: &AppState) -> Self {
+        state.tokens.clone()
     }
 }

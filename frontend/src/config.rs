@@ -1,23 +1,20 @@
 //! Configuration comes only from the environment, is read once at startup
 //! into [`Config`], and a bad value stops startup naming the variable.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::str::FromStr;
 use std::time::Duration;
 
+pub use todo_service::env::ConfigError;
+use todo_service::env::{Vars, invalid};
+pub use todo_service::server::{LogFormat, ServerSettings};
 use url::Url;
 
 pub const DEFAULT_BACKEND_URL: &str = "http://127.0.0.1:8080";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Json,
-    Pretty,
-}
-
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub bind: SocketAddr,
+    /// Listening address, logging, shutdown grace, trusted proxies (the
+    /// ingress, whose `X-Forwarded-For` names the visitor to the backend).
+    pub server: ServerSettings,
     /// The backend's root URL, without a trailing slash.
     pub backend_url: String,
     /// The origin visitors use (scheme, host, port). When unset, a POST
@@ -26,70 +23,7 @@ pub struct Config {
     /// Adds `Secure` to the session cookie (set it whenever the site is
     /// served over HTTPS).
     pub cookie_secure: bool,
-    /// Take the visitor's address from the first `X-Forwarded-For` hop
-    /// (only behind a proxy that sets it, e.g. the ingress).
-    /// Proxies in front (the ingress) whose `X-Forwarded-For` entries are
-    /// believed when naming the visitor to the backend.
-    pub trusted_proxy_hops: u8,
     pub backend_timeout: Duration,
-    pub shutdown_grace: Duration,
-    pub log_format: LogFormat,
-    pub log_filter: String,
-}
-
-/// One bad variable: startup prints this single line and exits non-zero.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration error: {variable}: {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
-
-fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        problem: problem.into(),
-    }
-}
-
-struct Vars<F>(F);
-
-impl<F: Fn(&str) -> Option<String>> Vars<F> {
-    fn get(&self, name: &str) -> Option<String> {
-        (self.0)(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn parse<T: FromStr>(
-        &self,
-        name: &'static str,
-        default: T,
-        expected: &str,
-    ) -> Result<T, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(raw) => raw
-                .parse()
-                .map_err(|_| invalid(name, format!("{raw:?} is not {expected}"))),
-        }
-    }
-
-    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
-        match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
-            None | Some("0" | "false" | "no" | "off") => Ok(false),
-            Some("1" | "true" | "yes" | "on") => Ok(true),
-            Some(other) => Err(invalid(name, format!("{other:?} is not true or false"))),
-        }
-    }
-
-    fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
-        let secs: u64 = self.parse(name, default, "a whole number of seconds")?;
-        if secs == 0 {
-            return Err(invalid(name, "must be at least 1"));
-        }
-        Ok(Duration::from_secs(secs))
-    }
 }
 
 impl Config {
@@ -98,13 +32,8 @@ impl Config {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let vars = Vars(lookup);
-        let address: IpAddr = vars.parse(
-            "BIND_ADDR",
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            "an IP address",
-        )?;
-        let port: u16 = vars.parse("PORT", 3000, "a TCP port (0–65535)")?;
+        let vars = Vars::new(lookup);
+        let server = ServerSettings::from_vars(&vars, 3000, LogFormat::Json)?;
 
         let backend_url = vars
             .get("BACKEND_URL")
@@ -142,57 +71,32 @@ impl Config {
             })
             .transpose()?;
 
-        let log_format = match vars.get("LOG_FORMAT").as_deref() {
-            None | Some("json") => LogFormat::Json,
-            Some("pretty") => LogFormat::Pretty,
-            Some(other) => {
-                return Err(invalid(
-                    "LOG_FORMAT",
-                    format!("{other:?} is not json or pretty"),
-                ));
-            }
-        };
-
         Ok(Config {
-            bind: SocketAddr::new(address, port),
+            server,
             backend_url: backend_url.trim_end_matches('/').to_owned(),
             public_origin,
             cookie_secure: vars.flag("COOKIE_SECURE")?,
-            trusted_proxy_hops: vars.parse(
-                "TRUSTED_PROXY_HOPS",
-                0,
-                "a number of proxies (0–255)",
-            )?,
             backend_timeout: vars.seconds("BACKEND_TIMEOUT_SECONDS", 10)?,
-            shutdown_grace: vars.seconds("SHUTDOWN_GRACE_SECONDS", 20)?,
-            log_format,
-            log_filter: vars.get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(todo_service::env::lookup(vars))
     }
 
     #[test]
     fn defaults_listen_on_3000_and_talk_to_a_local_backend() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.bind.port(), 3000);
+        assert_eq!(config.server.bind.port(), 3000);
         assert_eq!(config.backend_url, DEFAULT_BACKEND_URL);
         assert_eq!(config.public_origin, None);
         assert!(!config.cookie_secure);
-        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.server.log_format, LogFormat::Json);
     }
 
     #[test]

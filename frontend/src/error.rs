@@ -17,9 +17,9 @@ pub enum PageError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// A form post larger than [`crate::forms::FORM_MAX_BYTES`].
-    #[error("the form is too large")]
-    FormTooLarge,
+    /// A form post larger than `limit` bytes.
+    #[error("the form is larger than {limit} bytes")]
+    FormTooLarge { limit: usize },
     /// The backend could not be reached or said it is unavailable.
     #[error("the backend is unavailable: {0}")]
     Unavailable(String),
@@ -68,12 +68,12 @@ impl IntoResponse for PageError {
             PageError::BadRequest(problem) => {
                 error_page(StatusCode::BAD_REQUEST, "Bad request", &problem)
             }
-            PageError::FormTooLarge => error_page(
+            PageError::FormTooLarge { limit } => error_page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too much text",
                 &format!(
                     "The form sent more than {} KiB. Go back, shorten the text and try again.",
-                    crate::forms::FORM_MAX_BYTES / 1024
+                    limit / 1024
                 ),
             ),
             PageError::Unavailable(detail) => {

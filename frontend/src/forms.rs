@@ -5,38 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use todo_api::{NewTask, Priority, TaskPatch};
-
-use crate::error::PageError;
 
 /// The largest form post accepted. The biggest real form (a task with a
 /// 2000-character description, every character percent-encoded UTF-8) is
 /// under 30 KiB.
 pub const FORM_MAX_BYTES: usize = 64 * 1024;
-
-/// A urlencoded form body, like `axum::Form`, whose rejections are pages
-/// (413 over [`FORM_MAX_BYTES`], 400 otherwise) rather than plain text.
-#[derive(Debug)]
-pub struct PageForm<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
-    type Rejection = PageError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, PageError> {
-        match axum::Form::<T>::from_request(request, state).await {
-            Ok(axum::Form(form)) => Ok(PageForm(form)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(PageError::FormTooLarge)
-            }
-            Err(rejection) => Err(PageError::BadRequest(rejection.body_text())),
-        }
-    }
-}
 
 /// Field name → what is wrong with it (the backend uses the same names).
 pub type FieldErrors = BTreeMap<String, String>;

@@ -4,13 +4,14 @@
 //! Code map: `config` reads the environment; `routes` maps URLs to
 //! `handlers`, which call the backend through `todo_api::ApiClient` as the
 //! visitor (`session`) and render `views` (Leptos, server-side only);
-//! `forms` and `filter` translate what browsers send; `origin` refuses
+//! `forms` and `filter` translate what browsers send (`extract` reads
+//! them, answering bad posts with pages); `origin` refuses
 //! cross-site POSTs; `assets` holds the embedded CSS and icon.
 
 pub mod assets;
-pub mod check;
 pub mod config;
 pub mod error;
+pub mod extract;
 pub mod filter;
 pub mod forms;
 pub mod handlers;
@@ -19,7 +20,6 @@ pub mod routes;
 pub mod session;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
 pub mod views;
 
 pub use config::Config;

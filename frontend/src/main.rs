@@ -1,8 +1,13 @@
+//! `todo-frontend`: `serve` (the default) and `check`.
+
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
-use todo_frontend::startup::shutdown_signal;
-use todo_frontend::{Application, Config, telemetry};
+use todo_frontend::{Application, Config};
+use todo_service::process::{check, run_configured};
+use todo_service::server::shutdown_signal;
 
 /// The Todo web UI. Configuration comes from environment variables;
 /// see docs/frontend.md.
@@ -26,40 +31,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Check { url } => match runtime.block_on(todo_frontend::check::check(&url)) {
-            Ok(line) => {
-                println!("{line}");
-                ExitCode::SUCCESS
-            }
-            Err(problem) => {
-                eprintln!("check failed: {problem}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Serve => {
-            let config = match Config::from_env() {
-                Ok(config) => config,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
-            };
-            telemetry::init(config.log_format, &config.log_filter);
-            match runtime.block_on(serve(config)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    tracing::error!(error = format!("{e:#}"), "exiting");
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Check { url } => check(&url, Duration::from_secs(5)),
+        Command::Serve => run_configured(Config::from_env(), |c| &c.server, serve),
     }
 }
 

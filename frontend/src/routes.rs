@@ -1,3 +1,5 @@
+//! `app(state) -> Router`: every URL of the UI and the layers around them.
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};

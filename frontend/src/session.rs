@@ -43,7 +43,7 @@ impl FromRequestParts<AppState> for Visitor {
             .map(|c| c.value().to_owned())
             .filter(|t| !t.is_empty());
         let mut api = state.api.clone();
-        if let Some(address) = visitor_address(parts, state.config.trusted_proxy_hops) {
+        if let Some(address) = visitor_address(parts, state.config.server.trusted_proxy_hops) {
             api = api.forwarded_for(address.to_string());
         }
         Ok(Visitor { api, token })

@@ -1,3 +1,5 @@
+//! What every handler may use: configuration and the backend client.
+
 use std::sync::Arc;
 
 use todo_api::ApiClient;

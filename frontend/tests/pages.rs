@@ -15,11 +15,12 @@ async fn health_answers_without_the_backend() {
     assert_eq!(body, serde_json::json!({"status": "ok"}));
 
     // The probe subcommand the shell-less image uses.
-    let line = todo_frontend::check::check(&format!("{url}/api/health"))
+    let timeout = std::time::Duration::from_secs(5);
+    let line = todo_service::probe::probe(&format!("{url}/api/health"), timeout)
         .await
         .unwrap();
     assert!(line.contains("200"), "{line}");
-    let refused = todo_frontend::check::check(&format!("{url}/no-such-page")).await;
+    let refused = todo_service::probe::probe(&format!("{url}/no-such-page"), timeout).await;
     assert!(refused.unwrap_err().contains("404"));
 }
 

@@ -14,4 +14,4 @@ pub mod prometheus_rule;
 pub mod service_monitor;
 
 pub use manifest::{Document, Manifest, ParseError, parse_stream};
-pub use policy::{Expectations, PolicyOptions, Report, Violation};
+pub use policy::{ContainerPorts, Expectations, PolicyOptions, Report, Violation};

@@ -1,7 +1,16 @@
 //! The service kit both Todo servers (backend and frontend) are built on,
-//! so the two behave alike as processes and on the wire.
+//! so the two behave alike as processes and on the wire: configuration
+//! from the environment (`env`, `server`), logging (`telemetry`), graceful
+//! shutdown (`server`), the `check` probe (`probe`), `main`'s runtime and
+//! exit codes (`process`), connection hygiene (`request_body`) and client
+//! addresses behind proxies (`client_address`).
 
 pub mod client_address;
+pub mod env;
+pub mod probe;
+pub mod process;
 pub mod request_body;
+pub mod server;
+pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

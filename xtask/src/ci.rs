@@ -1,8 +1,11 @@
+//! `cargo xtask ci`: every check CI runs, in order.
+
 use std::time::Instant;
 
 use clap::Args;
 
-use crate::{chart::Chart, lint::Lint, test::Test};
+use crate::chart::Chart;
+use crate::local::{lint::Lint, test::Test};
 
 /// Everything `.ci/run` checks: lints, then the test suite.
 #[derive(Debug, Args)]
@@ -20,25 +23,29 @@ impl Ci {
         let started = Instant::now();
         step("lint", || Lint {}.run())?;
         step("chart", || Chart::default().run())?;
-        step("workflows", || crate::workflows::Workflows::default().run())?;
+        step("workflows", || {
+            crate::local::workflows::Workflows::default().run()
+        })?;
         if !self.skip_tests {
             step("test", || Test::default().run())?;
         }
-        step("api fuzz", || crate::api_fuzz::ApiFuzz::default().run())?;
-        match crate::docker::unavailable_reason() {
+        step("api fuzz", || {
+            crate::local::api_fuzz::ApiFuzz::default().run()
+        })?;
+        match crate::support::docker::unavailable_reason() {
             _ if self.skip_docker => eprintln!("\nci: image steps skipped (--skip-docker)"),
             Some(why) => eprintln!("\nci: image steps SKIPPED: {why}"),
             None => {
-                let _daemon = crate::docker::Daemon::ensure()?;
+                let _daemon = crate::support::docker::Daemon::ensure()?;
                 let built = step("images", || {
-                    crate::images::build(crate::base_images::BaseSource::Auto)
+                    crate::containers::images::build(crate::offline::base_images::BaseSource::Auto)
                 })?;
-                step("smoke", || crate::smoke::smoke(&built))?;
+                step("smoke", || crate::containers::smoke::smoke(&built))?;
                 step("chart on docker", || {
-                    crate::chart_docker::run_release(&built.version, None)
+                    crate::offline::kubelet::run_release(&built.version, None)
                 })?;
                 step("testcontainers", || {
-                    crate::testcontainers::Testcontainers::default().run()
+                    crate::containers::testcontainers::Testcontainers::default().run()
                 })?;
             }
         }

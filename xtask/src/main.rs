@@ -1,32 +1,21 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs
 //! wherever cargo does. Each command is a typed struct with a `run` method.
 
-mod api_fuzz;
-#[cfg(test)]
-mod architecture;
-mod base_images;
-mod bench;
-mod browser;
+//! Code map: `local/` the local loop, `containers/` the images,
+//! `chart/` the chart checks, `cluster/` the cluster commands (plans as
+//! data), `offline/` the stand-ins for a registry and a cluster on
+//! machines without them, `support/` what they all use; `ci` runs them in
+//! CI's order.
+
 mod chart;
-mod chart_docker;
 mod ci;
 mod cluster;
-mod dev;
-mod docker;
+mod containers;
 #[cfg(test)]
-mod docs_check;
-mod http;
-mod images;
-mod lint;
-mod local_backend;
-mod postgres;
-mod process;
-mod screenshots;
-mod smoke;
-mod test;
-mod testcontainers;
-mod tools;
-mod workflows;
+mod conventions;
+mod local;
+mod offline;
+mod support;
 
 use clap::{Parser, Subcommand};
 
@@ -40,28 +29,28 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run backend + frontend locally on SQLite; Ctrl-C stops both.
-    Dev(dev::Dev),
+    Dev(local::dev::Dev),
     /// Save screenshots of the task list to docs/screenshots/.
-    Screenshots(screenshots::Screenshots),
+    Screenshots(local::screenshots::Screenshots),
     /// Run the whole test suite (starts a throwaway PostgreSQL if needed).
-    Test(test::Test),
+    Test(local::test::Test),
     /// cargo fmt --check and cargo clippy -D warnings.
-    Lint(lint::Lint),
+    Lint(local::lint::Lint),
     /// Load-test the release backend on PostgreSQL and SQLite.
-    Bench(bench::Bench),
+    Bench(local::bench::Bench),
     /// Fuzz the API from its OpenAPI document (schemathesis) on SQLite and PostgreSQL.
     #[command(name = "api-fuzz")]
-    ApiFuzz(api_fuzz::ApiFuzz),
+    ApiFuzz(local::api_fuzz::ApiFuzz),
     /// Build the backend and frontend images, report sizes (40 MB budget).
-    Images(images::Images),
+    Images(containers::images::Images),
     /// Build the images and run them hardened against PostgreSQL.
-    Smoke(smoke::Smoke),
+    Smoke(containers::smoke::Smoke),
     /// The contract suite's PostgreSQL cases via testcontainers (needs Docker).
-    Testcontainers(testcontainers::Testcontainers),
+    Testcontainers(containers::testcontainers::Testcontainers),
     /// Lint, render and check the Helm chart; keep infra/k8s in sync.
     Chart(chart::Chart),
     /// Validate .github/workflows/*.yml against the GitHub workflow schema.
-    Workflows(workflows::Workflows),
+    Workflows(local::workflows::Workflows),
     /// Everything CI checks, in order.
     Ci(ci::Ci),
     /// Build, load and helm-install the app into minikube or kind.
@@ -83,7 +72,14 @@ fn main() -> std::process::ExitCode {
         Command::Ci(cmd) => cmd.run(),
         Command::Chart(cmd) => cmd.run(),
         Command::Workflows(cmd) => cmd.run(),
-        Command::Images(cmd) => cmd.run(),
+        Command::Images(cmd) => cmd.run().and_then(|built| {
+            if cmd.smoke {
+                let _daemon = support::docker::Daemon::ensure()?;
+                containers::smoke::smoke(&built)
+            } else {
+                Ok(())
+            }
+        }),
         Command::Smoke(cmd) => cmd.run(),
         Command::Testcontainers(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),

@@ -1,3 +1,5 @@
+//! `ApiClient`: a typed async client for the whole API.
+
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode};

@@ -1,3 +1,5 @@
+//! The one error body and its machine-readable codes.
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -1,3 +1,5 @@
+//! Bodies of the operations endpoints (`/health`, `/ready`).
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

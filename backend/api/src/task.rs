@@ -1,3 +1,5 @@
+//! Task bodies: the task, new task, patch, list page, stats, query string.
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,3 +1,5 @@
+//! Account bodies: sign-up, login, the user, the token answer.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -1,13 +1,15 @@
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+//! Who a request acts for (the bearer token's user) and where it comes from.
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use uuid::Uuid;
 
-use super::TokenError;
+use super::{TokenError, TokenKeys};
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The authenticated user a request acts for, from its bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,10 +17,15 @@ pub struct Caller {
     pub user_id: Uuid,
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// Needs only the token keys of whatever state the router carries.
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<TokenKeys>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let header = parts
             .headers
             .get(AUTHORIZATION)
@@ -34,7 +41,8 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorized(
                 "the Authorization header must be `Bearer <token>`",
             ))?;
-        match state.tokens.verify(token) {
+        let tokens = Arc::<TokenKeys>::from_ref(state);
+        match tokens.verify(token) {
             Ok(user_id) => Ok(Caller { user_id }),
             Err(TokenError::Expired) => Err(ApiError::TokenExpired),
             Err(TokenError::Invalid) => Err(ApiError::Unauthorized("the token is not valid")),

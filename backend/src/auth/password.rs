@@ -1,3 +1,5 @@
+//! Password hashing with argon2id, on the blocking pool.
+
 use std::sync::LazyLock;
 
 use argon2::password_hash::rand_core::OsRng;

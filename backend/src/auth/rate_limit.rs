@@ -1,3 +1,5 @@
+//! The login rate limiter: per email and per client address (governor).
+
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;

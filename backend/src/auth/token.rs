@@ -1,3 +1,5 @@
+//! HS256 bearer tokens: issuing and verifying, expiry told apart.
+
 use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;

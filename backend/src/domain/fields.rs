@@ -1,3 +1,5 @@
+//! Reading JSON objects member by member, collecting every field error.
+
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};

@@ -1,3 +1,5 @@
+//! Tasks: title, description, tags, dates, new tasks and changes as valid values.
+
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use todo_api::Priority;

@@ -1,3 +1,5 @@
+//! The task list's query string, parsed with every bad parameter reported.
+
 use chrono::NaiveDate;
 use todo_api::limits::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
 use todo_api::{Priority, SortField, SortOrder, StatusFilter};

@@ -1,3 +1,5 @@
+//! Accounts: email, name, password, sign-up and login requests as valid values.
+
 use serde_json::{Map, Value};
 use todo_api::limits::{EMAIL_MAX_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 

@@ -1,3 +1,5 @@
+//! Account endpoints: sign-up, login, the caller's account.
+
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
@@ -20,7 +22,10 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(ClientIp(client_ip(parts, state.config.trusted_proxy_hops)))
+        Ok(ClientIp(client_ip(
+            parts,
+            state.config.server.trusted_proxy_hops,
+        )))
     }
 }
 

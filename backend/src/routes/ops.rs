@@ -1,3 +1,5 @@
+//! Operations endpoints: `/health`, `/ready`, `/metrics`.
+
 use std::collections::BTreeMap;
 
 use axum::Json;

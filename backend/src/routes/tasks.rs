@@ -1,3 +1,5 @@
+//! Task endpoints: list, create, read, update, delete, stats, clear completed.
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

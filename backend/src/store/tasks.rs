@@ -1,3 +1,5 @@
+//! Task rows: writes (atomic, run to completion) and owner-scoped reads.
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use todo_api::{Priority, SortField, SortOrder, StatusFilter, Task, TaskStats};

@@ -1,3 +1,5 @@
+//! Account rows: sign-up, lookup by email or id, deletion.
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

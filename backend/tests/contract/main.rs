@@ -47,7 +47,7 @@ fn main() -> std::process::ExitCode {
         .build()
         .expect("runtime");
     if std::env::var_os("TEST_LOG").is_some() {
-        todo_backend::telemetry::init(todo_backend::config::LogFormat::Pretty, "info");
+        todo_service::telemetry::init(todo_service::server::LogFormat::Pretty, "info");
     }
 
     let wants_postgres = args

@@ -1,3 +1,5 @@
+//! Login, sign-up and logout: forms in, session cookie and redirects out.
+
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -6,7 +8,8 @@ use serde::Deserialize;
 use todo_api::{ClientError, ErrorCode, LoginRequest, SignupRequest};
 
 use crate::error::PageError;
-use crate::forms::{FieldErrors, LoginForm, PageForm, SignupForm};
+use crate::extract::PageForm;
+use crate::forms::{FieldErrors, LoginForm, SignupForm};
 use crate::session::{Visitor, cleared_cookie, session_cookie};
 use crate::state::AppState;
 use crate::views::auth::{Notice, login_page, signup_page};

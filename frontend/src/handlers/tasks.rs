@@ -1,3 +1,5 @@
+//! Task pages and forms: list, add, toggle, edit, delete, clear completed.
+
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -8,8 +10,9 @@ use uuid::Uuid;
 
 use super::private_page;
 use crate::error::PageError;
+use crate::extract::PageForm;
 use crate::filter::{Filter, RawFilter};
-use crate::forms::{FieldErrors, PageForm, RowForm, TaskForm, safe_back};
+use crate::forms::{FieldErrors, RowForm, TaskForm, safe_back};
 use crate::session::Session;
 use crate::views::edit::edit_page;
 use crate::views::tasks::{ListPage, list_page};

@@ -1,3 +1,5 @@
+//! The login and sign-up pages.
+
 use leptos::prelude::*;
 use todo_api::limits;
 

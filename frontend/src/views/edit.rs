@@ -1,3 +1,5 @@
+//! The edit page of one task.
+
 use leptos::prelude::*;
 use todo_api::{Priority, User, limits};
 use uuid::Uuid;

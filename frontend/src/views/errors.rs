@@ -1,3 +1,5 @@
+//! Full-page errors (404, 403, 503, …) with a way back.
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;

@@ -1,3 +1,5 @@
+//! The page shell every page shares: head, header, main landmark.
+
 use leptos::prelude::*;
 use todo_api::User;
 

@@ -1,3 +1,5 @@
+//! The task list page: add form, filters, counts, rows.
+
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use todo_api::{StatusFilter, Task, TaskList, TaskStats, User};

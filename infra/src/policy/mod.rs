@@ -1,4 +1,5 @@
-//! The rules every rendered release must satisfy (SPEC §6): hardened,
+//! The rules every rendered release must satisfy (helm/todo/README.md,
+//! "Security"): hardened,
 //! resource-bounded, probed workloads, and references between objects that
 //! resolve. Each rule application counts as one check, so a report says how
 //! much was verified, not only what failed.
@@ -36,10 +37,45 @@ pub struct Expectations {
     pub probes: Vec<ProbeExpectation>,
 }
 
+/// The ports the containers listen on, as the chart's values set them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainerPorts {
+    pub backend: i32,
+    pub frontend: i32,
+}
+
+impl ContainerPorts {
+    /// `backend.containerPort` and `frontend.containerPort` of a values file.
+    pub fn from_values(values_yaml: &str) -> Result<Self, String> {
+        let values: serde_json::Value =
+            serde_saphyr::from_str(values_yaml).map_err(|e| format!("values are not YAML: {e}"))?;
+        let port = |component: &str| {
+            values[component]["containerPort"]
+                .as_i64()
+                .and_then(|p| i32::try_from(p).ok())
+                .ok_or_else(|| format!("the values have no {component}.containerPort"))
+        };
+        Ok(Self {
+            backend: port("backend")?,
+            frontend: port("frontend")?,
+        })
+    }
+
+    /// The chart's own defaults (`helm/todo/values.yaml`).
+    pub fn chart_defaults() -> Self {
+        Self::from_values(include_str!("../../../helm/todo/values.yaml"))
+            .expect("the chart's values.yaml names both container ports")
+    }
+}
+
 impl Expectations {
-    /// The Todo app's contract: backend `/health` and `/ready` on 8080,
-    /// frontend `/api/health` on 3000.
+    /// The Todo app's contract: backend `/health` and `/ready`, frontend
+    /// `/api/health`, each on its container port.
     pub fn todo() -> Self {
+        Self::todo_on(ContainerPorts::chart_defaults())
+    }
+
+    pub fn todo_on(ports: ContainerPorts) -> Self {
         let probe = |component: &str, port, liveness: &str, readiness: &str| ProbeExpectation {
             component: component.to_owned(),
             container: component.to_owned(),
@@ -49,8 +85,8 @@ impl Expectations {
         };
         Self {
             probes: vec![
-                probe("backend", 8080, "/health", "/ready"),
-                probe("frontend", 3000, "/api/health", "/api/health"),
+                probe("backend", ports.backend, "/health", "/ready"),
+                probe("frontend", ports.frontend, "/api/health", "/api/health"),
             ],
         }
     }

@@ -7,22 +7,16 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::plan::{Access, Action, Plan, Step};
-use super::{ClusterChoice, ClusterFacts, ClusterKind, Installed, Tool, detect, secrets};
+use super::{ClusterFacts, ClusterKind, Installed, ReleaseArgs, Tool, detect, secrets};
+use crate::support::helm::Helm;
 
 /// kind needs the ingress-nginx variant made for it (hostPort on the node).
 const KIND_INGRESS_MANIFEST: &str = "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml";
 
 #[derive(Debug, Args)]
 pub struct Deploy {
-    /// Which cluster to deploy to.
-    #[arg(long, value_enum, default_value_t = ClusterChoice::Auto)]
-    pub cluster: ClusterChoice,
-    /// Helm release name.
-    #[arg(long, default_value = "todo")]
-    pub release: String,
-    /// Namespace (created when missing).
-    #[arg(long, default_value = "todo")]
-    pub namespace: String,
+    #[command(flatten)]
+    pub target: ReleaseArgs,
     /// Expose the app through an Ingress (default: on for minikube, off elsewhere).
     #[arg(long)]
     pub ingress: Option<bool>,
@@ -228,37 +222,25 @@ impl Deploy {
                 on_failure: format!("check that {} is writable", inputs.secrets_path.display()),
             });
         }
-        let secret_name = format!("{}-deploy-secrets", fullname(&self.release));
+        let secret_name = format!("{}-deploy-secrets", fullname(&self.target.release));
         plan.push(Step {
-            title: format!("create or update Secret {}/{secret_name}", self.namespace),
+            title: format!("create or update Secret {}/{secret_name}", self.target.namespace),
             action: Action::ApplySecret {
                 context: context.clone(),
-                namespace: self.namespace.clone(),
+                namespace: self.target.namespace.clone(),
                 name: secret_name.clone(),
                 path: inputs.secrets_path.clone(),
             },
-            on_failure: format!("`kubectl --context {context} auth can-i create secrets -n {}`; the file {} must hold jwt-secret and postgres-password", self.namespace, inputs.secrets_path.display()),
+            on_failure: format!("`kubectl --context {context} auth can-i create secrets -n {}`; the file {} must hold jwt-secret and postgres-password", self.target.namespace, inputs.secrets_path.display()),
         });
 
-        let chart = inputs.chart.display().to_string();
-        let mut helm: Vec<String> = [
-            "upgrade",
-            "--install",
-            &self.release,
-            &chart,
-            "--kube-context",
-            &context,
-            "--namespace",
-            &self.namespace,
-            "--create-namespace",
-            "--atomic",
-            "--wait",
-            "--timeout",
-            &self.timeout,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let release = Helm {
+            binary: inputs.installed.program(Tool::Helm),
+            chart: inputs.chart.clone(),
+            release: self.target.release.clone(),
+            namespace: self.target.namespace.clone(),
+        };
+        let mut helm = release.upgrade_args(&context, &self.timeout);
         // Tags are strings even when they look like numbers.
         for key in ["backend.image.tag", "frontend.image.tag"] {
             helm.push("--set-string".into());
@@ -282,10 +264,10 @@ impl Deploy {
         }
         let helm_args: Vec<&str> = helm.iter().map(String::as_str).collect();
         plan.push(Step::run(
-            format!("helm upgrade --install {}", self.release),
-            "helm",
+            format!("helm upgrade --install {}", self.target.release),
+            &release.binary,
             &helm_args,
-            format!("`cargo xtask doctor --release {} --namespace {}` explains what is not ready (Helm rolled the release back)", self.release, self.namespace),
+            format!("`cargo xtask doctor --release {} --namespace {}` explains what is not ready (Helm rolled the release back)", self.target.release, self.target.namespace),
         ));
         let access = match (cluster, ingress) {
             (ClusterKind::Minikube { profile }, true) => Access::MinikubeIngress {
@@ -296,8 +278,8 @@ impl Deploy {
                 host: self.host.clone(),
             },
             (_, false) => Access::PortForward {
-                namespace: self.namespace.clone(),
-                service: format!("{}-frontend", fullname(&self.release)),
+                namespace: self.target.namespace.clone(),
+                service: format!("{}-frontend", fullname(&self.target.release)),
                 port: 3000,
             },
         };
@@ -312,15 +294,15 @@ impl Deploy {
     pub fn run(self) -> anyhow::Result<()> {
         let installed = Installed::probe();
         let facts = ClusterFacts::probe(&installed);
-        let cluster = detect(self.cluster, &facts).map_err(anyhow::Error::msg)?;
+        let cluster = detect(self.target.cluster, &facts).map_err(anyhow::Error::msg)?;
         eprintln!("deploy: target {}", cluster.describe());
-        let secrets_path = secrets::default_path(&kube_context(&cluster), &self.release);
+        let secrets_path = secrets::default_path(&kube_context(&cluster), &self.target.release);
         let inputs = DeployInputs {
             secrets_exist: secrets_path.exists(),
             secrets_path,
             installed,
             image_tag: unique_tag()?,
-            chart: crate::process::project_root().join("helm/todo"),
+            chart: crate::support::process::project_root().join("helm/todo"),
             require_tools: !self.dry_run,
             cluster,
         };
@@ -345,12 +327,15 @@ fn unique_tag() -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::ClusterChoice;
 
     fn deploy(ingress: Option<bool>) -> Deploy {
         Deploy {
-            cluster: ClusterChoice::Auto,
-            release: "todo".into(),
-            namespace: "todo".into(),
+            target: ReleaseArgs {
+                cluster: ClusterChoice::Auto,
+                release: "todo".into(),
+                namespace: "todo".into(),
+            },
             ingress,
             host: "todo.local".into(),
             registry: None,

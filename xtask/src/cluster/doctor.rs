@@ -12,16 +12,12 @@ use k8s_openapi::List;
 use k8s_openapi::api::core::v1::{Event, Pod};
 
 use super::deploy::kube_context;
-use super::{ClusterChoice, ClusterFacts, Installed, Tool, detect};
+use super::{ClusterFacts, Installed, ReleaseArgs, Tool, detect};
 
 #[derive(Debug, Args)]
 pub struct Doctor {
-    #[arg(long, value_enum, default_value_t = ClusterChoice::Auto)]
-    pub cluster: ClusterChoice,
-    #[arg(long, default_value = "todo")]
-    pub release: String,
-    #[arg(long, default_value = "todo")]
-    pub namespace: String,
+    #[command(flatten)]
+    pub target: ReleaseArgs,
     /// Ask kubectl-ai to explain the gathered state.
     #[arg(long)]
     pub ai: bool,
@@ -253,24 +249,24 @@ impl Doctor {
         }
         let facts = ClusterFacts::probe(&installed);
         let mut problems = 0;
-        match detect(self.cluster, &facts) {
+        match detect(self.target.cluster, &facts) {
             Err(why) => report.push_str(&format!("\ncluster: none reachable — {why}\n")),
             Ok(cluster) => {
                 let context = kube_context(&cluster);
                 report.push_str(&format!("\ncluster: {}\n", cluster.describe()));
-                let selector = format!("app.kubernetes.io/instance={}", self.release);
+                let selector = format!("app.kubernetes.io/instance={}", self.target.release);
                 let pods: List<Pod> = serde_json::from_str(
-                    &kubectl_json(&context, &["-n", &self.namespace, "get", "pods", "-l", &selector])
+                    &kubectl_json(&context, &["-n", &self.target.namespace, "get", "pods", "-l", &selector])
                         .context("could not list the release's Pods; is the cluster running? `kubectl cluster-info`")?,
                 )?;
                 let events: List<Event> = serde_json::from_str(&kubectl_json(
                     &context,
-                    &["-n", &self.namespace, "get", "events"],
+                    &["-n", &self.target.namespace, "get", "events"],
                 )?)?;
                 report.push_str(&format!(
                     "release {} in namespace {}: {} Pods\n",
-                    self.release,
-                    self.namespace,
+                    self.target.release,
+                    self.target.namespace,
                     pods.items.len()
                 ));
                 for pod in &pods.items {
@@ -286,7 +282,7 @@ impl Doctor {
                     ));
                 }
                 if pods.items.is_empty() {
-                    report.push_str(&format!("  no Pods: is the release installed? `helm list -n {}`; deploy with `cargo xtask deploy`\n", self.namespace));
+                    report.push_str(&format!("  no Pods: is the release installed? `helm list -n {}`; deploy with `cargo xtask deploy`\n", self.target.namespace));
                     problems += 1;
                 }
                 let findings = diagnose(&pods.items);
@@ -297,7 +293,9 @@ impl Doctor {
                         f.pod, f.problem, f.cause, f.fix
                     ));
                     if let Some(evidence) = &f.evidence {
-                        for line in gather_evidence(&context, &self.namespace, evidence).lines() {
+                        for line in
+                            gather_evidence(&context, &self.target.namespace, evidence).lines()
+                        {
                             report.push_str(&format!("  | {line}\n"));
                         }
                     }
@@ -336,9 +334,9 @@ impl Doctor {
             "You are helping operate the Helm release '{}' in namespace '{}' (a Todo app: Rust backend, frontend, PostgreSQL). \
              Here is what `cargo xtask doctor` gathered:\n\n{report}\n\nExplain the most likely root cause and the exact commands to fix it. \
              Do not change anything in the cluster.",
-            self.release, self.namespace
+            self.target.release, self.target.namespace
         );
-        crate::process::run(Command::new("kubectl-ai").args(["--quiet", &prompt]))
+        crate::support::process::run(Command::new("kubectl-ai").args(["--quiet", &prompt]))
     }
 }
 

@@ -12,7 +12,21 @@ use std::process::Command;
 
 use clap::ValueEnum;
 
-use crate::process::which;
+pub use crate::support::tools::{Installed, Tool};
+
+/// The release a cluster command acts on, as the command line names it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReleaseArgs {
+    /// Which cluster: detected, or as named.
+    #[arg(long, value_enum, default_value_t = ClusterChoice::Auto)]
+    pub cluster: ClusterChoice,
+    /// Helm release name.
+    #[arg(long, default_value = "todo")]
+    pub release: String,
+    /// Namespace (`deploy` creates it when missing).
+    #[arg(long, default_value = "todo")]
+    pub namespace: String,
+}
 
 /// Which cluster to target, as asked on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -49,128 +63,6 @@ impl ClusterKind {
             ClusterKind::Context { name } => format!("kube context {name}"),
         }
     }
-}
-
-/// A command-line tool the plans may need, with how to install it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tool {
-    Docker,
-    Kubectl,
-    Helm,
-    Minikube,
-    Kind,
-    KubectlAi,
-}
-
-impl Tool {
-    pub const ALL: [Tool; 6] = [
-        Tool::Docker,
-        Tool::Kubectl,
-        Tool::Helm,
-        Tool::Minikube,
-        Tool::Kind,
-        Tool::KubectlAi,
-    ];
-
-    pub fn program(self) -> &'static str {
-        match self {
-            Tool::Docker => "docker",
-            Tool::Kubectl => "kubectl",
-            Tool::Helm => "helm",
-            Tool::Minikube => "minikube",
-            Tool::Kind => "kind",
-            Tool::KubectlAi => "kubectl-ai",
-        }
-    }
-
-    fn version_args(self) -> &'static [&'static str] {
-        match self {
-            Tool::Docker => &["version", "--format", "{{.Client.Version}}"],
-            Tool::Kubectl => &["version", "--client", "-o", "yaml"],
-            Tool::Helm => &["version", "--short"],
-            Tool::Minikube => &["version", "--short"],
-            Tool::Kind => &["version"],
-            Tool::KubectlAi => &["version"],
-        }
-    }
-
-    pub fn install_hint(self) -> &'static str {
-        match self {
-            Tool::Docker => {
-                "install Docker: https://docs.docker.com/engine/install/ (Debian: `sudo apt-get install docker.io`)"
-            }
-            Tool::Kubectl => "install kubectl: https://kubernetes.io/docs/tasks/tools/",
-            Tool::Helm => {
-                "install Helm 3: https://helm.sh/docs/intro/install/ (e.g. `brew install helm`, or the get-helm-3 script)"
-            }
-            Tool::Minikube => {
-                "install minikube: https://minikube.sigs.k8s.io/docs/start/, then `minikube start --memory 4096 --cpus 2`"
-            }
-            Tool::Kind => {
-                "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation, then `kind create cluster`"
-            }
-            Tool::KubectlAi => {
-                "install kubectl-ai: https://github.com/GoogleCloudPlatform/kubectl-ai#installation (see docs/kubectl-ai.md)"
-            }
-        }
-    }
-}
-
-/// What is installed, with versions: the input the plans are made from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Installed {
-    versions: Vec<(Tool, String)>,
-}
-
-impl Installed {
-    pub fn probe() -> Self {
-        let versions = Tool::ALL
-            .into_iter()
-            .filter(|tool| which(tool.program()).is_some())
-            .map(|tool| {
-                let version = Command::new(tool.program())
-                    .args(tool.version_args())
-                    .output()
-                    .ok()
-                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                    .map(|text| first_version(&text))
-                    .unwrap_or_else(|| "unknown version".into());
-                (tool, version)
-            })
-            .collect();
-        Self { versions }
-    }
-
-    /// For tests: exactly these tools, at version "test".
-    #[cfg(test)]
-    pub fn with(tools: &[Tool]) -> Self {
-        Self {
-            versions: tools.iter().map(|t| (*t, "test".to_owned())).collect(),
-        }
-    }
-
-    pub fn has(&self, tool: Tool) -> bool {
-        self.versions.iter().any(|(t, _)| *t == tool)
-    }
-
-    pub fn version(&self, tool: Tool) -> Option<&str> {
-        self.versions
-            .iter()
-            .find(|(t, _)| *t == tool)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// The first thing that looks like a version number in a tool's output.
-fn first_version(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c == '"' || c == ',')
-        .map(|word| word.trim_start_matches("gitVersion:"))
-        .find(|word| {
-            let digits = word.trim_start_matches('v');
-            digits.chars().next().is_some_and(|c| c.is_ascii_digit()) && digits.contains('.')
-        })
-        .unwrap_or("unknown version")
-        .to_owned()
 }
 
 /// What the kube configuration and local cluster tools report.
@@ -356,16 +248,5 @@ mod tests {
                 profile: "minikube".into()
             })
         );
-    }
-
-    #[test]
-    fn versions_are_read_from_tool_output() {
-        assert_eq!(first_version("v3.19.0+g3d8990f"), "v3.19.0+g3d8990f");
-        assert_eq!(
-            first_version("clientVersion:\n  gitVersion: v1.33.1\n"),
-            "v1.33.1"
-        );
-        assert_eq!(first_version("kind v0.27.0 go1.23 linux/amd64"), "v0.27.0");
-        assert_eq!(first_version("nothing here"), "unknown version");
     }
 }

@@ -198,8 +198,9 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
             run_captured(&mut command, verbose).map(|_| None)
         }
         Action::BuildImages { tag } => {
-            let _daemon = crate::docker::Daemon::ensure()?;
-            let built = crate::images::build(crate::base_images::BaseSource::Auto)?;
+            let _daemon = crate::support::docker::Daemon::ensure()?;
+            let built =
+                crate::containers::images::build(crate::offline::base_images::BaseSource::Auto)?;
             for (image, repository) in [
                 (&built.backend, "todo-backend"),
                 (&built.frontend, "todo-frontend"),
@@ -253,9 +254,9 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
 }
 
 fn run_captured(command: &mut Command, verbose: bool) -> anyhow::Result<()> {
-    let text = crate::process::describe(command);
+    let text = crate::support::process::describe(command);
     if verbose {
-        return crate::process::run(command);
+        return crate::support::process::run(command);
     }
     let output = command
         .stdin(Stdio::null())
@@ -280,9 +281,11 @@ fn run_captured(command: &mut Command, verbose: bool) -> anyhow::Result<()> {
 fn access_text(access: &Access) -> anyhow::Result<String> {
     Ok(match access {
         Access::MinikubeIngress { profile, host } => {
-            let ip = crate::process::output(Command::new("minikube").args(["-p", profile, "ip"]))
-                .map(|ip| ip.trim().to_owned())
-                .unwrap_or_else(|_| "$(minikube ip)".into());
+            let ip = crate::support::process::output(
+                Command::new("minikube").args(["-p", profile, "ip"]),
+            )
+            .map(|ip| ip.trim().to_owned())
+            .unwrap_or_else(|_| "$(minikube ip)".into());
             format!(
                 "The app is deployed. Point {host} at minikube:\n\n    echo \"{ip} {host}\" | sudo tee -a /etc/hosts\n\n\
                  then open http://{host}/ (on macOS/Windows with the docker driver, run `minikube tunnel` and use 127.0.0.1 instead).\n\

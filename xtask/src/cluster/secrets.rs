@@ -13,7 +13,7 @@ pub const KEYS: [&str; 2] = ["jwt-secret", "postgres-password"];
 
 /// Where a release's secrets are kept: `.local/deploy/<cluster>/<release>.env`.
 pub fn default_path(cluster: &str, release: &str) -> PathBuf {
-    crate::process::project_root()
+    crate::support::process::project_root()
         .join(".local/deploy")
         .join(cluster.replace(['/', ':'], "_"))
         .join(format!("{release}.env"))

@@ -8,18 +8,14 @@ use anyhow::bail;
 use clap::Args;
 
 use super::deploy::kube_context;
-use super::{ClusterChoice, ClusterFacts, Installed, Tool, detect};
+use super::{ClusterFacts, Installed, ReleaseArgs, Tool, detect};
 use crate::cluster::deploy::check_tools;
+use crate::support::helm::Helm;
 
 #[derive(Debug, Args)]
 pub struct TestK8s {
-    /// Which cluster the release is on.
-    #[arg(long, value_enum, default_value_t = ClusterChoice::Auto)]
-    pub cluster: ClusterChoice,
-    #[arg(long, default_value = "todo")]
-    pub release: String,
-    #[arg(long, default_value = "todo")]
-    pub namespace: String,
+    #[command(flatten)]
+    pub target: ReleaseArgs,
     #[arg(long, default_value = "5m")]
     pub timeout: String,
     /// Print the command without running it.
@@ -35,35 +31,27 @@ pub struct HookResult {
 }
 
 impl TestK8s {
-    pub fn helm_args(&self, context: &str) -> Vec<String> {
-        [
-            "test",
-            &self.release,
-            "--kube-context",
-            context,
-            "--namespace",
-            &self.namespace,
-            "--logs",
-            "--timeout",
-            &self.timeout,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    fn helm(&self, installed: &Installed) -> Helm {
+        Helm::new(
+            installed.program(Tool::Helm),
+            &self.target.release,
+            &self.target.namespace,
+        )
     }
 
     pub fn run(self) -> anyhow::Result<()> {
         let installed = Installed::probe();
         check_tools(&installed, &[Tool::Helm, Tool::Kubectl]).map_err(anyhow::Error::msg)?;
-        let cluster =
-            detect(self.cluster, &ClusterFacts::probe(&installed)).map_err(anyhow::Error::msg)?;
+        let cluster = detect(self.target.cluster, &ClusterFacts::probe(&installed))
+            .map_err(anyhow::Error::msg)?;
         let context = kube_context(&cluster);
-        let args = self.helm_args(&context);
-        eprintln!("$ helm {}", args.join(" "));
+        let helm = self.helm(&installed);
+        let args = helm.test_args(&context, &self.timeout);
+        eprintln!("$ {} {}", helm.binary, args.join(" "));
         if self.dry_run {
             return Ok(());
         }
-        let output = Command::new("helm").args(&args).output()?;
+        let output = helm.command().args(&args).output()?;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -79,7 +67,7 @@ impl TestK8s {
                         "--context",
                         &context,
                         "-n",
-                        &self.namespace,
+                        &self.target.namespace,
                         "logs",
                         &format!("pod/{}", hook.name),
                         "--tail",
@@ -105,9 +93,9 @@ impl TestK8s {
         if !output.status.success() || passed != hooks.len() || hooks.is_empty() {
             bail!(
                 "the Helm tests of release {} failed; `cargo xtask doctor --release {} --namespace {}` diagnoses the release",
-                self.release,
-                self.release,
-                self.namespace
+                self.target.release,
+                self.target.release,
+                self.target.namespace
             );
         }
         Ok(())
@@ -149,6 +137,7 @@ pub fn summarize(output: &str) -> Vec<HookResult> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::ClusterChoice;
 
     #[test]
     fn passing_hooks_are_summarised() {
@@ -185,14 +174,18 @@ mod tests {
     #[test]
     fn the_command_shows_logs_and_targets_the_release() {
         let cmd = TestK8s {
-            cluster: ClusterChoice::Kind,
-            release: "todo".into(),
-            namespace: "apps".into(),
+            target: ReleaseArgs {
+                cluster: ClusterChoice::Kind,
+                release: "todo".into(),
+                namespace: "apps".into(),
+            },
             timeout: "3m".into(),
             dry_run: true,
         };
         assert_eq!(
-            cmd.helm_args("kind-kind").join(" "),
+            cmd.helm(&Installed::default())
+                .test_args("kind-kind", &cmd.timeout)
+                .join(" "),
             "test todo --kube-context kind-kind --namespace apps --logs --timeout 3m"
         );
     }

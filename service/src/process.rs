@@ -1,0 +1,59 @@
+//! The `main` both binaries share: a multi-threaded runtime, the exit
+//! codes (0 done, 1 failed while running, 2 bad configuration) and the
+//! one line a failure leaves on stderr.
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use crate::env::ConfigError;
+use crate::server::ServerSettings;
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
+/// Reads the configuration (exit 2 naming the variable when it is bad),
+/// installs logging from its server settings, and runs `work` to its end.
+pub fn run_configured<C, Fut>(
+    config: Result<C, ConfigError>,
+    settings: impl FnOnce(&C) -> &ServerSettings,
+    work: impl FnOnce(C) -> Fut,
+) -> ExitCode
+where
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let config = match config {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = settings(&config);
+    crate::telemetry::init(server.log_format, &server.log_filter);
+    match runtime().block_on(work(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "exiting");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The `check --url` subcommand: prints the outcome, exit 0 only on 200.
+pub fn check(url: &str, timeout: std::time::Duration) -> ExitCode {
+    match runtime().block_on(crate::probe::probe(url, timeout)) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            eprintln!("check failed: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}

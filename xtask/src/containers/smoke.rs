@@ -1,0 +1,502 @@
+//! `cargo xtask smoke`: runs the built images the way the cluster does —
+//! read-only root, user 65532, no capabilities, no privilege escalation, a
+//! memory limit — against a real PostgreSQL, and checks what they serve,
+//! that they hold no shell, and that SIGTERM ends them cleanly.
+
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::Args;
+
+use crate::containers::images::{self, Built, seconds};
+use crate::offline::base_images::{self, BaseSource};
+use crate::support::docker::{Daemon, docker};
+use crate::support::http;
+use crate::support::process::{output, run};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// A SIGTERM must end each container within this (then Docker kills);
+/// docs/containers.md.
+const STOP_GRACE_SECONDS: u64 = 10;
+const MEMORY_LIMIT: &str = "128m";
+
+/// Builds the images (unless given) and smoke-tests them.
+#[derive(Debug, Args)]
+pub struct Smoke {
+    /// Test this backend image instead of building (needs --frontend-image).
+    #[arg(long, requires = "frontend_image")]
+    backend_image: Option<String>,
+    /// Test this frontend image instead of building (needs --backend-image).
+    #[arg(long, requires = "backend_image")]
+    frontend_image: Option<String>,
+    /// Where base images come from when building.
+    #[arg(long, value_enum, default_value_t = BaseSource::Auto)]
+    base: BaseSource,
+}
+
+impl Smoke {
+    pub fn run(self) -> anyhow::Result<()> {
+        let _daemon = Daemon::ensure()?;
+        let built = match (self.backend_image, self.frontend_image) {
+            (Some(backend), Some(frontend)) => Built {
+                backend,
+                frontend,
+                version: "given".into(),
+            },
+            _ => images::build(self.base)?,
+        };
+        smoke(&built)
+    }
+}
+
+/// The containers this run started; removed (and only they) on drop, with
+/// their logs shown first when the test failed.
+#[derive(Debug, Default)]
+struct Containers {
+    names: Vec<String>,
+    passed: bool,
+}
+
+impl Containers {
+    fn start(&mut self, name: &str, args: &[String]) -> anyhow::Result<Instant> {
+        let mut command = docker();
+        command.args(["run", "--detach", "--name", name]).args(args);
+        self.names.push(name.to_string());
+        let started = Instant::now();
+        output(&mut command).with_context(|| format!("`docker run` of {name} failed"))?;
+        Ok(started)
+    }
+}
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        for name in &self.names {
+            if !self.passed {
+                eprintln!("\n--- smoke: last log lines of {name} ---");
+                let _ = docker().args(["logs", "--tail", "40", name]).status();
+            }
+            let _ = docker()
+                .args(["rm", "--force", "--volumes", name])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Flags every app container runs with: as restricted as the Helm chart.
+/// The images' HEALTHCHECK assumes the default ports, which the smoke test
+/// cannot take on a shared machine; `probe_inside` runs the same probe.
+fn hardened(memory: &str) -> Vec<String> {
+    [
+        "--no-healthcheck",
+        "--network=host",
+        "--read-only",
+        "--user=65532:65532",
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+        &format!("--memory={memory}"),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn env(name: &str, value: impl std::fmt::Display) -> [String; 2] {
+    ["--env".to_string(), format!("{name}={value}")]
+}
+
+/// Polls `path` on 127.0.0.1:`port` until it answers 200.
+fn wait_for_200(container: &str, port: u16, path: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    let mut last = String::from("no answer yet");
+    while Instant::now() < deadline {
+        match http::get(port, path) {
+            Ok(response) if response.status == 200 => return Ok(()),
+            Ok(response) => last = format!("HTTP {}: {}", response.status, response.body.trim()),
+            Err(e) => last = format!("{e:#}"),
+        }
+        if !running(container)? {
+            bail!("{container} exited while waiting for {path} (last: {last})");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("{container}: {path} did not answer 200 within {READY_TIMEOUT:?} (last: {last})")
+}
+
+fn running(container: &str) -> anyhow::Result<bool> {
+    let state = output(docker().args(["inspect", "--format", "{{.State.Running}}", container]))?;
+    Ok(state.trim() == "true")
+}
+
+fn unique_suffix() -> anyhow::Result<String> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .subsec_nanos();
+    Ok(format!("{}-{nanos:x}", std::process::id()))
+}
+
+pub fn smoke(built: &Built) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let suffix = unique_suffix()?;
+    let mut containers = Containers::default();
+    let mut figures = Vec::new();
+
+    for image in [&built.backend, &built.frontend] {
+        assert_no_shell(image)?;
+    }
+
+    let postgres_image = base_images::local_postgres()?;
+    let pg_port = free_port()?;
+    let pg_password = format!("smoke-{suffix}");
+    let postgres = format!("todo-smoke-postgres-{suffix}");
+    let mut args = vec!["--network=host".to_string()];
+    args.extend(env("POSTGRES_USER", "todo"));
+    args.extend(env("POSTGRES_PASSWORD", &pg_password));
+    args.extend(env("POSTGRES_DB", "todo"));
+    args.push(postgres_image);
+    // Loopback only, even though the container shares the host's network.
+    args.extend(
+        [
+            "-c",
+            &format!("port={pg_port}"),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+        ]
+        .map(String::from),
+    );
+    let pg_started = containers.start(&postgres, &args)?;
+    wait_for_tcp(&postgres, pg_port)?;
+    eprintln!(
+        "smoke: PostgreSQL ({postgres}) accepts connections on 127.0.0.1:{pg_port} after {}",
+        seconds(pg_started.elapsed())
+    );
+
+    let backend_port = free_port()?;
+    let backend = format!("todo-smoke-backend-{suffix}");
+    let mut args = hardened(MEMORY_LIMIT);
+    args.extend(env(
+        "DATABASE_URL",
+        format!("postgres://todo:{pg_password}@127.0.0.1:{pg_port}/todo"),
+    ));
+    args.extend(env("BIND_ADDR", "127.0.0.1"));
+    args.extend(env("PORT", backend_port));
+    args.extend(env(
+        "JWT_SECRET",
+        format!("smoke-test-secret-{suffix}-0123456789abcdef"),
+    ));
+    args.push(built.backend.clone());
+    let backend_started = containers.start(&backend, &args)?;
+    wait_for_200(&backend, backend_port, "/ready")?;
+    let backend_ready = backend_started.elapsed();
+    eprintln!(
+        "smoke: backend /ready is 200 {} after `docker run`",
+        seconds(backend_ready)
+    );
+    figures.push(format!(
+        "backend: docker run -> /ready 200 in {}",
+        seconds(backend_ready)
+    ));
+    wait_for_200(&backend, backend_port, "/health")?;
+
+    let frontend_port = free_port()?;
+    let frontend = format!("todo-smoke-frontend-{suffix}");
+    let public_url = format!("http://127.0.0.1:{frontend_port}");
+    let mut args = hardened(MEMORY_LIMIT);
+    args.extend(env(
+        "BACKEND_URL",
+        format!("http://127.0.0.1:{backend_port}"),
+    ));
+    args.extend(env("BIND_ADDR", "127.0.0.1"));
+    args.extend(env("PORT", frontend_port));
+    args.extend(env("PUBLIC_URL", &public_url));
+    args.extend(env("COOKIE_SECURE", "false"));
+    args.push(built.frontend.clone());
+    let frontend_started = containers.start(&frontend, &args)?;
+    wait_for_200(&frontend, frontend_port, "/api/health")?;
+    let frontend_ready = frontend_started.elapsed();
+    eprintln!(
+        "smoke: frontend /api/health is 200 {} after `docker run`",
+        seconds(frontend_ready)
+    );
+    figures.push(format!(
+        "frontend: docker run -> /api/health 200 in {}",
+        seconds(frontend_ready)
+    ));
+
+    probe_inside(
+        &backend,
+        "todo-backend",
+        &format!("http://127.0.0.1:{backend_port}/health"),
+    )?;
+    probe_inside(
+        &frontend,
+        "todo-frontend",
+        &format!("{public_url}/api/health"),
+    )?;
+
+    // The contract check ships inside the backend image; run it from there,
+    // just as restricted, against the running backend.
+    let mut selftest = docker();
+    selftest
+        .args(["run", "--rm"])
+        .args(hardened(MEMORY_LIMIT))
+        .arg(&built.backend)
+        .args([
+            "selftest",
+            "--url",
+            &format!("http://127.0.0.1:{backend_port}"),
+        ]);
+    run(&mut selftest).context("`todo-backend selftest` against the backend container failed")?;
+
+    task_page_through_frontend(frontend_port, &public_url, &suffix)?;
+    eprintln!("smoke: signed up, added a task and saw it on /tasks through the frontend");
+    // After real traffic: a figure for the chart's memory requests/limits.
+    let usage = output(docker().args([
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}}: {{.MemUsage}}",
+        &backend,
+        &frontend,
+    ]))?;
+    for line in usage.lines() {
+        figures.push(format!("memory {line}"));
+    }
+
+    for name in [&frontend, &backend, &postgres] {
+        let took = stop(name)?;
+        figures.push(format!(
+            "{name}: docker stop -> exit 0 in {}",
+            seconds(took)
+        ));
+    }
+
+    containers.passed = true;
+    eprintln!(
+        "\nsmoke: {} and {} (version {}) passed in {}",
+        built.backend,
+        built.frontend,
+        built.version,
+        seconds(started.elapsed())
+    );
+    for figure in figures {
+        eprintln!("  {figure}");
+    }
+    Ok(())
+}
+
+/// Runs the image's own probe (its HEALTHCHECK command, on the port in
+/// use) inside the running container: it must work without a shell.
+fn probe_inside(container: &str, binary: &str, url: &str) -> anyhow::Result<()> {
+    output(docker().args([
+        "exec",
+        container,
+        &format!("/usr/local/bin/{binary}"),
+        "check",
+        "--url",
+        url,
+    ]))
+    .with_context(|| format!("the health probe inside {container} failed"))?;
+    eprintln!("smoke: `{binary} check --url {url}` passes inside {container}");
+    Ok(())
+}
+
+fn wait_for_tcp(container: &str, port: u16) -> anyhow::Result<()> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while Instant::now() < deadline {
+        // While initialising, the image's server listens on its unix
+        // socket only, so a TCP connection means the real server is up.
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        if !running(container)? {
+            bail!("{container} exited before accepting connections");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("{container} did not accept connections on 127.0.0.1:{port} within {READY_TIMEOUT:?}")
+}
+
+/// The image must not contain a shell: running one has to fail with
+/// Docker's "executable not found" (exit 127), not with anything the
+/// shell itself could have returned.
+fn assert_no_shell(image: &str) -> anyhow::Result<()> {
+    for shell in ["/bin/sh", "/bin/bash", "/usr/bin/sh", "/bin/busybox"] {
+        let result = docker()
+            .args([
+                "run",
+                "--rm",
+                "--network=none",
+                "--entrypoint",
+                shell,
+                image,
+                "-c",
+                "exit 0",
+            ])
+            .stdin(Stdio::null())
+            .output()?;
+        let code = result.status.code();
+        if result.status.success() || code != Some(127) {
+            bail!(
+                "{image} runs {shell} (exit {code:?}): the runtime image must have no shell; {}",
+                String::from_utf8_lossy(&result.stderr).trim()
+            );
+        }
+    }
+    eprintln!("smoke: {image} has no shell (/bin/sh, bash, busybox all absent)");
+    Ok(())
+}
+
+/// Signs up through the frontend, adds a task and loads /tasks with the
+/// session cookie: the page must list the task, which only the backend
+/// could have stored.
+fn task_page_through_frontend(port: u16, public_url: &str, suffix: &str) -> anyhow::Result<()> {
+    let email = format!("smoke-{suffix}@example.com");
+    let password = "smoke-password-1";
+    let title = format!("Smoke task {suffix}");
+    let form = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Origin", public_url),
+    ];
+    let signup = http::request(
+        http::LOOPBACK_TIMEOUT,
+        "POST",
+        port,
+        "/signup",
+        &form,
+        Some(&format!(
+            "name=Smoke&email={}&password={password}",
+            encode(&email)
+        )),
+    )?;
+    ensure!(
+        (300..400).contains(&signup.status),
+        "POST /signup through the frontend answered {} instead of a redirect: {}",
+        signup.status,
+        signup.body.trim()
+    );
+    let mut cookies = cookies(&signup);
+    if cookies.is_empty() {
+        let login = http::request(
+            http::LOOPBACK_TIMEOUT,
+            "POST",
+            port,
+            "/login",
+            &form,
+            Some(&format!("email={}&password={password}", encode(&email))),
+        )?;
+        cookies = cookies_of(&login, "POST /login")?;
+    }
+    let created = http::request(
+        http::LOOPBACK_TIMEOUT,
+        "POST",
+        port,
+        "/tasks",
+        &[form[0], form[1], ("Cookie", cookies.as_str())],
+        Some(&format!(
+            "title={}&description=&priority=medium&due_date=&tags=",
+            encode(&title)
+        )),
+    )?;
+    ensure!(
+        (300..400).contains(&created.status),
+        "POST /tasks through the frontend answered {}: {}",
+        created.status,
+        created.body.trim()
+    );
+    let page = http::request(
+        http::LOOPBACK_TIMEOUT,
+        "GET",
+        port,
+        "/tasks",
+        &[("Cookie", cookies.as_str())],
+        None,
+    )?;
+    ensure!(
+        page.status == 200,
+        "GET /tasks through the frontend answered {}",
+        page.status
+    );
+    ensure!(
+        page.body.contains(&title),
+        "the /tasks page does not list the task just added ({title:?})"
+    );
+    Ok(())
+}
+
+fn cookies(response: &http::Response) -> String {
+    response
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, value)| value.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn cookies_of(response: &http::Response, what: &str) -> anyhow::Result<String> {
+    let cookies = cookies(response);
+    ensure!(
+        !cookies.is_empty(),
+        "{what} answered {} without a session cookie: {}",
+        response.status,
+        response.body.trim()
+    );
+    Ok(cookies)
+}
+
+/// Percent-encoding for form values (everything but unreserved bytes).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// `docker stop` (SIGTERM, SIGKILL after the grace period); the container
+/// must be gone before the grace period ends, with exit code 0.
+fn stop(name: &str) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    output(docker().args(["stop", "--time", &STOP_GRACE_SECONDS.to_string(), name]))?;
+    let took = started.elapsed();
+    let code = output(docker().args(["inspect", "--format", "{{.State.ExitCode}}", name]))?;
+    let code = code.trim();
+    ensure!(
+        code == "0",
+        "{name} exited with code {code} on SIGTERM (137 means Docker had to kill it after {STOP_GRACE_SECONDS} s)"
+    );
+    ensure!(
+        took < Duration::from_secs(STOP_GRACE_SECONDS),
+        "{name} took {} to stop; the limit is {STOP_GRACE_SECONDS} s",
+        seconds(took)
+    );
+    eprintln!(
+        "smoke: {name} stopped by `docker stop` with exit code 0 in {}",
+        seconds(took)
+    );
+    Ok(took)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn encodes_form_values() {
+        assert_eq!(encode("a b@c.d+e/f"), "a%20b%40c.d%2Be%2Ff");
+        assert_eq!(encode("Smoke-task_1.~"), "Smoke-task_1.~");
+    }
+}

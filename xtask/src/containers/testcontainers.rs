@@ -1,0 +1,45 @@
+//! `cargo xtask testcontainers`: the contract suite's PostgreSQL cases on
+//! the path users without a database get — no `TEST_DATABASE_URL`, so the
+//! suite starts PostgreSQL itself through testcontainers — using the
+//! locally prepared `todo-postgres:15`, which testcontainers finds in the
+//! local store and never pulls.
+
+use clap::Args;
+
+use crate::offline::base_images::local_postgres;
+use crate::support::docker::Daemon;
+use crate::support::process::{cargo, run};
+
+#[derive(Debug, Default, Args)]
+pub struct Testcontainers {
+    /// The image testcontainers starts (default: the local todo-postgres:15).
+    #[arg(long)]
+    image: Option<String>,
+}
+
+impl Testcontainers {
+    pub fn run(self) -> anyhow::Result<()> {
+        let _daemon = Daemon::ensure()?;
+        let image = match self.image {
+            Some(image) => image,
+            None => local_postgres()?,
+        };
+        eprintln!("testcontainers: contract suite, PostgreSQL cases, on a container of {image}");
+        // --workspace rather than -p todo-backend: the same feature
+        // unification as `cargo xtask test`, so the test binary it built is
+        // reused instead of recompiling dependencies with other features.
+        run(cargo()
+            .args([
+                "test",
+                "--workspace",
+                "--test",
+                "contract",
+                "--",
+                "postgres::",
+            ])
+            .env("TEST_POSTGRES_IMAGE", &image)
+            // Either of these would make the suite skip testcontainers.
+            .env_remove("TEST_DATABASE_URL")
+            .env_remove("DATABASE_URL"))
+    }
+}

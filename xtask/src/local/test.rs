@@ -1,0 +1,88 @@
+//! `cargo xtask test`: the whole suite, with a PostgreSQL provided.
+
+use std::process::Command;
+
+use anyhow::bail;
+use clap::Args;
+
+use crate::support::postgres::{TempPostgres, server_binaries};
+use crate::support::process::{cargo, run, which};
+
+/// Runs `cargo test --workspace`. The contract suite needs PostgreSQL: it
+/// uses `TEST_DATABASE_URL` when set; otherwise this starts a throwaway
+/// cluster from the host's PostgreSQL (installing Debian's package when
+/// running as root on Debian), or, without one, leaves it to
+/// testcontainers and Docker.
+#[derive(Debug, Default, Args)]
+pub struct Test {
+    /// Extra arguments for `cargo test` (after `--`).
+    #[arg(last = true)]
+    pub cargo_args: Vec<String>,
+}
+
+impl Test {
+    pub fn run(self) -> anyhow::Result<()> {
+        let mut command = cargo();
+        command.args(["test", "--workspace"]).args(&self.cargo_args);
+        crate::support::browser::ensure("test");
+        let _cluster = match provided_database() {
+            Some(var) => {
+                eprintln!("test: PostgreSQL from {var}");
+                None
+            }
+            None => match server_binaries().or_else(install_postgres) {
+                Some(bin) => {
+                    let cluster = TempPostgres::start(&bin)?;
+                    eprintln!(
+                        "test: started a throwaway PostgreSQL (pid {}) from {}",
+                        cluster.pid,
+                        bin.display()
+                    );
+                    command.env("TEST_DATABASE_URL", &cluster.url);
+                    Some(cluster)
+                }
+                None if which("docker").is_some() => {
+                    eprintln!("test: no PostgreSQL server here; the suite will use testcontainers");
+                    None
+                }
+                None => bail!(
+                    "the tests need PostgreSQL. Install it (Debian/Ubuntu: `sudo apt-get install -y postgresql`), \
+                     or export TEST_DATABASE_URL=postgres://user:pass@127.0.0.1:5432/postgres, or start Docker"
+                ),
+            },
+        };
+        run(&mut command)
+    }
+}
+
+fn provided_database() -> Option<&'static str> {
+    ["TEST_DATABASE_URL", "DATABASE_URL"]
+        .into_iter()
+        .find(|var| {
+            std::env::var(var)
+                .is_ok_and(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        })
+}
+
+/// On Debian as root, installs the server package, saying so first.
+fn install_postgres() -> Option<std::path::PathBuf> {
+    let debian = std::path::Path::new("/etc/debian_version").exists();
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !(debian && root && which("apt-get").is_some()) {
+        return None;
+    }
+    eprintln!("test: no PostgreSQL server found; installing Debian's `postgresql` package");
+    let installed = run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "postgresql"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .or_else(|_| {
+        run(Command::new("apt-get").args(["update", "-q"]))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-q", "postgresql"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))
+    });
+    installed.ok().and_then(|()| server_binaries())
+}
