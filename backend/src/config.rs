@@ -9,6 +9,8 @@ pub use todo_service::env::ConfigError;
 use todo_service::env::{Vars, invalid};
 pub use todo_service::server::{LogFormat, ServerSettings};
 
+use crate::assistant::provider::OpenAiSettings;
+use crate::assistant::{AssistantSettings, DEFAULT_PROVIDER_TIMEOUT, ProviderSettings};
 use crate::auth::LoginLimits;
 use crate::store::DatabaseSettings;
 
@@ -31,6 +33,7 @@ pub struct Config {
     pub request_timeout: Duration,
     pub readiness_timeout: Duration,
     pub login_limits: LoginLimits,
+    pub assistant: AssistantSettings,
 }
 
 fn per_minute<F: Fn(&str) -> Option<String>>(
@@ -104,8 +107,10 @@ impl Config {
             ));
         }
 
+        let assistant = assistant_settings(&vars)?;
         let defaults = LoginLimits::default();
         Ok(Config {
+            assistant,
             server,
             database,
             jwt_secret,
@@ -128,6 +133,77 @@ impl Config {
             },
         })
     }
+}
+
+fn assistant_settings<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<AssistantSettings, ConfigError> {
+    let defaults = AssistantSettings::default();
+    let provider = match vars.get("ASSISTANT_PROVIDER").as_deref() {
+        None | Some("offline") => ProviderSettings::Offline,
+        Some("openai") => {
+            let base_url = vars.get("ASSISTANT_BASE_URL").ok_or_else(|| {
+                invalid(
+                    "ASSISTANT_BASE_URL",
+                    "is required with ASSISTANT_PROVIDER=openai (e.g. https://api.openai.com/v1)",
+                )
+            })?;
+            let parsed = url::Url::parse(&base_url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if parsed.is_none() {
+                return Err(invalid(
+                    "ASSISTANT_BASE_URL",
+                    format!("{base_url:?} is not a URL like https://api.openai.com/v1"),
+                ));
+            }
+            let model = vars.get("ASSISTANT_MODEL").ok_or_else(|| {
+                invalid(
+                    "ASSISTANT_MODEL",
+                    "is required with ASSISTANT_PROVIDER=openai (e.g. gpt-4o-mini)",
+                )
+            })?;
+            let timeout = vars.seconds("ASSISTANT_TIMEOUT", DEFAULT_PROVIDER_TIMEOUT.as_secs())?;
+            ProviderSettings::OpenAi(OpenAiSettings {
+                base_url,
+                model,
+                api_key: vars.get("ASSISTANT_API_KEY"),
+                timeout,
+            })
+        }
+        Some(other) => {
+            return Err(invalid(
+                "ASSISTANT_PROVIDER",
+                format!("{other:?} is not offline or openai"),
+            ));
+        }
+    };
+    let max_tool_rounds: u32 = vars.parse(
+        "ASSISTANT_MAX_TOOL_ROUNDS",
+        defaults.max_tool_rounds,
+        "a whole number of rounds (1–20)",
+    )?;
+    if !(1..=20).contains(&max_tool_rounds) {
+        return Err(invalid(
+            "ASSISTANT_MAX_TOOL_ROUNDS",
+            "must be between 1 and 20",
+        ));
+    }
+    let mcp_allowed_hosts = match vars.get("MCP_ALLOWED_HOSTS") {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => defaults.mcp_allowed_hosts,
+    };
+    Ok(AssistantSettings {
+        provider,
+        max_tool_rounds,
+        chat_per_minute: per_minute(vars, "CHAT_REQUESTS_PER_MINUTE", defaults.chat_per_minute)?,
+        mcp_allowed_hosts,
+    })
 }
 
 fn parse_origins(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
@@ -188,6 +264,38 @@ mod tests {
     }
 
     #[test]
+    fn the_openai_provider_needs_a_url_and_a_model() {
+        let openai = [("JWT_SECRET", SECRET), ("ASSISTANT_PROVIDER", "openai")];
+        assert_eq!(config(&openai).unwrap_err().variable, "ASSISTANT_BASE_URL");
+        let with_url = [
+            openai[0],
+            openai[1],
+            ("ASSISTANT_BASE_URL", "http://ollama:11434/v1"),
+        ];
+        assert_eq!(config(&with_url).unwrap_err().variable, "ASSISTANT_MODEL");
+        let bad_url = [openai[0], openai[1], ("ASSISTANT_BASE_URL", "ollama")];
+        assert_eq!(config(&bad_url).unwrap_err().variable, "ASSISTANT_BASE_URL");
+        let full = [
+            with_url[0],
+            with_url[1],
+            with_url[2],
+            ("ASSISTANT_MODEL", "llama3.1"),
+        ];
+        let ProviderSettings::OpenAi(settings) = config(&full).unwrap().assistant.provider else {
+            panic!("openai expected")
+        };
+        assert_eq!(settings.api_key, None);
+        assert_eq!(settings.timeout, DEFAULT_PROVIDER_TIMEOUT);
+        assert_eq!(
+            config(&[("JWT_SECRET", SECRET)])
+                .unwrap()
+                .assistant
+                .provider,
+            ProviderSettings::Offline
+        );
+    }
+
+    #[test]
     fn each_bad_value_names_its_variable() {
         for (var, value) in [
             ("DATABASE_URL", "mysql://x"),
@@ -200,6 +308,9 @@ mod tests {
             ("TRUSTED_PROXY_HOPS", "yes"),
             ("TRUSTED_PROXY_HOPS", "-1"),
             ("READINESS_TIMEOUT_MS", "5000"),
+            ("ASSISTANT_PROVIDER", "gpt"),
+            ("ASSISTANT_MAX_TOOL_ROUNDS", "0"),
+            ("CHAT_REQUESTS_PER_MINUTE", "0"),
         ] {
             let error = config(&[("JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(error.variable, var, "{var}={value}");

@@ -45,6 +45,12 @@ pub enum ApiError {
     RequestTimeout,
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    #[error("the assistant's model failed: {0}")]
+    AssistantFailed(String),
+    #[error("the assistant's model is unavailable: {0}")]
+    AssistantUnavailable(String),
+    #[error("the assistant's model timed out after {0:?}")]
+    AssistantTimeout(Duration),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -80,7 +86,7 @@ impl From<sqlx::Error> for ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         use ApiError::*;
         match self {
             MalformedBody(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedBody),
@@ -102,13 +108,19 @@ impl ApiError {
             TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
             RequestTimeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
             Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            AssistantFailed(_) => (StatusCode::BAD_GATEWAY, ErrorCode::AssistantFailed),
+            AssistantUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::AssistantUnavailable,
+            ),
+            AssistantTimeout(_) => (StatusCode::GATEWAY_TIMEOUT, ErrorCode::AssistantTimeout),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 
     /// What the client is told: specific for its own mistakes, generic for
     /// ours.
-    fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         use ApiError::*;
         match self {
             MalformedBody(detail) => format!("the request body is not valid JSON: {detail}"),
@@ -130,6 +142,16 @@ impl ApiError {
             TooManyRequests { .. } => "too many attempts; retry later".into(),
             RequestTimeout => "the request took too long".into(),
             Unavailable(_) => "the service is temporarily unavailable; retry shortly".into(),
+            AssistantFailed(why) => format!(
+                "the assistant could not answer ({why}); your message is saved, try again or rephrase"
+            ),
+            AssistantUnavailable(_) => {
+                "the assistant's model cannot be reached right now; your message is saved, retry shortly".into()
+            }
+            AssistantTimeout(limit) => format!(
+                "the assistant's model did not answer within {} s; your message is saved, retry shortly",
+                limit.as_secs()
+            ),
             Internal(_) => "internal error; it has been logged".into(),
         }
     }
@@ -141,6 +163,11 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(error) => tracing::error!(error = ?error, "request failed"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            ApiError::AssistantFailed(_)
+            | ApiError::AssistantUnavailable(_)
+            | ApiError::AssistantTimeout(_) => {
+                tracing::warn!(error = %self, "assistant turn failed")
+            }
             _ => tracing::debug!(error = %self, "request rejected"),
         }
         let fields = match &self {
@@ -152,12 +179,13 @@ impl IntoResponse for ApiError {
                 code,
                 message: self.public_message(),
                 fields,
+                candidates: Vec::new(),
             },
         };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         match &self {
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::AssistantUnavailable(_) => {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(RETRY_UNAVAILABLE_SECONDS),

@@ -6,6 +6,7 @@
 //! checks credentials; `routes` maps HTTP to all of these; `startup` wires
 //! the server and its shutdown.
 
+pub mod assistant;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;

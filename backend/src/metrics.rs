@@ -31,6 +31,39 @@ struct PoolLabels {
     state: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ToolLabels {
+    tool: String,
+    outcome: &'static str,
+    /// `chat` (the agent) or `mcp` (an MCP client).
+    door: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProviderLabels {
+    provider: &'static str,
+    outcome: &'static str,
+}
+
+/// Provider calls take from milliseconds (offline) to tens of seconds.
+const PROVIDER_BUCKETS: [f64; 12] = [
+    0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 60.0,
+];
+
+/// The tools' names, so a client naming another tool adds no label value.
+const TOOL_NAMES: [&str; 5] = [
+    "add_task",
+    "list_tasks",
+    "complete_task",
+    "update_task",
+    "delete_task",
+];
+
 /// Latency buckets from 1 ms to 10 s: API calls live in the low
 /// milliseconds; the tail shows saturation.
 const LATENCY_BUCKETS: [f64; 13] = [
@@ -46,6 +79,9 @@ pub struct Metrics {
     requests: Family<HttpLabels, Counter>,
     durations: Family<HttpLabels, Histogram>,
     pool: Family<PoolLabels, Gauge>,
+    chats: Family<OutcomeLabels, Counter>,
+    tool_calls: Family<ToolLabels, Counter>,
+    provider: Family<ProviderLabels, Histogram>,
 }
 
 impl Default for Metrics {
@@ -82,11 +118,34 @@ impl Metrics {
             "Build information",
             Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
         );
+        let chats = Family::<OutcomeLabels, Counter>::default();
+        let tool_calls = Family::<ToolLabels, Counter>::default();
+        let provider = Family::<ProviderLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(PROVIDER_BUCKETS)
+        });
+        registry.register(
+            "assistant_chat_requests",
+            "Chat turns, by outcome (ok, failed, rate_limited)",
+            chats.clone(),
+        );
+        registry.register(
+            "assistant_tool_calls",
+            "Assistant tool calls, by tool, outcome (ok, error) and door (chat, mcp)",
+            tool_calls.clone(),
+        );
+        registry.register(
+            "assistant_provider_duration_seconds",
+            "Time the model provider took to answer, by provider and outcome",
+            provider.clone(),
+        );
         Self {
             registry,
             requests,
             durations,
             pool,
+            chats,
+            tool_calls,
+            provider,
         }
     }
 
@@ -100,6 +159,36 @@ impl Metrics {
         self.requests.get_or_create(&labels).inc();
         self.durations
             .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn count_chat(&self, outcome: &'static str) {
+        self.chats.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    pub fn count_tool_call(&self, tool: &str, outcome: &'static str, door: &'static str) {
+        let tool = if TOOL_NAMES.contains(&tool) {
+            tool
+        } else {
+            "unknown"
+        };
+        self.tool_calls
+            .get_or_create(&ToolLabels {
+                tool: tool.to_owned(),
+                outcome,
+                door,
+            })
+            .inc();
+    }
+
+    pub fn observe_provider(
+        &self,
+        provider: &'static str,
+        outcome: &'static str,
+        elapsed: Duration,
+    ) {
+        self.provider
+            .get_or_create(&ProviderLabels { provider, outcome })
             .observe(elapsed.as_secs_f64());
     }
 

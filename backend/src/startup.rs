@@ -37,7 +37,7 @@ impl Application {
             )
         })?;
         let listener = config.server.listen().await?;
-        let state = AppState::new(config, store);
+        let state = AppState::new(config, store).context("could not set up the assistant")?;
         state.database.open_in_background(&state.store);
         if !state.database.opened_within(FIRST_MIGRATION_WAIT).await {
             tracing::warn!(
@@ -66,11 +66,13 @@ impl Application {
         let grace = state.config.server.shutdown_grace;
         let store = state.store.clone();
         let limiter = state.login_limiter.clone();
+        let assistant = state.assistant.clone();
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 limiter.forget_idle();
+                assistant.forget_idle();
             }
         });
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
+use crate::assistant::Assistant;
 use crate::auth::{LoginLimiter, TokenKeys};
 use crate::bootstrap::DatabaseGate;
 use crate::config::Config;
@@ -20,18 +21,21 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Open once the database is migrated.
     pub database: DatabaseGate,
+    pub assistant: Arc<Assistant>,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store) -> Self {
-        Self {
+    pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
+        let assistant = Arc::new(Assistant::new(&config.assistant, store.clone())?);
+        Ok(Self {
+            assistant,
             store,
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.as_bytes(), config.jwt_ttl)),
             login_limiter: Arc::new(LoginLimiter::new(config.login_limits)),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             database: DatabaseGate::default(),
-        }
+        })
     }
 }
 

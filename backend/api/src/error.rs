@@ -20,6 +20,19 @@ pub struct ErrorDetail {
     /// Field name → what is wrong with it; present on `validation_failed`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+    /// The tasks a title matched; present on `ambiguous_match` (assistant
+    /// tools), so the caller can choose instead of the server guessing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<TaskCandidate>,
+}
+
+/// A task a title matched: enough to tell them apart and pick one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskCandidate {
+    pub id: uuid::Uuid,
+    pub title: String,
+    pub completed: bool,
 }
 
 /// Machine-readable error codes. Clients match on these, never on messages.
@@ -57,6 +70,16 @@ pub enum ErrorCode {
     Internal,
     /// 503
     Unavailable,
+    /// An assistant tool: a title matched several tasks; see `candidates`.
+    AmbiguousMatch,
+    /// 502: the assistant's model answered something unusable (garbage, a
+    /// malformed or unknown tool call, a refusal) or did not finish within
+    /// its tool rounds.
+    AssistantFailed,
+    /// 503: the assistant's model could not be reached or is overloaded.
+    AssistantUnavailable,
+    /// 504: the assistant's model did not answer in time.
+    AssistantTimeout,
     /// A code this client version does not know yet.
     #[serde(other)]
     Unknown,
@@ -69,6 +92,7 @@ impl ErrorBody {
                 code,
                 message: message.into(),
                 fields: BTreeMap::new(),
+                candidates: Vec::new(),
             },
         }
     }

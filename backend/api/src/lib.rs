@@ -4,14 +4,19 @@
 //! The backend serialises these types, the frontend, `xtask` and the tests
 //! deserialise them: the contract is written once, here.
 
+mod chat;
 mod client;
 mod error;
 mod ops;
 mod task;
 mod user;
 
+pub use chat::{
+    ChatRequest, ChatResponse, Conversation, ConversationList, Message, MessageList, Role,
+    ToolCallRecord,
+};
 pub use client::{ApiClient, ClientError};
-pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, TaskCandidate};
 pub use ops::{Health, Readiness};
 pub use task::{
     ClearedCompleted, ListQuery, NewTask, Priority, SortField, SortOrder, StatusFilter, Task,
@@ -34,6 +39,7 @@ pub mod limits {
     pub const PAGE_LIMIT_DEFAULT: u32 = 50;
     pub const BODY_MAX_BYTES: usize = 64 * 1024;
     pub const SEARCH_MAX_CHARS: usize = 200;
+    pub const CHAT_MESSAGE_MAX_CHARS: usize = 4000;
 }
 
 /// The request rules that types alone cannot state, as regular
@@ -106,6 +112,18 @@ pub mod patterns {
         ws!(),
         control!(),
         "]+)+[",
+        ws!(),
+        "]*$"
+    );
+    /// A chat message: 1–4000 characters once trimmed, no NUL.
+    pub const CHAT_MESSAGE: &str = concat!(
+        "^[",
+        ws!(),
+        "]*[^",
+        ws!(),
+        "\u{0}](?:[^\u{0}]{0,3998}[^",
+        ws!(),
+        "\u{0}])?[",
         ws!(),
         "]*$"
     );

@@ -1,12 +1,15 @@
 //! Domain types that can only hold valid values: handlers parse raw input
 //! into these once, and everything past the parser relies on them.
 
+mod chat;
 mod fields;
 mod task;
 mod task_query;
 mod user;
 
+pub use chat::ChatTurn;
 pub use fields::{FieldErrors, JsonFields};
+pub(crate) use task::parse_date;
 pub use task::{Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};
 pub use task_query::TaskQuery;
 pub use user::{Credentials, Email, Password, Signup, UserName};
@@ -135,6 +138,26 @@ mod patterns_agree {
         agree(patterns::NO_NUL, Some(DESCRIPTION_MAX_CHARS), |s| {
             TaskDescription::parse(s).is_ok()
         });
+    }
+
+    #[test]
+    fn chat_messages() {
+        let regex = Regex::new(patterns::CHAT_MESSAGE).expect("compiles");
+        let parses = |s: &str| {
+            let body = serde_json::json!({"message": s});
+            ChatTurn::parse(body.as_object().cloned().unwrap()).is_ok()
+        };
+        let mut cases = samples();
+        cases.extend([
+            "m".repeat(4000),
+            "m".repeat(4001),
+            format!("  {}\n", "m".repeat(4000)),
+            format!("m{}m", " ".repeat(3998)),
+            format!("m{}m", " ".repeat(3999)),
+        ]);
+        for sample in cases {
+            assert_eq!(regex.is_match(&sample), parses(&sample), "{:?}", &sample[..sample.len().min(40)]);
+        }
     }
 
     #[test]

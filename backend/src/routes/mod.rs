@@ -2,6 +2,7 @@
 //! `oneshot` or over a real socket alike.
 
 mod auth;
+mod chat;
 mod metrics;
 mod middleware;
 mod openapi;
@@ -30,6 +31,20 @@ pub fn app(state: AppState) -> Router {
             "/api/tasks/{id}",
             get(tasks::get).patch(tasks::update).delete(tasks::delete),
         )
+        .route("/api/chat", post(chat::chat))
+        .route("/api/conversations", get(chat::list))
+        .route(
+            "/api/conversations/{id}",
+            axum::routing::delete(chat::delete),
+        )
+        .route("/api/conversations/{id}/messages", get(chat::messages))
+        .merge(crate::assistant::mcp::router(
+            state.assistant.tools().clone(),
+            state.store.clone(),
+            state.metrics.clone(),
+            &state.config.assistant.mcp_allowed_hosts,
+            state.clone(),
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::require_database,

@@ -7,6 +7,7 @@
 //! answer; every write runs to completion once started
 //! ([`Store::uncancelled`]); nothing outside this module writes SQL.
 
+mod conversations;
 mod tasks;
 mod users;
 
@@ -19,6 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
+pub use conversations::{MessageRow, NewMessage};
 pub use tasks::TaskRow;
 pub use users::UserRecord;
 

@@ -252,6 +252,51 @@ impl Store {
         }
     }
 
+    /// The owner's tasks a title names, for the assistant's tools: those
+    /// whose title equals it ignoring case, else those containing it (at
+    /// most `limit`, newest first).
+    pub async fn tasks_titled(
+        &self,
+        owner: Uuid,
+        title: &str,
+        limit: u32,
+    ) -> Result<Vec<Task>, StoreError> {
+        let exact = concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE owner_id = $1 AND lower(title) = lower($2) \
+             ORDER BY created_at DESC, id DESC LIMIT $3"
+        );
+        let rows: Vec<TaskRow> = with_pool!(self, pool => sqlx::query_as(exact)
+            .bind(owner)
+            .bind(title)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await)?;
+        let rows = if rows.is_empty() {
+            let containing = concat!(
+                "SELECT ",
+                task_columns!(),
+                " FROM tasks WHERE owner_id = $1 AND lower(title) LIKE lower($2) ESCAPE '\\' \
+                 ORDER BY created_at DESC, id DESC LIMIT $3"
+            );
+            with_pool!(self, pool => sqlx::query_as(containing)
+                .bind(owner)
+                .bind(like_pattern(title))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await)?
+        } else {
+            rows
+        };
+        let tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
+        if tasks.is_empty() {
+            self.unless_owner_gone(owner, tasks).await
+        } else {
+            Ok(tasks)
+        }
+    }
+
     /// One page of the owner's tasks matching `query`, and how many match
     /// in all.
     pub async fn list_tasks(

@@ -54,6 +54,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/health"),
     ("get", "/ready"),
     ("get", "/metrics"),
+    ("post", "/api/chat"),
+    ("get", "/api/conversations"),
+    ("get", "/api/conversations/{id}/messages"),
+    ("delete", "/api/conversations/{id}"),
 ];
 
 async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
@@ -103,7 +107,9 @@ async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
             "{method} {path} is not routed"
         );
         assert!(
-            code != "not_found" || path.starts_with("/api/tasks/"),
+            code != "not_found"
+                || path.starts_with("/api/tasks/")
+                || path.starts_with("/api/conversations/"),
             "{method} {path} is not routed"
         );
     }
@@ -208,7 +214,13 @@ async fn the_openapi_document_is_exact(ctx: TestCtx) {
     assert!(rate_limited["headers"]["Retry-After"].is_object());
 
     // Request bodies say what the server accepts, and nothing else.
-    for name in ["NewTask", "TaskPatch", "SignupRequest", "LoginRequest"] {
+    for name in [
+        "NewTask",
+        "TaskPatch",
+        "SignupRequest",
+        "LoginRequest",
+        "ChatRequest",
+    ] {
         let schema = &doc["components"]["schemas"][name];
         assert_eq!(
             schema["additionalProperties"], false,

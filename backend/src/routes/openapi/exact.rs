@@ -106,6 +106,23 @@ fn request_bodies(doc: &mut Value) {
     );
     replace_schema(
         doc,
+        "ChatRequest",
+        &["message"],
+        [
+            (
+                "message",
+                json!({"type": "string", "pattern": patterns::CHAT_MESSAGE,
+                        "description": "1–4000 characters once trimmed, no NUL."}),
+            ),
+            (
+                "conversation_id",
+                json!({"type": ["string", "null"], "format": "uuid",
+                        "description": "Continue this conversation; absent or null starts a new one."}),
+            ),
+        ],
+    );
+    replace_schema(
+        doc,
         "LoginRequest",
         &["email", "password"],
         [

@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, ops, tasks};
+use super::{auth, chat, ops, tasks};
 
 /// The derived part of the document.
 #[derive(Debug, OpenApi)]
@@ -20,12 +20,14 @@ use super::{auth, ops, tasks};
         auth::signup, auth::login, auth::me, auth::delete_me,
         tasks::list, tasks::create, tasks::get, tasks::update, tasks::delete,
         tasks::stats, tasks::clear_completed,
+        chat::chat, chat::list, chat::messages, chat::delete,
         ops::health, ops::ready, ops::metrics,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "The caller's tasks"),
+        (name = "assistant", description = "Chat with the assistant; its actions are the MCP tools also served at /mcp"),
         (name = "operations", description = "Probes for Kubernetes"),
     )
 )]

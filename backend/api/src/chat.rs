@@ -1,0 +1,102 @@
+//! The assistant's bodies: a chat turn, its tool actions, conversations
+//! and their messages.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Body of `POST /api/chat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatRequest {
+    /// Continue this conversation; absent starts a new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<Uuid>,
+    /// 1–4000 characters once trimmed.
+    pub message: String,
+}
+
+/// One action the assistant took: which tool, with what, and what came back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ToolCallRecord {
+    /// `add_task`, `list_tasks`, `complete_task`, `update_task` or `delete_task`.
+    pub tool: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub arguments: Value,
+    /// The tool's answer: a task, a list, `{task_id, status, title}`, or
+    /// `{"error": {...}}` in the API's error shape.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub result: Value,
+}
+
+/// Answer of `POST /api/chat`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatResponse {
+    pub conversation_id: Uuid,
+    /// The assistant's reply.
+    pub response: String,
+    /// The actions taken for this message, in order.
+    pub tool_calls: Vec<ToolCallRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Conversation {
+    pub id: Uuid,
+    /// From the first message.
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `GET /api/conversations`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationList {
+    pub items: Vec<Conversation>,
+    pub total: u64,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+    /// An action the assistant took; `tool_call` says which.
+    Tool,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: Uuid,
+    pub role: Role,
+    /// The text; for a tool message, one line saying what was done.
+    pub content: String,
+    /// For a tool message: the call and its result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call: Option<ToolCallRecord>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/conversations/{id}/messages`: oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageList {
+    pub items: Vec<Message>,
+}

@@ -1,0 +1,152 @@
+//! The MCP door: the five tools at `/mcp`, over the Model Context
+//! Protocol's streamable HTTP transport (the official Rust SDK, `rmcp`).
+//!
+//! Stateless (no session kept between requests) and answering with plain
+//! JSON, so any replica serves any request. The bearer token is checked by
+//! the same extractor as `/api` before the SDK sees the request: without a
+//! valid one the answer is a 401 in the API's error shape and no tool runs.
+//! The caller it names is what every tool acts for. `Host` must be one of
+//! `MCP_ALLOWED_HOSTS` (the SDK's guard against DNS rebinding; in a cluster
+//! the chart lists its Service names).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+
+use super::tools::{Tools, specs};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// The MCP server, one per request (the SDK builds one for each).
+#[derive(Debug, Clone)]
+pub struct TodoMcp {
+    tools: Tools,
+    metrics: Arc<Metrics>,
+}
+
+impl ServerHandler for TodoMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("todo", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "Manage the caller's to-do tasks: add_task, list_tasks, complete_task, \
+                 update_task, delete_task. Tasks are always the token holder's own.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let tools = specs()
+            .into_iter()
+            .map(|spec| Tool::new(spec.name, spec.description, Arc::new(spec.input_schema)))
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        // Put there by `authenticate`: the SDK keeps the HTTP request parts.
+        let caller = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Caller>())
+            .copied()
+            .ok_or_else(|| ErrorData::internal_error("the request carries no caller", None))?;
+        let arguments = serde_json::Value::Object(request.arguments.unwrap_or_default());
+        let result = self
+            .tools
+            .call(caller.user_id, &request.name, &arguments)
+            .await;
+        let outcome = if result.is_ok() { "ok" } else { "error" };
+        self.metrics.count_tool_call(&request.name, outcome, "mcp");
+        // Tool failures are tool results (the caller reads them), in the
+        // API's error shape; never a protocol error.
+        Ok(match result {
+            Ok(value) => CallToolResult::structured(value),
+            Err(error) => CallToolResult::structured_error(error.to_json()),
+        }
+        .into())
+    }
+}
+
+/// `/mcp`, behind the bearer-token check.
+pub fn router<S>(
+    tools: Tools,
+    store: Store,
+    metrics: Arc<Metrics>,
+    allowed_hosts: &[String],
+    state: S,
+) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Caller: FromRequestParts<S, Rejection = ApiError>,
+{
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_max_request_body_bytes(todo_api::limits::BODY_MAX_BYTES)
+        .with_allowed_hosts(allowed_hosts.iter().cloned());
+    let service = StreamableHttpService::new(
+        move || {
+            Ok(TodoMcp {
+                tools: tools.clone(),
+                metrics: metrics.clone(),
+            })
+        },
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn_with_state(
+            (state, store),
+            authenticate::<S>,
+        ))
+}
+
+/// 401 before the SDK (and any tool) sees a request without a valid
+/// token, or with one whose account is gone; otherwise the caller rides
+/// along in the request's extensions.
+async fn authenticate<S>(
+    State((state, store)): State<(S, Store)>,
+    request: Request,
+    next: Next,
+) -> Response
+where
+    S: Clone + Send + Sync + 'static,
+    Caller: FromRequestParts<S, Rejection = ApiError>,
+{
+    let (mut parts, body) = request.into_parts();
+    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => caller,
+        Err(rejection) => return rejection.into_response(),
+    };
+    match store.owner_exists(caller.user_id).await {
+        Ok(true) => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(false) => ApiError::AccountGone.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

@@ -1,0 +1,247 @@
+//! The assistant, the app's AI-native face: a user manages tasks by
+//! chatting, and the assistant's actions are the five tools (`tools`),
+//! which the same tool layer also serves to any MCP client at `/mcp`
+//! (`mcp`). The chat agent (`agent`) asks a provider (`provider`: offline
+//! by default, or an OpenAI-compatible endpoint) what to do next.
+//!
+//! The user a tool acts for is always the caller's token, never a tool
+//! argument.
+
+pub mod agent;
+pub mod mcp;
+pub mod provider;
+pub mod tools;
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde_json::Value;
+use todo_api::{ChatResponse, Role, ToolCallRecord};
+use uuid::Uuid;
+
+use crate::domain::ChatTurn;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::store::{MessageRow, NewMessage, Store};
+use agent::{Action, Agent, AgentError, tool_data};
+use provider::{Offline, OpenAi, OpenAiSettings, Provider, ProviderError, ToolCall, Turn};
+use tools::{Tools, describe};
+
+/// Which provider the assistant uses (`ASSISTANT_PROVIDER`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderSettings {
+    Offline,
+    OpenAi(OpenAiSettings),
+}
+
+/// The assistant's configuration; `docs/configuration.md` lists each
+/// variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistantSettings {
+    pub provider: ProviderSettings,
+    /// Tool rounds one message may take before the turn fails.
+    pub max_tool_rounds: u32,
+    /// Chat messages one user may send per minute (per replica).
+    pub chat_per_minute: NonZeroU32,
+    /// `Host` names `/mcp` answers to.
+    pub mcp_allowed_hosts: Vec<String>,
+}
+
+impl Default for AssistantSettings {
+    fn default() -> Self {
+        Self {
+            provider: ProviderSettings::Offline,
+            max_tool_rounds: 5,
+            chat_per_minute: NonZeroU32::new(20).expect("non-zero"),
+            mcp_allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
+        }
+    }
+}
+
+/// Everything a chat turn needs, shared by all requests.
+#[derive(Debug)]
+pub struct Assistant {
+    pub agent: Agent,
+    limiter: DefaultKeyedRateLimiter<Uuid>,
+}
+
+impl Assistant {
+    pub fn new(settings: &AssistantSettings, store: Store) -> anyhow::Result<Self> {
+        let provider = match &settings.provider {
+            ProviderSettings::Offline => Provider::Offline(Offline),
+            ProviderSettings::OpenAi(openai) => {
+                Provider::OpenAi(Box::new(OpenAi::new(openai.clone())))
+            }
+        };
+        Ok(Self {
+            agent: Agent {
+                provider,
+                tools: Tools::new(store),
+                max_tool_rounds: settings.max_tool_rounds,
+            },
+            limiter: RateLimiter::keyed(Quota::per_minute(settings.chat_per_minute)),
+        })
+    }
+
+    pub fn tools(&self) -> &Tools {
+        &self.agent.tools
+    }
+
+    /// Forgets users whose chat budget has fully recovered.
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+    }
+
+    /// One chat turn, statelessly: store the user's message, load the
+    /// conversation, run the agent on it, store what it did and said. The
+    /// work after the first write runs on its own task, so a client that
+    /// hangs up still gets its reply stored.
+    pub async fn chat(
+        self: &std::sync::Arc<Self>,
+        store: &Store,
+        metrics: &std::sync::Arc<Metrics>,
+        owner: Uuid,
+        turn: ChatTurn,
+    ) -> Result<ChatResponse, ApiError> {
+        if let Err(not_until) = self.limiter.check_key(&owner) {
+            metrics.count_chat("rate_limited");
+            let retry_after = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            return Err(ApiError::TooManyRequests { retry_after });
+        }
+        let conversation = store
+            .append_user_message(owner, turn.conversation_id, &turn.message)
+            .await?
+            .ok_or(ApiError::NotFound("conversation"))?;
+        let (assistant, store, metrics) = (self.clone(), store.clone(), metrics.clone());
+        tokio::spawn(async move {
+            assistant
+                .answer(&store, &metrics, owner, conversation)
+                .await
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("the chat turn stopped: {e}")))?
+    }
+
+    async fn answer(
+        &self,
+        store: &Store,
+        metrics: &Metrics,
+        owner: Uuid,
+        conversation: Uuid,
+    ) -> Result<ChatResponse, ApiError> {
+        let history = store
+            .messages(owner, conversation)
+            .await?
+            .ok_or(ApiError::NotFound("conversation"))?;
+        let today = chrono::Utc::now().date_naive();
+        let outcome = self
+            .agent
+            .run(owner, transcript_of(&history), today, metrics)
+            .await;
+        let (actions, reply) = match outcome {
+            Ok(finished) => (finished.actions, Ok(finished.reply)),
+            Err(failed) => (failed.actions, Err(failed.error)),
+        };
+        let mut messages: Vec<NewMessage> = actions
+            .iter()
+            .map(|action| NewMessage {
+                role: Role::Tool,
+                content: describe(&action.call.name, &action.result),
+                tool_data: Some(tool_data(action).to_string()),
+            })
+            .collect();
+        if let Ok(reply) = &reply {
+            messages.push(NewMessage {
+                role: Role::Assistant,
+                content: reply.clone(),
+                tool_data: None,
+            });
+        }
+        // The turn's actions and its reply, together or not at all.
+        if !messages.is_empty() {
+            store.append_messages(owner, conversation, messages).await?;
+        }
+        match reply {
+            Ok(response) => {
+                metrics.count_chat("ok");
+                Ok(ChatResponse {
+                    conversation_id: conversation,
+                    response,
+                    tool_calls: actions.iter().map(record_of).collect(),
+                })
+            }
+            Err(error) => {
+                metrics.count_chat("failed");
+                Err(api_error(error))
+            }
+        }
+    }
+}
+
+fn api_error(error: AgentError) -> ApiError {
+    match error {
+        AgentError::Provider(ProviderError::Unavailable(why)) => {
+            ApiError::AssistantUnavailable(why)
+        }
+        AgentError::Provider(ProviderError::Timeout(limit)) => ApiError::AssistantTimeout(limit),
+        AgentError::Provider(ProviderError::Failed(why)) => ApiError::AssistantFailed(why),
+        too_many @ AgentError::TooManyRounds(_) => ApiError::AssistantFailed(too_many.to_string()),
+    }
+}
+
+pub fn record_of(action: &Action) -> ToolCallRecord {
+    ToolCallRecord {
+        tool: action.call.name.clone(),
+        arguments: action.call.arguments.clone(),
+        result: action.result_json(),
+    }
+}
+
+/// The record a stored tool message carries.
+pub fn stored_record(row: &MessageRow) -> Option<ToolCallRecord> {
+    let data: Value = serde_json::from_str(row.tool_data.as_deref()?).ok()?;
+    Some(ToolCallRecord {
+        tool: data["tool"].as_str()?.to_owned(),
+        arguments: data["arguments"].clone(),
+        result: data["result"].clone(),
+    })
+}
+
+/// Stored messages as the provider sees them.
+fn transcript_of(rows: &[MessageRow]) -> Vec<Turn> {
+    let mut turns = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row.role() {
+            Role::User => turns.push(Turn::User(row.content.clone())),
+            Role::Assistant => turns.push(Turn::Assistant(row.content.clone())),
+            Role::Tool => {
+                let Some(data) = row
+                    .tool_data
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<Value>(d).ok())
+                else {
+                    continue;
+                };
+                let call = ToolCall {
+                    id: data["call_id"].as_str().unwrap_or("call").to_owned(),
+                    name: data["tool"].as_str().unwrap_or("").to_owned(),
+                    arguments: data["arguments"].clone(),
+                };
+                turns.push(Turn::ToolResult {
+                    call_id: call.id.clone(),
+                    name: call.name.clone(),
+                    result: data["result"].clone(),
+                });
+                let at = turns.len() - 1;
+                turns.insert(at, Turn::ToolCall(call));
+            }
+        }
+    }
+    turns
+}
+
+/// How long one provider call may take (`ASSISTANT_TIMEOUT`), by default.
+pub const DEFAULT_PROVIDER_TIMEOUT: Duration = Duration::from_secs(20);

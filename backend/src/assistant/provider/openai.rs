@@ -1,0 +1,326 @@
+//! Any OpenAI-compatible chat-completions endpoint (OpenAI, Gemini's
+//! OpenAI endpoint, Ollama, llama.cpp server, vLLM), with tool calling.
+//!
+//! A thin typed client over hyper (`https`) rather than a client crate: servers
+//! that call themselves OpenAI-compatible differ in small ways a strict
+//! client rejects (tool arguments sent as a JSON object instead of a
+//! string, an empty or missing `finish_reason`, `content: null` beside
+//! tool calls), and the backend needs two requests' worth of the API, not
+//! the whole of it. Everything here reads those variants on purpose.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use axum::http::StatusCode;
+
+use super::https::{HttpsClient, SendError};
+use super::{ProviderError, Reply, ToolCall, Turn};
+use crate::assistant::tools::ToolSpec;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAiSettings {
+    /// e.g. `https://api.openai.com/v1`; `/chat/completions` is appended.
+    pub base_url: String,
+    pub model: String,
+    /// Sent as a bearer token when set (Ollama needs none).
+    pub api_key: Option<String>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenAi {
+    settings: OpenAiSettings,
+    http: HttpsClient,
+}
+
+impl OpenAi {
+    pub fn new(settings: OpenAiSettings) -> Self {
+        let http = HttpsClient::new(settings.timeout);
+        Self { settings, http }
+    }
+
+    pub async fn next(
+        &self,
+        transcript: &[Turn],
+        tools: &[ToolSpec],
+        today: NaiveDate,
+    ) -> Result<Reply, ProviderError> {
+        let body = json!({
+            "model": self.settings.model,
+            "messages": messages(transcript, today),
+            "tools": tools.iter().map(|tool| json!({
+                "type": "function",
+                "function": {
+                    "name": tool.name,
+                    "description": tool.description,
+                    "parameters": tool.input_schema,
+                },
+            })).collect::<Vec<_>>(),
+            "tool_choice": "auto",
+        });
+        let url = format!(
+            "{}/chat/completions",
+            self.settings.base_url.trim_end_matches('/')
+        );
+        let (status, text) = self
+            .http
+            .post_json(&url, self.settings.api_key.as_deref(), &body)
+            .await
+            .map_err(|e| match e {
+                SendError::Timeout(limit) => ProviderError::Timeout(limit),
+                SendError::Transport(why) => ProviderError::Unavailable(why),
+            })?;
+        // Overloaded or restarting: worth a retry, unlike other errors.
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            return Err(ProviderError::Unavailable(format!(
+                "{status}: {}",
+                excerpt(&text)
+            )));
+        }
+        if !status.is_success() {
+            return Err(ProviderError::Failed(format!(
+                "{status}: {}",
+                excerpt(&text)
+            )));
+        }
+        parse_completion(&text)
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
+/// The transcript as chat-completions messages: a system prompt, then the
+/// conversation, each tool call as an assistant message carrying it and a
+/// `tool` message with its result.
+fn messages(transcript: &[Turn], today: NaiveDate) -> Vec<Value> {
+    let mut messages = vec![json!({
+        "role": "system",
+        "content": format!(
+            "You are the assistant of a to-do app. Manage the user's tasks only through the tools \
+             you are given; never invent tasks or results. Today is {} ({}). Dates are YYYY-MM-DD. \
+             When a title matches several tasks, ask which one. Answer briefly.",
+            today.format("%Y-%m-%d"),
+            today.format("%A")
+        ),
+    })];
+    let mut pending_calls: Vec<Value> = Vec::new();
+    let flush = |messages: &mut Vec<Value>, pending: &mut Vec<Value>| {
+        if !pending.is_empty() {
+            messages
+                .push(json!({"role": "assistant", "content": null, "tool_calls": pending.clone()}));
+            pending.clear();
+        }
+    };
+    for turn in transcript {
+        match turn {
+            Turn::ToolCall(call) => pending_calls.push(json!({
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments.to_string()},
+            })),
+            Turn::ToolResult {
+                call_id, result, ..
+            } => {
+                flush(&mut messages, &mut pending_calls);
+                messages.push(
+                    json!({"role": "tool", "tool_call_id": call_id, "content": result.to_string()}),
+                );
+            }
+            Turn::User(text) => {
+                flush(&mut messages, &mut pending_calls);
+                messages.push(json!({"role": "user", "content": text}));
+            }
+            Turn::Assistant(text) => {
+                flush(&mut messages, &mut pending_calls);
+                messages.push(json!({"role": "assistant", "content": text}));
+            }
+        }
+    }
+    flush(&mut messages, &mut pending_calls);
+    messages
+}
+
+#[derive(Debug, Deserialize)]
+struct Completion {
+    #[serde(default)]
+    choices: Vec<Choice>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Choice {
+    message: Option<AssistantMessage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AssistantMessage {
+    #[serde(default)]
+    content: Option<Value>,
+    #[serde(default)]
+    tool_calls: Option<Vec<WireToolCall>>,
+    #[serde(default)]
+    refusal: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireToolCall {
+    #[serde(default)]
+    id: Option<String>,
+    function: WireFunction,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireFunction {
+    name: String,
+    /// A JSON string per the API; some servers send the object itself.
+    #[serde(default)]
+    arguments: Value,
+}
+
+/// Reads a completion, tolerating what compatible servers vary on.
+fn parse_completion(text: &str) -> Result<Reply, ProviderError> {
+    let completion: Completion = serde_json::from_str(text).map_err(|e| {
+        ProviderError::Failed(format!("not a chat completion ({e}): {}", excerpt(text)))
+    })?;
+    let message = completion
+        .choices
+        .into_iter()
+        .next()
+        .and_then(|choice| choice.message)
+        .ok_or_else(|| {
+            ProviderError::Failed(format!("a completion without a message: {}", excerpt(text)))
+        })?;
+    if let Some(refusal) = message.refusal.filter(|r| !r.trim().is_empty()) {
+        return Err(ProviderError::Failed(format!(
+            "the model refused: {refusal}"
+        )));
+    }
+    let calls = message.tool_calls.unwrap_or_default();
+    if !calls.is_empty() {
+        let mut parsed = Vec::with_capacity(calls.len());
+        for (index, call) in calls.into_iter().enumerate() {
+            let arguments = match call.function.arguments {
+                Value::String(raw) if raw.trim().is_empty() => json!({}),
+                Value::String(raw) => serde_json::from_str(&raw).map_err(|e| {
+                    ProviderError::Failed(format!(
+                        "malformed arguments for {}: {e}: {}",
+                        call.function.name,
+                        excerpt(&raw)
+                    ))
+                })?,
+                Value::Null => json!({}),
+                object @ Value::Object(_) => object,
+                other => {
+                    return Err(ProviderError::Failed(format!(
+                        "malformed arguments for {}: {other}",
+                        call.function.name
+                    )));
+                }
+            };
+            if !arguments.is_object() {
+                return Err(ProviderError::Failed(format!(
+                    "arguments for {} are not an object: {arguments}",
+                    call.function.name
+                )));
+            }
+            parsed.push(ToolCall {
+                id: call
+                    .id
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or_else(|| format!("call-{index}")),
+                name: call.function.name,
+                arguments,
+            });
+        }
+        return Ok(Reply::ToolCalls(parsed));
+    }
+    let text = match message.content {
+        Some(Value::String(text)) => text,
+        // Content as a list of parts: [{"type": "text", "text": "..."}].
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|part| part["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => String::new(),
+    };
+    if text.trim().is_empty() {
+        return Err(ProviderError::Failed(
+            "an empty answer: no text and no tool call".into(),
+        ));
+    }
+    Ok(Reply::Text(text.trim().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_calls_are_read_with_string_or_object_arguments_and_no_finish_reason() {
+        let string_args = r#"{"choices":[{"message":{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"add_task","arguments":"{\"title\":\"Milk\"}"}}]},"finish_reason":"tool_calls"}]}"#;
+        let object_args = r#"{"choices":[{"message":{"tool_calls":[{"function":{"name":"add_task","arguments":{"title":"Milk"}}}]},"finish_reason":""}]}"#;
+        for text in [string_args, object_args] {
+            let Reply::ToolCalls(calls) = parse_completion(text).unwrap() else {
+                panic!()
+            };
+            assert_eq!(calls[0].name, "add_task");
+            assert_eq!(calls[0].arguments, json!({"title": "Milk"}));
+        }
+    }
+
+    #[test]
+    fn text_garbage_refusals_and_empty_answers_are_told_apart() {
+        let text = r#"{"choices":[{"message":{"content":"Done."}}]}"#;
+        assert_eq!(parse_completion(text).unwrap(), Reply::Text("Done.".into()));
+        assert!(matches!(
+            parse_completion("<html>"),
+            Err(ProviderError::Failed(_))
+        ));
+        let refused = r#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#;
+        assert!(
+            matches!(parse_completion(refused), Err(ProviderError::Failed(m)) if m.contains("refused"))
+        );
+        let empty = r#"{"choices":[{"message":{"content":""}}]}"#;
+        assert!(matches!(
+            parse_completion(empty),
+            Err(ProviderError::Failed(_))
+        ));
+        let bad = r#"{"choices":[{"message":{"tool_calls":[{"function":{"name":"add_task","arguments":"{title"}}]}}]}"#;
+        assert!(
+            matches!(parse_completion(bad), Err(ProviderError::Failed(m)) if m.contains("malformed"))
+        );
+    }
+
+    #[test]
+    fn the_transcript_replays_tool_calls_before_their_results() {
+        let transcript = [
+            Turn::User("add milk".into()),
+            Turn::ToolCall(ToolCall {
+                id: "c1".into(),
+                name: "add_task".into(),
+                arguments: json!({"title": "milk"}),
+            }),
+            Turn::ToolResult {
+                call_id: "c1".into(),
+                name: "add_task".into(),
+                result: json!({"title": "milk"}),
+            },
+        ];
+        let messages = messages(&transcript, NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        let roles: Vec<&str> = messages
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["system", "user", "assistant", "tool"]);
+        assert_eq!(
+            messages[2]["tool_calls"][0]["function"]["arguments"],
+            "{\"title\":\"milk\"}"
+        );
+        assert_eq!(messages[3]["tool_call_id"], "c1");
+    }
+}

@@ -1,0 +1,514 @@
+//! The assistant's five tools, implemented once for both doors: the MCP
+//! server at `/mcp` and the chat agent.
+//!
+//! The user a tool acts for is always the caller of the door (its bearer
+//! token), never an argument: no prompt can reach another user's tasks.
+//! Arguments are validated by the REST API's own domain parsers, so the
+//! same input gets the same error codes and field messages there and here.
+//! The argument types below describe the tools (their JSON Schemas are
+//! generated from them); what a call sends is parsed by those parsers.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use todo_api::{ErrorBody, ErrorCode, ErrorDetail, Priority, StatusFilter, Task, TaskCandidate};
+use uuid::Uuid;
+
+use crate::domain::{FieldErrors, TaskChanges, TaskDraft, TaskQuery};
+use crate::error::ApiError;
+use crate::store::{Store, StoreError};
+
+/// How many candidates an ambiguous title lists at most.
+const CANDIDATES_MAX: u32 = 10;
+
+/// Arguments of `add_task`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddTaskArgs {
+    /// 1–200 characters.
+    pub title: String,
+    /// Up to 2000 characters.
+    pub description: Option<String>,
+    /// Defaults to medium.
+    pub priority: Option<Priority>,
+    /// YYYY-MM-DD.
+    pub due_date: Option<NaiveDate>,
+    /// Up to 10 tags of 1–32 characters of a-z, 0-9 and '-'.
+    pub tags: Option<Vec<String>>,
+}
+
+/// Arguments of `list_tasks`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListTasksArgs {
+    /// all (default), active or completed.
+    pub status: Option<StatusFilter>,
+    /// Search in titles and descriptions.
+    pub q: Option<String>,
+    pub priority: Option<Priority>,
+    pub tag: Option<String>,
+    /// Only tasks due strictly before this date (YYYY-MM-DD); with
+    /// status=active and today's date: the overdue ones.
+    pub due_before: Option<NaiveDate>,
+    /// 1–100, default 50.
+    pub limit: Option<u32>,
+}
+
+/// Arguments of `complete_task` and `delete_task`: which task.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRefArgs {
+    /// The task's id.
+    pub task_id: Option<Uuid>,
+    /// Or a title to match (ignoring case; several matches are answered
+    /// with the candidates, never guessed).
+    pub title: Option<String>,
+}
+
+/// Arguments of `update_task`: which task, and what to change.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTaskArgs {
+    /// The task's id.
+    pub task_id: Option<Uuid>,
+    /// Or its current title to match.
+    pub current_title: Option<String>,
+    /// A new title.
+    pub title: Option<String>,
+    /// A new description; null clears it.
+    pub description: Option<String>,
+    pub priority: Option<Priority>,
+    /// A new due date (YYYY-MM-DD); null clears it.
+    pub due_date: Option<NaiveDate>,
+    /// The new tags (replacing the old ones).
+    pub tags: Option<Vec<String>>,
+    pub completed: Option<bool>,
+}
+
+/// A tool as both doors list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// JSON Schema of the arguments.
+    pub input_schema: Map<String, Value>,
+}
+
+/// The arguments' JSON Schema, self-contained (no `$ref`: several
+/// OpenAI-compatible servers and MCP clients do not follow references).
+fn schema_of<T: JsonSchema>() -> Map<String, Value> {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|settings| settings.inline_subschemas = true)
+        .into_generator();
+    let schema =
+        serde_json::to_value(generator.into_root_schema_for::<T>()).expect("schemas serialise");
+    let Value::Object(mut map) = schema else {
+        unreachable!("a struct's schema is an object")
+    };
+    map.remove("$schema");
+    map.remove("title");
+    map
+}
+
+/// The five tools.
+pub fn specs() -> Vec<ToolSpec> {
+    vec![
+        ToolSpec {
+            name: "add_task",
+            description: "Add a task for the user.",
+            input_schema: schema_of::<AddTaskArgs>(),
+        },
+        ToolSpec {
+            name: "list_tasks",
+            description: "List the user's tasks, optionally filtered; answers the tasks and how many match.",
+            input_schema: schema_of::<ListTasksArgs>(),
+        },
+        ToolSpec {
+            name: "complete_task",
+            description: "Mark one of the user's tasks done, by id or by title.",
+            input_schema: schema_of::<TaskRefArgs>(),
+        },
+        ToolSpec {
+            name: "update_task",
+            description: "Change one of the user's tasks (title, description, priority, due date, tags, completed), found by id or current title.",
+            input_schema: schema_of::<UpdateTaskArgs>(),
+        },
+        ToolSpec {
+            name: "delete_task",
+            description: "Delete one of the user's tasks, by id or by title.",
+            input_schema: schema_of::<TaskRefArgs>(),
+        },
+    ]
+}
+
+/// Why a tool call failed, in the API's error vocabulary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fields: BTreeMap<String, String>,
+    pub candidates: Vec<TaskCandidate>,
+}
+
+impl ToolError {
+    fn invalid(fields: FieldErrors) -> Self {
+        Self {
+            code: ErrorCode::ValidationFailed,
+            message: "some arguments are invalid".into(),
+            fields: fields.into_map(),
+            candidates: Vec::new(),
+        }
+    }
+
+    fn one_field(field: &str, problem: &str) -> Self {
+        let mut fields = FieldErrors::default();
+        fields.add(field, problem);
+        Self::invalid(fields)
+    }
+
+    fn not_found(what: &str) -> Self {
+        Self {
+            code: ErrorCode::NotFound,
+            message: format!("no task {what}"),
+            fields: BTreeMap::new(),
+            candidates: Vec::new(),
+        }
+    }
+
+    /// The API's error body: `{"error": {code, message, fields?, candidates?}}`.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+                fields: self.fields.clone(),
+                candidates: self.candidates.clone(),
+            },
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.body()).expect("error bodies serialise")
+    }
+}
+
+impl From<StoreError> for ToolError {
+    fn from(error: StoreError) -> Self {
+        let api = ApiError::from(error);
+        let (_, code) = api.status_and_code();
+        if code == ErrorCode::Internal {
+            tracing::error!(error = ?api, "tool failed");
+        }
+        Self {
+            code,
+            message: api.public_message(),
+            fields: BTreeMap::new(),
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// The tool layer: the store, acting for one owner per call.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    store: Store,
+}
+
+impl Tools {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Runs tool `name` for `owner`; the answer is the tool's JSON result.
+    pub async fn call(
+        &self,
+        owner: Uuid,
+        name: &str,
+        arguments: &Value,
+    ) -> Result<Value, ToolError> {
+        let arguments = match arguments {
+            Value::Object(map) => map.clone(),
+            Value::Null => Map::new(),
+            _ => return Err(ToolError::one_field("arguments", "must be a JSON object")),
+        };
+        match name {
+            "add_task" => self.add_task(owner, arguments).await,
+            "list_tasks" => self.list_tasks(owner, arguments).await,
+            "complete_task" => self.complete_task(owner, arguments).await,
+            "update_task" => self.update_task(owner, arguments).await,
+            "delete_task" => self.delete_task(owner, arguments).await,
+            other => Err(ToolError {
+                code: ErrorCode::NotFound,
+                message: format!(
+                    "there is no tool {other:?}; the tools are add_task, list_tasks, complete_task, update_task, delete_task"
+                ),
+                fields: BTreeMap::new(),
+                candidates: Vec::new(),
+            }),
+        }
+    }
+
+    async fn add_task(
+        &self,
+        owner: Uuid,
+        arguments: Map<String, Value>,
+    ) -> Result<Value, ToolError> {
+        let draft = TaskDraft::parse(arguments).map_err(ToolError::invalid)?;
+        let task = self.store.insert_task(owner, &draft).await?;
+        Ok(task_json(&task))
+    }
+
+    async fn list_tasks(
+        &self,
+        owner: Uuid,
+        arguments: Map<String, Value>,
+    ) -> Result<Value, ToolError> {
+        let mut pairs = Vec::new();
+        let mut errors = FieldErrors::default();
+        for (key, value) in arguments {
+            match value {
+                Value::Null => {}
+                Value::String(text) => pairs.push((key, text)),
+                Value::Number(n) => pairs.push((key, n.to_string())),
+                _ => errors.add(key, "must be a string or a number"),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ToolError::invalid(errors));
+        }
+        let query = TaskQuery::parse(&pairs).map_err(ToolError::invalid)?;
+        let (items, total) = self.store.list_tasks(owner, &query).await?;
+        Ok(json!({"items": items, "total": total}))
+    }
+
+    async fn complete_task(
+        &self,
+        owner: Uuid,
+        mut arguments: Map<String, Value>,
+    ) -> Result<Value, ToolError> {
+        let task = self.find(owner, &mut arguments, "title", true).await?;
+        refuse_extra(arguments)?;
+        let changes = TaskChanges {
+            completed: Some(true),
+            ..TaskChanges::default()
+        };
+        self.apply(owner, task.id, &changes).await
+    }
+
+    async fn update_task(
+        &self,
+        owner: Uuid,
+        mut arguments: Map<String, Value>,
+    ) -> Result<Value, ToolError> {
+        let task = self
+            .find(owner, &mut arguments, "current_title", false)
+            .await?;
+        // What is left are the changes, judged like a PATCH body.
+        let changes = TaskChanges::parse(arguments).map_err(ToolError::invalid)?;
+        if changes.is_empty() {
+            return Err(ToolError::one_field(
+                "title",
+                "name at least one field to change",
+            ));
+        }
+        self.apply(owner, task.id, &changes).await
+    }
+
+    async fn delete_task(
+        &self,
+        owner: Uuid,
+        mut arguments: Map<String, Value>,
+    ) -> Result<Value, ToolError> {
+        let task = self.find(owner, &mut arguments, "title", false).await?;
+        refuse_extra(arguments)?;
+        if !self.store.delete_task(owner, task.id).await? {
+            return Err(ToolError::not_found("with this id"));
+        }
+        Ok(json!({"task_id": task.id, "status": "deleted", "title": task.title}))
+    }
+
+    async fn apply(
+        &self,
+        owner: Uuid,
+        id: Uuid,
+        changes: &TaskChanges,
+    ) -> Result<Value, ToolError> {
+        match self.store.update_task(owner, id, changes).await? {
+            Some(task) => Ok(task_json(&task)),
+            None => Err(ToolError::not_found("with this id")),
+        }
+    }
+
+    /// The one task `task_id` or the title field names; several matches
+    /// answer with the candidates. With `prefer_active`, an active match
+    /// wins over completed ones (marking done what is already done is not
+    /// what "mark X done" means).
+    async fn find(
+        &self,
+        owner: Uuid,
+        arguments: &mut Map<String, Value>,
+        title_field: &str,
+        prefer_active: bool,
+    ) -> Result<Task, ToolError> {
+        let id = arguments.remove("task_id");
+        let title = arguments.remove(title_field);
+        match (id, title) {
+            (Some(Value::String(raw)), _) => {
+                let id = Uuid::try_parse(raw.trim())
+                    .map_err(|_| ToolError::one_field("task_id", "must be a task id (a UUID)"))?;
+                self.store
+                    .task(owner, id)
+                    .await?
+                    .ok_or_else(|| ToolError::not_found("with this id"))
+            }
+            (Some(Value::Null) | None, Some(Value::String(title))) if !title.trim().is_empty() => {
+                let title = title.trim();
+                let mut found = self
+                    .store
+                    .tasks_titled(owner, title, CANDIDATES_MAX)
+                    .await?;
+                if prefer_active && found.iter().any(|t| !t.completed) {
+                    found.retain(|t| !t.completed);
+                }
+                match found.len() {
+                    0 => Err(ToolError::not_found(&format!("titled {title:?}"))),
+                    1 => Ok(found.remove(0)),
+                    n => Err(ToolError {
+                        code: ErrorCode::AmbiguousMatch,
+                        message: format!(
+                            "{n} tasks match {title:?}; say which one (by task_id or a fuller title)"
+                        ),
+                        fields: BTreeMap::new(),
+                        candidates: found
+                            .into_iter()
+                            .map(|t| TaskCandidate {
+                                id: t.id,
+                                title: t.title,
+                                completed: t.completed,
+                            })
+                            .collect(),
+                    }),
+                }
+            }
+            (Some(_), _) => Err(ToolError::one_field(
+                "task_id",
+                "must be a task id (a UUID)",
+            )),
+            (_, Some(Value::String(_) | Value::Null) | None) => Err(ToolError::one_field(
+                "task_id",
+                &format!("give the task's task_id or its {title_field}"),
+            )),
+            (_, Some(_)) => Err(ToolError::one_field(title_field, "must be a string")),
+        }
+    }
+}
+
+fn refuse_extra(arguments: Map<String, Value>) -> Result<(), ToolError> {
+    let mut errors = FieldErrors::default();
+    for key in arguments.keys() {
+        errors.add(key.clone(), "is not a known field");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ToolError::invalid(errors))
+    }
+}
+
+fn task_json(task: &Task) -> Value {
+    serde_json::to_value(task).expect("tasks serialise")
+}
+
+/// One line saying what a call did, for people: "Added task “Buy milk”
+/// · high · due Dec 3".
+pub fn describe(tool: &str, result: &Result<Value, ToolError>) -> String {
+    let value = match result {
+        Ok(value) => value,
+        Err(error) => return format!("{} failed: {}", verb_of(tool), error.message),
+    };
+    let title = value["title"].as_str().unwrap_or("");
+    let details = || {
+        let mut parts = vec![format!("“{title}”")];
+        if let Some(priority) = value["priority"].as_str().filter(|p| *p != "medium") {
+            parts.push(priority.to_owned());
+        }
+        if let Some(due) = value["due_date"]
+            .as_str()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        {
+            parts.push(format!("due {}", due.format("%b %-d")));
+        }
+        parts.join(" · ")
+    };
+    match tool {
+        "add_task" => format!("Added task {}", details()),
+        "complete_task" => format!("Completed task “{title}”"),
+        "update_task" => format!("Updated task {}", details()),
+        "delete_task" => format!("Deleted task “{title}”"),
+        "list_tasks" => {
+            let total = value["total"].as_u64().unwrap_or(0);
+            format!("Listed tasks: {total} found")
+        }
+        other => format!("Ran {other}"),
+    }
+}
+
+fn verb_of(tool: &str) -> &'static str {
+    match tool {
+        "add_task" => "Adding a task",
+        "list_tasks" => "Listing tasks",
+        "complete_task" => "Completing a task",
+        "update_task" => "Updating a task",
+        "delete_task" => "Deleting a task",
+        _ => "A tool",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_an_object_schema_that_refuses_unknown_fields() {
+        let specs = specs();
+        let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            [
+                "add_task",
+                "list_tasks",
+                "complete_task",
+                "update_task",
+                "delete_task"
+            ]
+        );
+        for spec in &specs {
+            assert_eq!(spec.input_schema["type"], "object", "{}", spec.name);
+            assert_eq!(
+                spec.input_schema["additionalProperties"], false,
+                "{}",
+                spec.name
+            );
+        }
+        let add = &specs[0].input_schema;
+        assert_eq!(add["required"], json!(["title"]));
+        assert!(add["properties"]["priority"].to_string().contains("high"));
+    }
+
+    #[test]
+    fn actions_read_as_one_line() {
+        let task = json!({"title": "Buy milk", "priority": "high", "due_date": "2026-12-03"});
+        assert_eq!(
+            describe("add_task", &Ok(task)),
+            "Added task “Buy milk” · high · due Dec 3"
+        );
+        let error = ToolError::not_found("titled \"x\"");
+        assert_eq!(
+            describe("delete_task", &Err(error)),
+            "Deleting a task failed: no task titled \"x\""
+        );
+    }
+}
