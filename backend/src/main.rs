@@ -43,6 +43,10 @@ enum Command {
         /// The backend's base URL, e.g. http://todo-backend:8080.
         #[arg(long)]
         url: String,
+        /// Leave out the chat round trip (it expects the offline
+        /// provider's answers; use this when a real model is configured).
+        #[arg(long)]
+        skip_chat: bool,
     },
 }
 
@@ -78,7 +82,9 @@ fn main() -> ExitCode {
             };
             check(&url, Duration::from_millis(timeout_ms))
         }
-        Command::Selftest { url } => match runtime().block_on(todo_backend::selftest::run(&url)) {
+        Command::Selftest { url, skip_chat } => match runtime().block_on(
+            todo_backend::selftest::run(&url, todo_backend::selftest::Walk { chat: !skip_chat }),
+        ) {
             Ok(()) => {
                 println!("selftest passed");
                 ExitCode::SUCCESS

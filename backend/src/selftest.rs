@@ -1,7 +1,8 @@
 //! `todo-backend selftest --url URL`: walks a live backend through the
 //! whole contract (sign up, create, read, list, update, complete, stats,
-//! delete, delete the account) and reports the first mismatch as a diff.
-//! This is the Helm test hook, so it only talks HTTP.
+//! delete; the MCP door: initialize, tools/list, tools/call; a chat round
+//! trip on the offline provider; delete the account) and reports the first
+//! mismatch as a diff. This is the Helm test hook, so it only talks HTTP.
 
 use std::fmt::Debug;
 use std::time::Instant;
@@ -11,8 +12,8 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use todo_api::{
-    ApiClient, AuthResponse, ErrorBody, ErrorCode, Health, Priority, Readiness, Task, TaskList,
-    TaskStats, User,
+    ApiClient, AuthResponse, ChatResponse, ErrorBody, ErrorCode, Health, MessageList, Priority,
+    Readiness, Task, TaskList, TaskStats, User,
 };
 use uuid::Uuid;
 
@@ -95,12 +96,28 @@ fn report(step: &str, started: Instant) {
     );
 }
 
+/// Which parts of the walk to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    /// The chat round trip expects the offline provider's answers; off
+    /// when the backend talks to a real model.
+    pub chat: bool,
+}
+
 /// Runs every step in order; on any failure, still deletes what it made.
-pub async fn run(base_url: &str) -> Result<(), Mismatch> {
+pub async fn run(base_url: &str, walk: Walk) -> Result<(), Mismatch> {
     let api = ApiClient::new(base_url);
     println!("selftest against {}", api.base_url());
     let mut account: Option<ApiClient> = None;
-    let result = steps(&api, &mut account).await;
+    let mut result = steps(&api, &mut account).await;
+    if result.is_ok()
+        && let Some(user) = &account
+    {
+        result = mcp_steps(user).await;
+        if result.is_ok() && walk.chat {
+            result = chat_steps(user).await;
+        }
+    }
     if let Some(user) = account {
         let started = Instant::now();
         let cleanup = call::<()>(
@@ -288,5 +305,150 @@ async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), M
         gone.error.code,
     )?;
     report("delete task", started);
+    Ok(())
+}
+
+/// One JSON-RPC call to `/mcp`, as an MCP client sends it over streamable
+/// HTTP (stateless: every request stands alone).
+async fn mcp_call(
+    step: &'static str,
+    user: &ApiClient,
+    id: u64,
+    method: &str,
+    params: serde_json::Value,
+) -> Result<serde_json::Value, Mismatch> {
+    let request = user
+        .request(Method::POST, "/mcp")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+    let (_, answer): (_, serde_json::Value) = call(step, request, StatusCode::OK).await?;
+    if let Some(error) = answer.get("error") {
+        return Err(mismatch(step, format!("JSON-RPC error: {error}")));
+    }
+    Ok(answer["result"].clone())
+}
+
+async fn mcp_steps(user: &ApiClient) -> Result<(), Mismatch> {
+    let started = Instant::now();
+    let init = mcp_call(
+        "mcp initialize",
+        user,
+        1,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {},
+               "clientInfo": {"name": "todo-backend selftest", "version": env!("CARGO_PKG_VERSION")}}),
+    )
+    .await?;
+    expect_eq(
+        "mcp initialize",
+        "serverInfo.name",
+        &json!("todo"),
+        &init["serverInfo"]["name"],
+    )?;
+    report("mcp initialize", started);
+
+    let started = Instant::now();
+    let listed = mcp_call("mcp tools/list", user, 2, "tools/list", json!({})).await?;
+    let names: Vec<&str> = listed["tools"]
+        .as_array()
+        .map(|tools| tools.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    expect_eq(
+        "mcp tools/list",
+        "tools",
+        vec![
+            "add_task",
+            "list_tasks",
+            "complete_task",
+            "update_task",
+            "delete_task",
+        ],
+        names,
+    )?;
+    report("mcp tools/list", started);
+
+    let started = Instant::now();
+    let title = format!("selftest mcp {}", Uuid::new_v4().simple());
+    let added = mcp_call(
+        "mcp add_task",
+        user,
+        3,
+        "tools/call",
+        json!({"name": "add_task", "arguments": {"title": title, "tags": ["selftest"]}}),
+    )
+    .await?;
+    expect_eq("mcp add_task", "isError", &json!(false), &added["isError"])?;
+    let task = &added["structuredContent"];
+    expect_eq("mcp add_task", "title", &json!(title), &task["title"])?;
+    report("mcp add_task", started);
+
+    let started = Instant::now();
+    let deleted = mcp_call(
+        "mcp delete_task",
+        user,
+        4,
+        "tools/call",
+        json!({"name": "delete_task", "arguments": {"task_id": task["id"]}}),
+    )
+    .await?;
+    expect_eq(
+        "mcp delete_task",
+        "status",
+        &json!("deleted"),
+        &deleted["structuredContent"]["status"],
+    )?;
+    report("mcp delete_task", started);
+    Ok(())
+}
+
+async fn chat_steps(user: &ApiClient) -> Result<(), Mismatch> {
+    let started = Instant::now();
+    let title = format!("selftest chat {}", Uuid::new_v4().simple());
+    let add = user
+        .request(Method::POST, "/api/chat")
+        .json(&json!({"message": format!("add {title}, high priority")}));
+    let (_, reply): (_, ChatResponse) = call("chat add", add, StatusCode::OK).await?;
+    let tools: Vec<&str> = reply.tool_calls.iter().map(|c| c.tool.as_str()).collect();
+    expect_eq("chat add", "tool calls", vec!["add_task"], tools)?;
+    expect_eq(
+        "chat add",
+        "the task",
+        (&json!(title), &json!("high")),
+        (
+            &reply.tool_calls[0].result["title"],
+            &reply.tool_calls[0].result["priority"],
+        ),
+    )?;
+    report("chat add", started);
+
+    let started = Instant::now();
+    let delete = user.request(Method::POST, "/api/chat").json(&json!({
+        "conversation_id": reply.conversation_id,
+        "message": format!("delete {title}"),
+    }));
+    let (_, deleted): (_, ChatResponse) = call("chat delete", delete, StatusCode::OK).await?;
+    expect_eq(
+        "chat delete",
+        "status",
+        Some(&json!("deleted")),
+        deleted.tool_calls.first().map(|c| &c.result["status"]),
+    )?;
+    let messages = user.request(
+        Method::GET,
+        &format!("/api/conversations/{}/messages", reply.conversation_id),
+    );
+    let (_, history): (_, MessageList) = call("chat history", messages, StatusCode::OK).await?;
+    expect_eq("chat history", "messages", 6, history.items.len())?;
+    call::<()>(
+        "chat cleanup",
+        user.request(
+            Method::DELETE,
+            &format!("/api/conversations/{}", reply.conversation_id),
+        ),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    report("chat round trip", started);
     Ok(())
 }

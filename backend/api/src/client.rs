@@ -8,8 +8,9 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::{
-    AuthResponse, ClearedCompleted, ErrorBody, Health, ListQuery, LoginRequest, NewTask, Readiness,
-    SignupRequest, Task, TaskList, TaskPatch, TaskStats, User,
+    AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList, ErrorBody, Health,
+    ListQuery, LoginRequest, MessageList, NewTask, Readiness, SignupRequest, Task, TaskList,
+    TaskPatch, TaskStats, User,
 };
 
 /// Why a call failed: the server said no (with the contract's error body),
@@ -173,6 +174,32 @@ impl ApiClient {
             .send()
             .await?;
         expect(response, StatusCode::OK).await
+    }
+
+    /// One turn with the assistant.
+    pub async fn chat(&self, body: &ChatRequest) -> Result<ChatResponse, ClientError> {
+        self.send_json(Method::POST, "/api/chat", body, StatusCode::OK)
+            .await
+    }
+
+    pub async fn conversations(&self) -> Result<ConversationList, ClientError> {
+        self.get("/api/conversations").await
+    }
+
+    pub async fn messages(&self, conversation: Uuid) -> Result<MessageList, ClientError> {
+        self.get(&format!("/api/conversations/{conversation}/messages"))
+            .await
+    }
+
+    pub async fn delete_conversation(&self, conversation: Uuid) -> Result<(), ClientError> {
+        let response = self
+            .request(
+                Method::DELETE,
+                &format!("/api/conversations/{conversation}"),
+            )
+            .send()
+            .await?;
+        expect_empty(response, StatusCode::NO_CONTENT).await
     }
 
     pub async fn health(&self) -> Result<Health, ClientError> {

@@ -156,7 +156,12 @@ mod patterns_agree {
             format!("m{}m", " ".repeat(3999)),
         ]);
         for sample in cases {
-            assert_eq!(regex.is_match(&sample), parses(&sample), "{:?}", &sample[..sample.len().min(40)]);
+            assert_eq!(
+                regex.is_match(&sample),
+                parses(&sample),
+                "{:?}",
+                &sample[..sample.len().min(40)]
+            );
         }
     }
 

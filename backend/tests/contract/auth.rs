@@ -402,6 +402,23 @@ fn authenticated_routes() -> Vec<(Method, String, Option<serde_json::Value>)> {
         (Method::DELETE, format!("/api/tasks/{id}"), None),
         (Method::GET, "/api/tasks/stats".into(), None),
         (Method::POST, "/api/tasks/clear-completed".into(), None),
+        (
+            Method::POST,
+            "/api/chat".into(),
+            Some(json!({"message": "add milk"})),
+        ),
+        (
+            Method::POST,
+            "/api/chat".into(),
+            Some(json!({"message": "hi", "conversation_id": id})),
+        ),
+        (Method::GET, "/api/conversations".into(), None),
+        (
+            Method::GET,
+            format!("/api/conversations/{id}/messages"),
+            None,
+        ),
+        (Method::DELETE, format!("/api/conversations/{id}"), None),
     ]
 }
 

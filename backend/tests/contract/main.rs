@@ -8,12 +8,15 @@
 
 mod support;
 
+mod assistant;
 mod auth;
 mod concurrency;
 mod integrity;
 mod isolation;
+mod mcp;
 mod observability;
 mod operations;
+mod provider;
 mod readiness;
 mod tasks;
 mod validation;
@@ -24,13 +27,16 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 8] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 11] = [
+        ("assistant", assistant::cases()),
         ("auth", auth::cases()),
         ("concurrency", concurrency::cases()),
         ("integrity", integrity::cases()),
         ("isolation", isolation::cases()),
+        ("mcp", mcp::cases()),
         ("observability", observability::cases()),
         ("operations", operations::cases()),
+        ("provider", provider::cases()),
         ("tasks", tasks::cases()),
         ("validation", validation::cases()),
     ];

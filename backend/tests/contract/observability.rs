@@ -104,15 +104,27 @@ async fn metrics_use_route_templates_and_stay_bounded(ctx: TestCtx) {
 }
 
 async fn selftest_passes_against_the_running_app(ctx: TestCtx) {
-    todo_backend::selftest::run(ctx.api.base_url())
-        .await
-        .expect("selftest passes");
+    todo_backend::selftest::run(
+        ctx.api.base_url(),
+        todo_backend::selftest::Walk { chat: true },
+    )
+    .await
+    .expect("selftest passes");
     // It cleaned up: no account or task of its own is left behind.
     let text = metrics_text(&ctx).await;
     assert!(
         text.contains(
             r#"http_requests_total{method="DELETE",route="/api/auth/me",status="204"} 1"#
         )
+    );
+    // It went through the MCP door and the chat.
+    assert!(
+        text.contains(r#"assistant_tool_calls_total{tool="add_task",outcome="ok",door="mcp"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"assistant_chat_requests_total{outcome="ok"} 2"#),
+        "{text}"
     );
 }
 

@@ -191,6 +191,8 @@ pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
         ("LOG_FORMAT".into(), "pretty".into()),
         ("DATABASE_MAX_CONNECTIONS".into(), "5".into()),
         ("SHUTDOWN_GRACE_SECONDS".into(), "5".into()),
+        // Conversations of dozens of turns; the limit has a test of its own.
+        ("CHAT_REQUESTS_PER_MINUTE".into(), "1000".into()),
     ]);
     for (k, v) in overrides {
         vars.insert((*k).into(), (*v).into());

@@ -1,0 +1,659 @@
+//! The assistant through `POST /api/chat` on the offline provider: a
+//! conversation of English commands, each with the tool call it must
+//! become and its effect on the task list; conversations owned like tasks;
+//! a restart in the middle of a conversation; rate limits and bad input.
+
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use todo_api::{ApiClient, ChatRequest, ChatResponse, ErrorCode, ListQuery, Role, Task};
+
+use crate::cases;
+use crate::support::{
+    RunningApp, TestCtx, TestDatabase, TestFn, expect_api_error, expect_error, test_config,
+};
+
+pub fn cases() -> Vec<(&'static str, TestFn)> {
+    cases![
+        offline_commands_become_tool_calls_with_their_effects,
+        a_conversation_resumes_after_a_restart,
+        conversations_belong_to_their_owner,
+        chat_is_rate_limited_per_user,
+        bad_chat_input_is_refused_and_nothing_is_stored,
+        a_prompt_cannot_reach_another_users_tasks,
+    ]
+}
+
+/// Waits out the last minute of a UTC day, so "today" cannot change in
+/// the middle of a test that compares dates.
+async fn away_from_midnight() -> NaiveDate {
+    use chrono::Timelike;
+    let seconds_left = 86_400 - u64::from(Utc::now().time().num_seconds_from_midnight());
+    if seconds_left < 90 {
+        tokio::time::sleep(std::time::Duration::from_secs(seconds_left + 2)).await;
+    }
+    Utc::now().date_naive()
+}
+
+fn next(today: NaiveDate, day: Weekday) -> NaiveDate {
+    let ahead =
+        (7 + day.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
+    today + Duration::days(if ahead == 0 { 7 } else { ahead })
+}
+
+fn day(date: NaiveDate) -> Value {
+    json!(date.format("%Y-%m-%d").to_string())
+}
+
+async fn say(api: &ApiClient, conversation: Option<uuid::Uuid>, message: &str) -> ChatResponse {
+    api.chat(&ChatRequest {
+        conversation_id: conversation,
+        message: message.into(),
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{message:?}: {e}"))
+}
+
+async fn all_tasks(api: &ApiClient) -> Vec<Task> {
+    api.list_tasks(&ListQuery {
+        limit: Some(100),
+        ..ListQuery::default()
+    })
+    .await
+    .unwrap()
+    .items
+}
+
+fn titled<'a>(tasks: &'a [Task], title: &str) -> Vec<&'a Task> {
+    tasks
+        .iter()
+        .filter(|t| t.title.eq_ignore_ascii_case(title))
+        .collect()
+}
+
+/// What must hold of the task list after a command.
+type Effect = fn(&[Task], &ChatResponse, NaiveDate) -> Result<(), String>;
+
+/// A command, the tool call it must become (or none), and its effect.
+type Row = (&'static str, Option<(&'static str, Value)>, Effect);
+
+fn check(ok: bool, what: &str) -> Result<(), String> {
+    if ok { Ok(()) } else { Err(what.to_owned()) }
+}
+
+async fn offline_commands_become_tool_calls_with_their_effects(ctx: TestCtx) {
+    let (api, _) = ctx.user("chatty").await;
+    let today = away_from_midnight().await;
+    let in_days = |n| day(today + Duration::days(n));
+    // (message, the tool call it becomes or None, its effect)
+    let table: Vec<Row> = vec![
+        (
+            "add buy milk",
+            Some(("add_task", json!({"title": "buy milk"}))),
+            |t, _, _| check(titled(t, "buy milk").len() == 1, "one buy milk"),
+        ),
+        (
+            "add Call mom tomorrow",
+            Some((
+                "add_task",
+                json!({"title": "Call mom", "due_date": in_days(1)}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "call mom")[0].due_date.is_some(),
+                    "call mom is due",
+                )
+            },
+        ),
+        (
+            "add pay rent next friday, high priority",
+            Some((
+                "add_task",
+                json!({"title": "pay rent", "due_date": day(next(today, Weekday::Fri)), "priority": "high"}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "pay rent")[0].priority == todo_api::Priority::High,
+                    "rent is high",
+                )
+            },
+        ),
+        (
+            "add water plants, tag home",
+            Some((
+                "add_task",
+                json!({"title": "water plants", "tags": ["home"]}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "water plants")[0].tags == ["home"],
+                    "plants tagged home",
+                )
+            },
+        ),
+        (
+            "add quarterly report due 2030-12-24 #work",
+            Some((
+                "add_task",
+                json!({"title": "quarterly report", "due_date": "2030-12-24", "tags": ["work"]}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "quarterly report")[0].tags == ["work"],
+                    "report tagged work",
+                )
+            },
+        ),
+        (
+            "remind me to book flights in 3 days",
+            Some((
+                "add_task",
+                json!({"title": "book flights", "due_date": in_days(3)}),
+            )),
+            |t, _, _| check(titled(t, "book flights").len() == 1, "flights added"),
+        ),
+        (
+            "create task fix bike, low priority",
+            Some(("add_task", json!({"title": "fix bike", "priority": "low"}))),
+            |t, _, _| {
+                check(
+                    titled(t, "fix bike")[0].priority == todo_api::Priority::Low,
+                    "bike is low",
+                )
+            },
+        ),
+        (
+            "add renew passport, urgent, tags travel and admin",
+            Some((
+                "add_task",
+                json!({"title": "renew passport", "priority": "high", "tags": ["travel", "admin"]}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "renew passport")[0].tags == ["travel", "admin"],
+                    "passport tags",
+                )
+            },
+        ),
+        (
+            "add old bill due 2020-01-01",
+            Some((
+                "add_task",
+                json!({"title": "old bill", "due_date": "2020-01-01"}),
+            )),
+            |t, _, _| check(titled(t, "old bill").len() == 1, "old bill added"),
+        ),
+        (
+            "Please add buy milk tomorrow, high priority, tag home",
+            Some((
+                "add_task",
+                json!({"title": "buy milk", "due_date": in_days(1), "priority": "high", "tags": ["home"]}),
+            )),
+            |t, _, _| check(titled(t, "buy milk").len() == 2, "two buy milk now"),
+        ),
+        (
+            "what is left?",
+            Some(("list_tasks", json!({"status": "active"}))),
+            |t, r, _| {
+                check(
+                    r.tool_calls[0].result["total"]
+                        == json!(t.iter().filter(|t| !t.completed).count()),
+                    "counts the active ones",
+                )
+            },
+        ),
+        (
+            "show completed tasks",
+            Some(("list_tasks", json!({"status": "completed"}))),
+            |_, r, _| {
+                check(
+                    r.tool_calls[0].result["total"] == 0,
+                    "nothing completed yet",
+                )
+            },
+        ),
+        (
+            "what is overdue?",
+            Some((
+                "list_tasks",
+                json!({"status": "active", "due_before": day(Utc::now().date_naive())}),
+            )),
+            |_, r, _| {
+                check(
+                    r.response.contains("old bill") && r.tool_calls[0].result["total"] == 1,
+                    "the old bill is overdue",
+                )
+            },
+        ),
+        (
+            "show high priority tasks",
+            Some(("list_tasks", json!({"priority": "high"}))),
+            |_, r, _| {
+                check(
+                    r.tool_calls[0].result["total"] == 3,
+                    "three high-priority tasks",
+                )
+            },
+        ),
+        (
+            "show tasks tagged home",
+            Some(("list_tasks", json!({"tag": "home"}))),
+            |_, r, _| check(r.tool_calls[0].result["total"] == 2, "two tagged home"),
+        ),
+        (
+            "search for passport",
+            Some(("list_tasks", json!({"q": "passport"}))),
+            |_, r, _| check(r.tool_calls[0].result["total"] == 1, "one passport"),
+        ),
+        (
+            "mark buy milk done",
+            Some(("complete_task", json!({"title": "buy milk"}))),
+            |t, r, _| {
+                check(
+                    r.tool_calls[0].result["error"]["code"] == "ambiguous_match"
+                        && r.tool_calls[0].result["error"]["candidates"]
+                            .as_array()
+                            .map(Vec::len)
+                            == Some(2)
+                        && r.response.contains("Which one")
+                        && titled(t, "buy milk").iter().all(|t| !t.completed),
+                    "two matches: candidates, no guess",
+                )
+            },
+        ),
+        (
+            "mark call mom done",
+            Some(("complete_task", json!({"title": "call mom"}))),
+            |t, _, _| check(titled(t, "call mom")[0].completed, "call mom completed"),
+        ),
+        (
+            "complete the fix bike task",
+            Some(("complete_task", json!({"title": "fix bike"}))),
+            |t, _, _| check(titled(t, "fix bike")[0].completed, "bike completed"),
+        ),
+        (
+            "I finished water plants",
+            Some(("complete_task", json!({"title": "water plants"}))),
+            |t, _, _| check(titled(t, "water plants")[0].completed, "plants completed"),
+        ),
+        (
+            "show completed tasks",
+            Some(("list_tasks", json!({"status": "completed"}))),
+            |_, r, _| check(r.tool_calls[0].result["total"] == 3, "three completed"),
+        ),
+        (
+            "reopen water plants",
+            Some((
+                "update_task",
+                json!({"current_title": "water plants", "completed": false}),
+            )),
+            |t, _, _| check(!titled(t, "water plants")[0].completed, "plants reopened"),
+        ),
+        (
+            "rename fix bike to repair bike",
+            Some((
+                "update_task",
+                json!({"current_title": "fix bike", "title": "repair bike"}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "repair bike").len() == 1 && titled(t, "fix bike").is_empty(),
+                    "renamed",
+                )
+            },
+        ),
+        (
+            "make the quarterly report high priority",
+            Some((
+                "update_task",
+                json!({"current_title": "quarterly report", "priority": "high"}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "quarterly report")[0].priority == todo_api::Priority::High,
+                    "report is high",
+                )
+            },
+        ),
+        (
+            "move book flights to next monday",
+            Some((
+                "update_task",
+                json!({"current_title": "book flights", "due_date": day(next(today, Weekday::Mon))}),
+            )),
+            |t, _, d| {
+                check(
+                    titled(t, "book flights")[0].due_date == Some(next(d, Weekday::Mon)),
+                    "flights moved",
+                )
+            },
+        ),
+        (
+            "set the priority of renew passport to low",
+            Some((
+                "update_task",
+                json!({"current_title": "renew passport", "priority": "low"}),
+            )),
+            |t, _, _| {
+                check(
+                    titled(t, "renew passport")[0].priority == todo_api::Priority::Low,
+                    "passport is low",
+                )
+            },
+        ),
+        (
+            "call mom is due tomorrow",
+            Some((
+                "update_task",
+                json!({"current_title": "call mom", "due_date": in_days(1)}),
+            )),
+            |t, _, d| {
+                check(
+                    titled(t, "call mom")[0].due_date == Some(d + Duration::days(1)),
+                    "due date set",
+                )
+            },
+        ),
+        (
+            "delete the old bill task",
+            Some(("delete_task", json!({"title": "old bill"}))),
+            |t, r, _| {
+                check(
+                    titled(t, "old bill").is_empty()
+                        && r.tool_calls[0].result["status"] == "deleted",
+                    "old bill deleted",
+                )
+            },
+        ),
+        (
+            "remove repair bike",
+            Some(("delete_task", json!({"title": "repair bike"}))),
+            |t, _, _| check(titled(t, "repair bike").is_empty(), "bike deleted"),
+        ),
+        (
+            "get rid of the unicorn",
+            Some(("delete_task", json!({"title": "unicorn"}))),
+            |t, r, _| {
+                check(
+                    r.tool_calls[0].result["error"]["code"] == "not_found" && t.len() == 8,
+                    "nothing deleted",
+                )
+            },
+        ),
+        (
+            "check off pay rent",
+            Some(("complete_task", json!({"title": "pay rent"}))),
+            |t, _, _| check(titled(t, "pay rent")[0].completed, "rent paid"),
+        ),
+        (
+            "cancel renew passport",
+            Some(("delete_task", json!({"title": "renew passport"}))),
+            |t, _, _| check(titled(t, "renew passport").is_empty(), "passport deleted"),
+        ),
+        ("help", None, |_, r, _| {
+            check(
+                r.response.contains("I can add, list, complete"),
+                "says what it can do",
+            )
+        }),
+        ("sing me a song", None, |t, r, _| {
+            check(
+                r.response.contains("did not understand") && t.len() == 7,
+                "nothing changed",
+            )
+        }),
+    ];
+    assert!(table.len() >= 30, "the table has {} commands", table.len());
+
+    let mut conversation = None;
+    for (message, expected, effect) in &table {
+        let response = say(&api, conversation, message).await;
+        conversation = Some(response.conversation_id);
+        match expected {
+            Some((tool, arguments)) => {
+                assert_eq!(
+                    response.tool_calls.len(),
+                    1,
+                    "{message:?}: {:?}",
+                    response.tool_calls
+                );
+                assert_eq!(response.tool_calls[0].tool, *tool, "{message:?}");
+                assert_eq!(&response.tool_calls[0].arguments, arguments, "{message:?}");
+            }
+            None => assert!(
+                response.tool_calls.is_empty(),
+                "{message:?}: {:?}",
+                response.tool_calls
+            ),
+        }
+        let tasks = all_tasks(&api).await;
+        if let Err(what) = effect(&tasks, &response, today) {
+            panic!(
+                "{message:?}: expected {what}; reply {:?}; tasks {:?}",
+                response.response,
+                tasks
+                    .iter()
+                    .map(|t| (&t.title, t.completed))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+
+    // The whole conversation is stored, in order: each command, its one
+    // action where it had one, and each reply.
+    let messages = api.messages(conversation.unwrap()).await.unwrap().items;
+    let actions = table.iter().filter(|(_, call, _)| call.is_some()).count();
+    assert_eq!(messages.len(), table.len() * 2 + actions);
+    assert_eq!(messages[0].role, Role::User);
+    assert_eq!(messages[0].content, "add buy milk");
+    assert_eq!(messages[1].role, Role::Tool);
+    assert_eq!(messages[1].content, "Added task “buy milk”");
+    assert_eq!(messages[1].tool_call.as_ref().unwrap().tool, "add_task");
+    assert_eq!(messages[2].role, Role::Assistant);
+}
+
+async fn a_conversation_resumes_after_a_restart(ctx: TestCtx) {
+    let database = TestDatabase::create(&ctx.backend).await;
+    let app = RunningApp::start(test_config(&database.url, &[]), ctx.backend.clone()).await;
+    let (api, auth) = app.ctx.user("restarted").await;
+    let first = say(&api, None, "add write the letter").await;
+    app.stop().await;
+
+    let app = RunningApp::start(test_config(&database.url, &[]), ctx.backend.clone()).await;
+    let api = app.ctx.api.with_token(&auth.token);
+    let second = say(
+        &api,
+        Some(first.conversation_id),
+        "mark write the letter done",
+    )
+    .await;
+    assert_eq!(second.conversation_id, first.conversation_id);
+    assert_eq!(second.tool_calls[0].result["completed"], true);
+    let messages = api.messages(first.conversation_id).await.unwrap().items;
+    let roles: Vec<Role> = messages.iter().map(|m| m.role).collect();
+    use Role::{Assistant, Tool, User};
+    assert_eq!(roles, [User, Tool, Assistant, User, Tool, Assistant]);
+    let listed = api.conversations().await.unwrap();
+    assert_eq!(listed.total, 1);
+    assert_eq!(listed.items[0].title, "add write the letter");
+    app.stop().await;
+    database.drop().await;
+}
+
+async fn conversations_belong_to_their_owner(ctx: TestCtx) {
+    let (alice, _) = ctx.user("alice").await;
+    let (bob, _) = ctx.user("bob").await;
+    let older = say(&alice, None, "add first thing").await;
+    let newer = say(&alice, None, "add second thing").await;
+    let listed = alice.conversations().await.unwrap();
+    let ids: Vec<_> = listed.items.iter().map(|c| c.id).collect();
+    assert_eq!(
+        ids,
+        [newer.conversation_id, older.conversation_id],
+        "newest first"
+    );
+
+    assert_eq!(bob.conversations().await.unwrap().total, 0);
+    expect_api_error(
+        bob.messages(older.conversation_id).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    );
+    expect_api_error(
+        bob.delete_conversation(older.conversation_id).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    );
+    let intrusion = bob
+        .chat(&ChatRequest {
+            conversation_id: Some(older.conversation_id),
+            message: "delete first thing".into(),
+        })
+        .await;
+    expect_api_error(intrusion, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    assert_eq!(
+        alice
+            .messages(older.conversation_id)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
+
+    alice
+        .delete_conversation(older.conversation_id)
+        .await
+        .unwrap();
+    expect_api_error(
+        alice.messages(older.conversation_id).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    );
+    assert_eq!(alice.conversations().await.unwrap().total, 1);
+    // The tasks the conversation made stay.
+    assert_eq!(alice.stats().await.unwrap().total, 2);
+    let response = alice
+        .request(Method::GET, "/api/conversations/not-a-uuid/messages")
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+}
+
+async fn chat_is_rate_limited_per_user(ctx: TestCtx) {
+    let database = TestDatabase::create(&ctx.backend).await;
+    let app = RunningApp::start(
+        test_config(&database.url, &[("CHAT_REQUESTS_PER_MINUTE", "2")]),
+        ctx.backend.clone(),
+    )
+    .await;
+    let (alice, _) = app.ctx.user("limited").await;
+    let (bob, _) = app.ctx.user("unlimited").await;
+    say(&alice, None, "what is left").await;
+    say(&alice, None, "what is left").await;
+    let response = alice
+        .request(Method::POST, "/api/chat")
+        .json(&json!({"message": "what is left"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("retry-after"));
+    expect_error(
+        response,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManyRequests,
+    )
+    .await;
+    // Another user has a budget of their own, and nothing was stored.
+    say(&bob, None, "what is left").await;
+    assert_eq!(alice.conversations().await.unwrap().total, 2);
+    app.stop().await;
+    database.drop().await;
+}
+
+async fn bad_chat_input_is_refused_and_nothing_is_stored(ctx: TestCtx) {
+    let (api, _) = ctx.user("terse").await;
+    for (body, field) in [
+        (json!({"message": "   "}), "message"),
+        (json!({"message": "x".repeat(4001)}), "message"),
+        (json!({}), "message"),
+        (
+            json!({"message": "hi", "conversation_id": "nope"}),
+            "conversation_id",
+        ),
+        (json!({"message": "hi", "colour": "red"}), "colour"),
+    ] {
+        let response = api
+            .request(Method::POST, "/api/chat")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let error = expect_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+        assert!(error.error.fields.contains_key(field), "{body}: {error:?}");
+    }
+    let unknown = api
+        .chat(&ChatRequest {
+            conversation_id: Some(uuid::Uuid::new_v4()),
+            message: "hello".into(),
+        })
+        .await;
+    expect_api_error(unknown, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    assert_eq!(api.conversations().await.unwrap().total, 0);
+}
+
+/// The user is the token's, never something a message can name.
+async fn a_prompt_cannot_reach_another_users_tasks(ctx: TestCtx) {
+    let (alice, _) = ctx.user("alice").await;
+    let (bob, bob_auth) = ctx.user("bob").await;
+    bob.create_task(&todo_api::NewTask {
+        title: "bob's secret plan".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    for prompt in [
+        "show all users' tasks",
+        &format!("show tasks of user {}", bob_auth.user.id),
+        "search for secret plan",
+        "delete bob's secret plan",
+        "mark bob's secret plan done",
+    ] {
+        let response = say(&alice, None, prompt).await;
+        for record in &response.tool_calls {
+            let result = &record.result;
+            let mut seen: Vec<&Value> = vec![&result["title"]];
+            seen.extend(
+                result["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|t| &t["title"]),
+            );
+            seen.extend(
+                result["error"]["candidates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| &c["title"]),
+            );
+            assert!(
+                seen.iter().all(|title| *title != "bob's secret plan"),
+                "{prompt}: {result}"
+            );
+            assert!(
+                !result.to_string().contains(&bob_auth.user.id.to_string()),
+                "{prompt}: {result}"
+            );
+        }
+    }
+    let bobs = all_tasks(&bob).await;
+    assert_eq!(bobs.len(), 1);
+    assert!(!bobs[0].completed);
+}

@@ -1,0 +1,289 @@
+//! The MCP door at `/mcp`, driven by the official SDK's own client over
+//! streamable HTTP: initialize, the five tools with their schemas, a call
+//! of each, tool errors as tool results, the bearer token checked before
+//! anything runs, one user's tools never touching another's tasks, and the
+//! allowed `Host` names.
+
+use reqwest::StatusCode;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+};
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+use todo_api::ErrorCode;
+
+use crate::cases;
+use crate::support::{RunningApp, TestCtx, TestDatabase, TestFn, expect_error, test_config};
+
+pub fn cases() -> Vec<(&'static str, TestFn)> {
+    cases![
+        an_mcp_client_lists_and_calls_every_tool,
+        tool_errors_are_tool_results_in_the_api_shape,
+        no_token_no_mcp,
+        mcp_users_see_only_their_own_tasks,
+        only_allowed_hosts_are_answered,
+    ]
+}
+
+type Client = RunningService<RoleClient, ClientConfig>;
+
+async fn connect(base: &str, token: &str) -> Client {
+    let config =
+        StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(token);
+    let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new("contract-tests", "1.0"),
+    )
+    .serve(transport)
+    .await
+    .expect("the MCP client connects")
+}
+
+async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
+    client
+        .call_tool(
+            CallToolRequestParams::new(tool.to_owned())
+                .with_arguments(arguments.as_object().cloned().expect("an object")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{tool} is answered as a tool result: {e}"))
+}
+
+fn structured(result: &CallToolResult) -> Value {
+    result
+        .structured_content
+        .clone()
+        .expect("structured content")
+}
+
+async fn an_mcp_client_lists_and_calls_every_tool(ctx: TestCtx) {
+    let (_, auth) = ctx.user("mcp").await;
+    let client = connect(ctx.api.base_url(), &auth.token).await;
+    let server = client.peer_info().expect("initialized");
+    assert_eq!(
+        server.server_info.as_ref().map(|i| i.name.as_str()),
+        Some("todo")
+    );
+    assert!(server.capabilities.tools.is_some());
+
+    let tools = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(
+        names,
+        [
+            "add_task",
+            "list_tasks",
+            "complete_task",
+            "update_task",
+            "delete_task"
+        ]
+    );
+    for tool in &tools {
+        assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
+        assert!(tool.input_schema["properties"].is_object(), "{}", tool.name);
+        assert!(tool.description.as_deref().is_some_and(|d| !d.is_empty()));
+    }
+    assert_eq!(tools[0].input_schema["required"], json!(["title"]));
+
+    let added = call(
+        &client,
+        "add_task",
+        json!({"title": "via mcp", "priority": "high", "tags": ["mcp"]}),
+    )
+    .await;
+    assert_eq!(added.is_error, Some(false));
+    let task = structured(&added);
+    assert_eq!(task["title"], "via mcp");
+    assert_eq!(task["priority"], "high");
+    let id = task["id"].as_str().unwrap().to_owned();
+
+    let listed = structured(&call(&client, "list_tasks", json!({"tag": "mcp"})).await);
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["id"], id.as_str());
+
+    let done = structured(&call(&client, "complete_task", json!({"title": "VIA MCP"})).await);
+    assert_eq!(done["completed"], true);
+
+    let renamed = structured(
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": id, "title": "renamed", "due_date": "2030-01-02"}),
+        )
+        .await,
+    );
+    assert_eq!(renamed["title"], "renamed");
+    assert_eq!(renamed["due_date"], "2030-01-02");
+
+    let deleted = structured(&call(&client, "delete_task", json!({"task_id": id})).await);
+    assert_eq!(
+        deleted,
+        json!({"task_id": id, "status": "deleted", "title": "renamed"})
+    );
+    let api = ctx.api.with_token(&auth.token);
+    assert_eq!(
+        api.stats().await.unwrap().total,
+        0,
+        "the REST API sees the same store"
+    );
+    client.cancel().await.unwrap();
+}
+
+async fn tool_errors_are_tool_results_in_the_api_shape(ctx: TestCtx) {
+    let (api, auth) = ctx.user("careless").await;
+    let client = connect(ctx.api.base_url(), &auth.token).await;
+    // The same rules, fields and codes as POST /api/tasks.
+    let invalid = call(
+        &client,
+        "add_task",
+        json!({"title": " ", "priority": "urgent", "colour": "red"}),
+    )
+    .await;
+    assert_eq!(invalid.is_error, Some(true));
+    let error = structured(&invalid)["error"].clone();
+    assert_eq!(error["code"], "validation_failed");
+    let mut fields: Vec<&str> = error["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["colour", "priority", "title"]);
+
+    for title in ["twin", "twin"] {
+        api.create_task(&todo_api::NewTask {
+            title: title.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    let ambiguous = structured(&call(&client, "delete_task", json!({"title": "twin"})).await);
+    assert_eq!(ambiguous["error"]["code"], "ambiguous_match");
+    assert_eq!(
+        ambiguous["error"]["candidates"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(api.stats().await.unwrap().total, 2, "nothing guessed");
+
+    let missing = structured(
+        &call(
+            &client,
+            "complete_task",
+            json!({"task_id": uuid::Uuid::new_v4()}),
+        )
+        .await,
+    );
+    assert_eq!(missing["error"]["code"], "not_found");
+    let unknown = call(&client, "rm_rf", json!({})).await;
+    assert_eq!(unknown.is_error, Some(true));
+    client.cancel().await.unwrap();
+}
+
+async fn no_token_no_mcp(ctx: TestCtx) {
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}});
+    let http = reqwest::Client::new();
+    let url = format!("{}/mcp", ctx.api.base_url());
+    for token in [None, Some("not-a-token")] {
+        let mut request = http
+            .post(&url)
+            .header("accept", "application/json, text/event-stream")
+            .json(&initialize);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+    }
+    // A signed token whose account is gone gets no tools either.
+    let (api, auth) = ctx.user("gone").await;
+    api.delete_account().await.unwrap();
+    let response = http
+        .post(&url)
+        .bearer_auth(&auth.token)
+        .header("accept", "application/json, text/event-stream")
+        .json(&initialize)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+}
+
+async fn mcp_users_see_only_their_own_tasks(ctx: TestCtx) {
+    let (alice_api, alice) = ctx.user("alice").await;
+    let (_, bob) = ctx.user("bob").await;
+    let secret = alice_api
+        .create_task(&todo_api::NewTask {
+            title: "alice only".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let bob_client = connect(ctx.api.base_url(), &bob.token).await;
+    let listed = structured(&call(&bob_client, "list_tasks", json!({})).await);
+    assert_eq!(listed["total"], 0);
+    for (tool, arguments) in [
+        ("complete_task", json!({"task_id": secret.id})),
+        ("delete_task", json!({"task_id": secret.id})),
+        ("delete_task", json!({"title": "alice only"})),
+        (
+            "update_task",
+            json!({"task_id": secret.id, "title": "mine now"}),
+        ),
+    ] {
+        let result = structured(&call(&bob_client, tool, arguments.clone()).await);
+        assert_eq!(result["error"]["code"], "not_found", "{tool} {arguments}");
+    }
+    // No argument names the user: one that tries is refused like any unknown field.
+    let spoofed =
+        structured(&call(&bob_client, "list_tasks", json!({"user_id": alice.user.id})).await);
+    assert_eq!(spoofed["error"]["code"], "validation_failed");
+    let unchanged = alice_api.get_task(secret.id).await.unwrap();
+    assert_eq!(unchanged, secret);
+    bob_client.cancel().await.unwrap();
+}
+
+async fn only_allowed_hosts_are_answered(ctx: TestCtx) {
+    let database = TestDatabase::create(&ctx.backend).await;
+    let app = RunningApp::start(
+        test_config(
+            &database.url,
+            &[("MCP_ALLOWED_HOSTS", "todo-backend, todo-backend.apps.svc")],
+        ),
+        ctx.backend.clone(),
+    )
+    .await;
+    let (_, auth) = app.ctx.user("hosted").await;
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let post = |host: &'static str| {
+        reqwest::Client::new()
+            .post(format!("{}/mcp", app.ctx.api.base_url()))
+            .header("host", host)
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .bearer_auth(&auth.token)
+            .json(&list)
+            .send()
+    };
+    let refused = post("evil.example").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    for host in ["todo-backend:8080", "todo-backend.apps.svc"] {
+        let answered = post(host).await.unwrap();
+        assert_eq!(answered.status(), StatusCode::OK, "{host}");
+        let body: Value = answered.json().await.unwrap();
+        assert_eq!(
+            body["result"]["tools"].as_array().unwrap().len(),
+            5,
+            "{host}"
+        );
+    }
+    app.stop().await;
+    database.drop().await;
+}

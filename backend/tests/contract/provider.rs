@@ -1,0 +1,375 @@
+//! The `openai` provider against a scripted OpenAI-compatible server the
+//! test runs: a multi-round tool loop (arguments as a string and as an
+//! object, an empty finish_reason), malformed tool arguments, garbage, a
+//! 500, a provider that is down, one that hangs, and the round cap. A
+//! failure leaves the user's message stored and no half reply.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use reqwest::Method;
+use serde_json::{Value, json};
+use todo_api::{ApiClient, ChatRequest, ErrorCode, Role};
+
+use crate::cases;
+use crate::support::{RunningApp, TestCtx, TestDatabase, TestFn, expect_error, test_config};
+
+pub fn cases() -> Vec<(&'static str, TestFn)> {
+    cases![
+        a_multi_round_tool_loop_ends_in_a_reply,
+        malformed_tool_arguments_are_a_502,
+        a_provider_error_or_garbage_is_a_502,
+        a_provider_that_is_down_is_a_503,
+        a_provider_that_hangs_is_a_504,
+        the_round_cap_stops_a_looping_model,
+    ]
+}
+
+/// One scripted answer: status, body, and how long to wait before it.
+#[derive(Clone)]
+struct Answer {
+    status: StatusCode,
+    body: String,
+    delay: Duration,
+}
+
+fn ok(body: Value) -> Answer {
+    Answer {
+        status: StatusCode::OK,
+        body: body.to_string(),
+        delay: Duration::ZERO,
+    }
+}
+
+fn tool_call(name: &str, arguments: Value) -> Value {
+    json!({"choices": [{"message": {"role": "assistant", "content": null, "tool_calls": [
+        {"id": format!("call-{name}"), "type": "function", "function": {"name": name, "arguments": arguments}}
+    ]}, "finish_reason": "tool_calls"}]})
+}
+
+fn text(reply: &str) -> Value {
+    json!({"choices": [{"message": {"role": "assistant", "content": reply}, "finish_reason": ""}]})
+}
+
+#[derive(Clone, Default)]
+struct Script {
+    answers: Arc<Mutex<VecDeque<Answer>>>,
+    /// Repeated once the queue is empty.
+    forever: Arc<Mutex<Option<Answer>>>,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn completions(State(script): State<Script>, Json(body): Json<Value>) -> Response {
+    script.requests.lock().unwrap().push(body);
+    let next = script.answers.lock().unwrap().pop_front();
+    let answer = next
+        .or_else(|| script.forever.lock().unwrap().clone())
+        .unwrap_or_else(|| ok(text("the script ran out")));
+    tokio::time::sleep(answer.delay).await;
+    (
+        answer.status,
+        [("content-type", "application/json")],
+        answer.body,
+    )
+        .into_response()
+}
+
+/// A scripted provider on a free port, and a backend that uses it.
+struct Scripted {
+    script: Script,
+    app: RunningApp,
+    database: TestDatabase,
+    api: ApiClient,
+}
+
+impl Scripted {
+    async fn start(ctx: &TestCtx, answers: Vec<Answer>, extra: &[(&str, &str)]) -> Self {
+        let script = Script::default();
+        script.answers.lock().unwrap().extend(answers);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let router = axum::Router::new()
+            .route("/v1/chat/completions", post(completions))
+            .with_state(script.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self::with_base(ctx, script, &format!("http://127.0.0.1:{port}/v1"), extra).await
+    }
+
+    async fn with_base(ctx: &TestCtx, script: Script, base: &str, extra: &[(&str, &str)]) -> Self {
+        let database = TestDatabase::create(&ctx.backend).await;
+        let mut vars = vec![
+            ("ASSISTANT_PROVIDER", "openai"),
+            ("ASSISTANT_BASE_URL", base),
+            ("ASSISTANT_MODEL", "scripted"),
+            ("ASSISTANT_API_KEY", "test-key"),
+        ];
+        vars.extend_from_slice(extra);
+        let app = RunningApp::start(test_config(&database.url, &vars), ctx.backend.clone()).await;
+        let (api, _) = app.ctx.user("model-user").await;
+        Self {
+            script,
+            app,
+            database,
+            api,
+        }
+    }
+
+    async fn say(&self, message: &str) -> reqwest::Response {
+        self.api
+            .request(Method::POST, "/api/chat")
+            .json(&json!({"message": message}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The only conversation's messages, by role.
+    async fn roles(&self) -> Vec<Role> {
+        let conversations = self.api.conversations().await.unwrap();
+        assert_eq!(conversations.total, 1, "the user's message is stored");
+        let messages = self.api.messages(conversations.items[0].id).await.unwrap();
+        messages.items.iter().map(|m| m.role).collect()
+    }
+
+    async fn stop(self) {
+        self.app.stop().await;
+        self.database.drop().await;
+    }
+}
+
+async fn a_multi_round_tool_loop_ends_in_a_reply(ctx: TestCtx) {
+    let scripted = Scripted::start(
+        &ctx,
+        vec![
+            // Arguments as the API says (a JSON string) ...
+            ok(tool_call(
+                "add_task",
+                json!(json!({"title": "Oat milk", "priority": "high"}).to_string()),
+            )),
+            // ... and as some servers send them (the object itself).
+            ok(tool_call("list_tasks", json!({"status": "active"}))),
+            ok(text("Added oat milk; you have 1 task left.")),
+        ],
+        &[],
+    )
+    .await;
+    let reply = scripted
+        .api
+        .chat(&ChatRequest {
+            conversation_id: None,
+            message: "add oat milk, it is urgent".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(reply.response, "Added oat milk; you have 1 task left.");
+    let tools: Vec<&str> = reply.tool_calls.iter().map(|c| c.tool.as_str()).collect();
+    assert_eq!(tools, ["add_task", "list_tasks"]);
+    assert_eq!(reply.tool_calls[1].result["total"], 1);
+    assert_eq!(scripted.api.stats().await.unwrap().total, 1);
+
+    let requests = scripted.script.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0]["model"], "scripted");
+    assert_eq!(requests[0]["tools"].as_array().unwrap().len(), 5);
+    // The last round saw both calls and their results.
+    let roles: Vec<&str> = requests[2]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        ["system", "user", "assistant", "tool", "assistant", "tool"]
+    );
+    use Role::{Assistant, Tool, User};
+    assert_eq!(scripted.roles().await, [User, Tool, Tool, Assistant]);
+
+    // The next turn replays the stored history to the model.
+    let conversation = reply.conversation_id;
+    scripted
+        .script
+        .answers
+        .lock()
+        .unwrap()
+        .push_back(ok(text("Nothing else.")));
+    scripted
+        .api
+        .chat(&ChatRequest {
+            conversation_id: Some(conversation),
+            message: "anything else?".into(),
+        })
+        .await
+        .unwrap();
+    let replayed = scripted
+        .script
+        .requests
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    let roles: Vec<&str> = replayed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    // Each round as it happened: a call, its result; then the reply.
+    assert_eq!(
+        roles,
+        [
+            "system",
+            "user",
+            "assistant",
+            "tool",
+            "assistant",
+            "tool",
+            "assistant",
+            "user"
+        ]
+    );
+    let metrics = scripted
+        .api
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "assistant_provider_duration_seconds_count{provider=\"openai\",outcome=\"ok\"}"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "assistant_tool_calls_total{tool=\"add_task\",outcome=\"ok\",door=\"chat\"} 1"
+        ),
+        "{metrics}"
+    );
+    scripted.stop().await;
+}
+
+async fn malformed_tool_arguments_are_a_502(ctx: TestCtx) {
+    let scripted = Scripted::start(
+        &ctx,
+        vec![ok(tool_call("add_task", json!("{\"title\": ")))],
+        &[],
+    )
+    .await;
+    let response = scripted.say("add something").await;
+    let error = expect_error(
+        response,
+        StatusCode::BAD_GATEWAY,
+        ErrorCode::AssistantFailed,
+    )
+    .await;
+    assert!(
+        error.error.message.contains("message is saved"),
+        "{}",
+        error.error.message
+    );
+    assert_eq!(scripted.roles().await, [Role::User], "no half reply");
+    assert_eq!(scripted.api.stats().await.unwrap().total, 0);
+    scripted.stop().await;
+}
+
+async fn a_provider_error_or_garbage_is_a_502(ctx: TestCtx) {
+    let broken = Answer {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        body: "{\"error\": {\"message\": \"boom\"}}".into(),
+        delay: Duration::ZERO,
+    };
+    let garbage = Answer {
+        status: StatusCode::OK,
+        body: "<html>not json</html>".into(),
+        delay: Duration::ZERO,
+    };
+    let scripted = Scripted::start(&ctx, vec![broken, garbage], &[]).await;
+    for _ in 0..2 {
+        let response = scripted.say("what is left").await;
+        let error = expect_error(
+            response,
+            StatusCode::BAD_GATEWAY,
+            ErrorCode::AssistantFailed,
+        )
+        .await;
+        assert!(
+            !error.error.message.contains("test-key"),
+            "no secret in the answer"
+        );
+    }
+    let conversations = scripted.api.conversations().await.unwrap();
+    assert_eq!(
+        conversations.total, 2,
+        "each message kept, in its own conversation"
+    );
+    scripted.stop().await;
+}
+
+async fn a_provider_that_is_down_is_a_503(ctx: TestCtx) {
+    // Port 9 (discard) is closed on loopback.
+    let scripted = Scripted::with_base(&ctx, Script::default(), "http://127.0.0.1:9/v1", &[]).await;
+    let response = scripted.say("what is left").await;
+    assert!(response.headers().contains_key("retry-after"));
+    expect_error(
+        response,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::AssistantUnavailable,
+    )
+    .await;
+    assert_eq!(scripted.roles().await, [Role::User]);
+    scripted.stop().await;
+}
+
+async fn a_provider_that_hangs_is_a_504(ctx: TestCtx) {
+    let hanging = Answer {
+        delay: Duration::from_secs(10),
+        ..ok(text("too late"))
+    };
+    let scripted = Scripted::start(&ctx, vec![hanging], &[("ASSISTANT_TIMEOUT", "1")]).await;
+    let started = Instant::now();
+    let response = scripted.say("what is left").await;
+    let took = started.elapsed();
+    expect_error(
+        response,
+        StatusCode::GATEWAY_TIMEOUT,
+        ErrorCode::AssistantTimeout,
+    )
+    .await;
+    assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    assert_eq!(scripted.roles().await, [Role::User]);
+    scripted.stop().await;
+}
+
+async fn the_round_cap_stops_a_looping_model(ctx: TestCtx) {
+    let scripted = Scripted::start(&ctx, vec![], &[("ASSISTANT_MAX_TOOL_ROUNDS", "2")]).await;
+    *scripted.script.forever.lock().unwrap() =
+        Some(ok(tool_call("add_task", json!({"title": "again"}))));
+    let response = scripted.say("add again").await;
+    let error = expect_error(
+        response,
+        StatusCode::BAD_GATEWAY,
+        ErrorCode::AssistantFailed,
+    )
+    .await;
+    assert!(
+        error.error.message.contains("2 tool rounds"),
+        "{}",
+        error.error.message
+    );
+    assert_eq!(scripted.script.requests.lock().unwrap().len(), 3);
+    // The two actions happened and are on record; no reply was invented.
+    assert_eq!(scripted.api.stats().await.unwrap().total, 2);
+    assert_eq!(scripted.roles().await, [Role::User, Role::Tool, Role::Tool]);
+    scripted.stop().await;
+}
