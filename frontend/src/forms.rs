@@ -139,6 +139,15 @@ pub struct SignupForm {
     pub password: String,
 }
 
+/// The Assistant page's message box.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ChatForm {
+    pub message: String,
+    /// Absent starts a new conversation.
+    pub conversation_id: Option<String>,
+}
+
 /// The small forms on each task row (toggle, delete) and clear-completed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -9,7 +9,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::PageError;
-use crate::handlers::{auth, health, tasks};
+use crate::handlers::{assistant, auth, health, tasks};
 use crate::state::AppState;
 use crate::{assets, origin};
 
@@ -29,6 +29,9 @@ pub fn app(state: AppState) -> Router {
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/edit", get(tasks::edit_form).post(tasks::edit))
         .route("/tasks/{id}/delete", post(tasks::delete))
+        .route("/assistant", get(assistant::start).post(assistant::send))
+        .route("/assistant/{id}", get(assistant::conversation))
+        .route("/assistant/{id}/delete", post(assistant::delete))
         .route("/api/health", get(health))
         .route(assets::CSS_PATH, get(assets::stylesheet))
         .route(assets::ICON_PATH, get(assets::icon))

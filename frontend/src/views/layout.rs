@@ -9,6 +9,14 @@ use crate::assets;
 /// `main` and a footer. `title` becomes "title · Todo".
 pub fn document(title: &str, user: Option<&User>, main: impl IntoView) -> String {
     let full_title = format!("{title} · Todo");
+    let sections = user.map(|_| {
+        view! {
+            <nav class="sections" aria-label="Sections">
+                <a href="/tasks">"Tasks"</a>
+                <a href="/assistant">"Assistant"</a>
+            </nav>
+        }
+    });
     let account = user.map(|user| {
         let name = user.name.clone();
         view! {
@@ -41,6 +49,7 @@ pub fn document(title: &str, user: Option<&User>, main: impl IntoView) -> String
                             <img src=assets::ICON_PATH alt="" width="28" height="28" />
                             <span>"Todo"</span>
                         </a>
+                        {sections}
                         {account}
                     </div>
                 </header>

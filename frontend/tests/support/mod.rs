@@ -24,9 +24,14 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start() -> Stack {
+        Self::start_with(&[]).await
+    }
+
+    /// With `extra` backend variables (e.g. another assistant provider).
+    pub async fn start_with(extra: &[(&str, &str)]) -> Stack {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = format!("sqlite://{}", dir.path().join("todo.db").display());
-        let vars = HashMap::from([
+        let mut vars = HashMap::from([
             ("DATABASE_URL", database.as_str()),
             ("BIND_ADDR", "127.0.0.1"),
             ("PORT", "0"),
@@ -38,7 +43,9 @@ impl Stack {
             // Every test visitor comes from 127.0.0.1.
             ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "10000"),
             ("LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL", "10000"),
+            ("CHAT_REQUESTS_PER_MINUTE", "10000"),
         ]);
+        vars.extend(extra.iter().copied());
         let config = todo_backend::Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
             .expect("backend test configuration is valid");
         let backend = todo_backend::Application::build(config)

@@ -1,6 +1,11 @@
-//! `cargo xtask bench`: load-tests the release backend over loopback on
-//! PostgreSQL and on SQLite with wrk, and reports throughput, latency
-//! percentiles, errors, idle memory and time to ready.
+//! `cargo xtask bench`: load-tests the release servers over loopback, on
+//! PostgreSQL and on SQLite, with wrk. Per scenario it reports requests/s,
+//! p50, p99, errors and the servers' CPU per request (backend, frontend
+//! when the scenario goes through it, and PostgreSQL, read from /proc);
+//! per database the idle RSS, the RSS after the load, and time to ready.
+//! Scenarios: health, the task list, one task, a create, a chat turn on
+//! the offline provider, an MCP `tools/call`, and the task page through
+//! the frontend.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,30 +21,39 @@ use crate::support::postgres::{TempPostgres, server_binaries};
 use crate::support::process::{cargo, output, run, which};
 use crate::support::workspace::target_dir;
 
-/// The pool wide enough for the load; login limits out of the way, since
-/// all load comes from one address.
+/// The pool wide enough for the load; rate limits out of the way, since
+/// all load comes from one address and one user.
 const LOAD_ENV: &[(&str, &str)] = &[
     ("DATABASE_MAX_CONNECTIONS", "16"),
     ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "100000"),
+    ("CHAT_REQUESTS_PER_MINUTE", "10000000"),
 ];
 
 #[derive(Debug, Args)]
 pub struct Bench {
-    /// Seconds of load per scenario.
+    /// Seconds of load per scenario (after a 2 s warm-up).
     #[arg(long, default_value_t = 10)]
     duration: u64,
     /// Concurrent connections wrk keeps open.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 64)]
     connections: u32,
     /// Only this database (`postgres` or `sqlite`).
     #[arg(long)]
     only: Option<String>,
+    /// Only scenarios whose name contains this.
+    #[arg(long)]
+    scenario: Option<String>,
     /// Also write the report as Markdown to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
+    /// Measure the `todo-backend` and `todo-frontend` binaries in this
+    /// directory instead of building them (e.g. another checkout's, to
+    /// compare before and after a change on one machine).
+    #[arg(long)]
+    binaries: Option<PathBuf>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Scenario {
     name: &'static str,
     requests_per_second: f64,
@@ -47,6 +61,8 @@ struct Scenario {
     p99_ms: f64,
     requests: u64,
     errors: u64,
+    /// Server CPU (all processes serving it) per request.
+    cpu_ms_per_request: f64,
 }
 
 #[derive(Debug)]
@@ -54,29 +70,50 @@ struct DatabaseRun {
     database: &'static str,
     start_to_ready: Duration,
     idle_rss_kib: u64,
+    after_rss_kib: u64,
     scenarios: Vec<Scenario>,
+}
+
+/// One load: a name, where, with which wrk script, and which processes
+/// serve it (for the CPU figure).
+struct Plan {
+    name: &'static str,
+    url: String,
+    script: Option<PathBuf>,
+    through_frontend: bool,
 }
 
 impl Bench {
     pub fn run(self) -> anyhow::Result<()> {
-        let wrk = which("wrk").context("wrk is not installed: `apt-get install -y wrk` (Debian) or see https://github.com/wg/wrk")?;
-        run(cargo().args(["build", "--release", "--quiet", "-p", "todo-backend"]))?;
-        let binary = target_dir().join("release/todo-backend");
+        let wrk = which("wrk").context(
+            "wrk is not installed: `apt-get install -y wrk` (Debian) or see https://github.com/wg/wrk",
+        )?;
+        let release = match &self.binaries {
+            Some(dir) => dir.clone(),
+            None => {
+                run(cargo().args([
+                    "build",
+                    "--release",
+                    "--quiet",
+                    "-p",
+                    "todo-backend",
+                    "-p",
+                    "todo-frontend",
+                ]))?;
+                target_dir().join("release")
+            }
+        };
         let mut runs = Vec::new();
         if self.only.as_deref().is_none_or(|only| only == "postgres") {
             let bin = server_binaries()
                 .context("PostgreSQL server binaries not found: `apt-get install -y postgresql`")?;
             let cluster = TempPostgres::start(&bin)?;
-            runs.push(self.measure("postgres", &binary, &wrk, &cluster.url)?);
+            runs.push(self.measure("postgres", &release, &wrk, &cluster.url, Some(cluster.pid))?);
         }
         if self.only.as_deref().is_none_or(|only| only == "sqlite") {
-            let dir =
-                std::env::temp_dir().join(format!("todo-bench-sqlite-{}", std::process::id()));
-            std::fs::create_dir_all(&dir)?;
-            let url = format!("sqlite://{}", dir.join("bench.db").display());
-            let result = self.measure("sqlite", &binary, &wrk, &url);
-            std::fs::remove_dir_all(&dir).ok();
-            runs.push(result?);
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            runs.push(self.measure("sqlite", &release, &wrk, &url, None)?);
         }
         let report = render(&runs, &self);
         println!("\n{report}");
@@ -90,77 +127,254 @@ impl Bench {
     fn measure(
         &self,
         database: &'static str,
-        binary: &Path,
+        release: &Path,
         wrk: &Path,
         url: &str,
+        postgres: Option<u32>,
     ) -> anyhow::Result<DatabaseRun> {
         eprintln!("\nbench: {database}");
+        let backend_binary = release.join("todo-backend");
         // The first start applies migrations; the measured one finds them applied.
-        drop(LocalBackend::start(binary, url, LOAD_ENV)?);
-        let server = LocalBackend::start(binary, url, LOAD_ENV)?;
+        drop(LocalBackend::start(&backend_binary, url, LOAD_ENV)?);
+        let server = LocalBackend::start(&backend_binary, url, LOAD_ENV)?;
         std::thread::sleep(Duration::from_secs(1));
         let idle_rss_kib = server.rss_kib()?;
         let base = server.base_url();
+        let frontend = Frontend::start(&release.join("todo-frontend"), &base)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
         let (token, task_id) = runtime.block_on(seed(&base))?;
 
-        let scripts = std::env::temp_dir().join(format!("todo-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&scripts)?;
-        let post = scripts.join("post.lua");
-        std::fs::write(
-            &post,
-            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
-             wrk.body = '{\"title\": \"load test task\", \"priority\": \"high\", \"tags\": [\"bench\"]}'\n",
-        )?;
-        let auth = format!("Authorization: Bearer {token}");
-        let plans: [(&str, String, Option<&Path>); 4] = [
-            ("GET /health", format!("{base}/health"), None),
-            (
-                "GET /api/tasks?limit=50",
-                format!("{base}/api/tasks?limit=50"),
-                None,
-            ),
-            (
-                "GET /api/tasks/{id}",
-                format!("{base}/api/tasks/{task_id}"),
-                None,
-            ),
-            (
-                "POST /api/tasks",
-                format!("{base}/api/tasks"),
-                Some(post.as_path()),
-            ),
+        let scripts = tempfile::tempdir()?;
+        let post = |name: &str, body: &str| -> anyhow::Result<PathBuf> {
+            let path = scripts.path().join(format!("{name}.lua"));
+            std::fs::write(
+                &path,
+                format!(
+                    "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
+                     wrk.headers[\"Accept\"] = \"application/json, text/event-stream\"\n\
+                     wrk.body = [[{body}]]\n"
+                ),
+            )?;
+            Ok(path)
+        };
+        let plans = [
+            Plan {
+                name: "GET /health",
+                url: format!("{base}/health"),
+                script: None,
+                through_frontend: false,
+            },
+            Plan {
+                name: "GET /api/tasks?limit=50",
+                url: format!("{base}/api/tasks?limit=50"),
+                script: None,
+                through_frontend: false,
+            },
+            Plan {
+                name: "GET /api/tasks/{id}",
+                url: format!("{base}/api/tasks/{task_id}"),
+                script: None,
+                through_frontend: false,
+            },
+            Plan {
+                name: "POST /api/tasks (2 tags)",
+                url: format!("{base}/api/tasks"),
+                script: Some(post(
+                    "create",
+                    r#"{"title": "load test task", "priority": "high", "tags": ["bench", "load"]}"#,
+                )?),
+                through_frontend: false,
+            },
+            Plan {
+                name: "POST /api/chat (offline)",
+                url: format!("{base}/api/chat"),
+                script: Some(post("chat", r#"{"message": "what is left?"}"#)?),
+                through_frontend: false,
+            },
+            Plan {
+                name: "POST /mcp tools/call",
+                url: format!("{base}/mcp"),
+                script: Some(post(
+                    "mcp",
+                    r#"{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_tasks", "arguments": {"limit": 10}}}"#,
+                )?),
+                through_frontend: false,
+            },
+            Plan {
+                name: "GET /tasks (page, 50 tasks)",
+                url: format!("{}/tasks", frontend.base_url()),
+                script: None,
+                through_frontend: true,
+            },
         ];
         let mut scenarios = Vec::new();
-        for (name, target, script) in plans {
-            eprintln!("bench: {database}: {name} for {} s", self.duration);
+        for plan in plans {
+            if self
+                .scenario
+                .as_deref()
+                .is_some_and(|only| !plan.name.contains(only))
+            {
+                continue;
+            }
+            let mut pids = vec![server.pid()];
+            if plan.through_frontend {
+                pids.push(frontend.pid());
+            }
+            scenarios.push(self.load(wrk, &plan, &token, &pids, postgres)?);
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        let after_rss_kib = server.rss_kib()?;
+        Ok(DatabaseRun {
+            database,
+            start_to_ready: server.ready_after,
+            idle_rss_kib,
+            after_rss_kib,
+            scenarios,
+        })
+    }
+
+    fn load(
+        &self,
+        wrk: &Path,
+        plan: &Plan,
+        token: &str,
+        pids: &[u32],
+        postgres: Option<u32>,
+    ) -> anyhow::Result<Scenario> {
+        let wrk_run = |seconds: u64| -> anyhow::Result<String> {
             let mut command = Command::new(wrk);
             command
                 .args(["--latency", "-t", "2", "-c"])
                 .arg(self.connections.to_string())
                 .arg("-d")
-                .arg(format!("{}s", self.duration))
-                .args(["-H", &auth]);
-            if let Some(script) = script {
+                .arg(format!("{seconds}s"))
+                .args(["-H", &format!("Authorization: Bearer {token}")])
+                .args(["-H", &format!("Cookie: todo_session={token}")]);
+            if let Some(script) = &plan.script {
                 command.arg("-s").arg(script);
             }
-            command.arg(&target);
-            let text = output(&mut command)?;
-            scenarios.push(
-                parse_wrk(name, &text)
-                    .with_context(|| format!("could not read wrk's report:\n{text}"))?,
-            );
-        }
-        std::fs::remove_dir_all(&scripts).ok();
-        Ok(DatabaseRun {
-            database,
-            start_to_ready: server.ready_after,
-            idle_rss_kib,
-            scenarios,
-        })
+            command.arg(&plan.url);
+            output(&mut command)
+        };
+        eprintln!(
+            "bench: {} (warm-up 2 s, then {} s)",
+            plan.name, self.duration
+        );
+        wrk_run(2)?;
+        let before = cpu_ticks(pids, postgres);
+        let text = wrk_run(self.duration)?;
+        let used = cpu_ticks(pids, postgres).saturating_sub(before);
+        let mut scenario = parse_wrk(plan.name, &text)
+            .with_context(|| format!("could not read wrk's report:\n{text}"))?;
+        scenario.cpu_ms_per_request =
+            used as f64 * 1000.0 / ticks_per_second() / scenario.requests.max(1) as f64;
+        Ok(scenario)
     }
+}
+
+/// The frontend release binary in front of `backend`, stopped on drop.
+struct Frontend {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Frontend {
+    fn start(binary: &Path, backend: &str) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(binary)
+            .env("BACKEND_URL", backend)
+            .env("BIND_ADDR", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .with_context(|| format!("could not start {}", binary.display()))?;
+        let frontend = Self { child, port };
+        for _ in 0..500 {
+            if crate::support::http::get(port, "/api/health").is_ok_and(|r| r.status == 200) {
+                return Ok(frontend);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        anyhow::bail!("the frontend did not answer /api/health within 5 s")
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Frontend {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// `utime + stime` of a process, and of its reaped children when asked.
+fn process_ticks(pid: u32, with_children: bool) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0;
+    };
+    // Fields after the `(comm)`, which may contain spaces.
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(2)
+                .filter_map(|f| f.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    // utime, stime, cutime, cstime are fields 14–17 of stat(5); here 11–14.
+    let own = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+    let children = fields.get(12).copied().unwrap_or(0) + fields.get(13).copied().unwrap_or(0);
+    own + if with_children { children } else { 0 }
+}
+
+/// CPU of the serving processes: the servers, plus the whole PostgreSQL
+/// cluster (its postmaster, its live backends, and those that exited).
+fn cpu_ticks(pids: &[u32], postgres: Option<u32>) -> u64 {
+    let servers: u64 = pids.iter().map(|pid| process_ticks(*pid, false)).sum();
+    let Some(postmaster) = postgres else {
+        return servers;
+    };
+    let children: u64 = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| parent_of(*pid) == Some(postmaster))
+        .map(|pid| process_ticks(pid, false))
+        .sum();
+    servers + process_ticks(postmaster, true) + children
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn ticks_per_second() -> f64 {
+    output(Command::new("getconf").arg("CLK_TCK"))
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100.0)
 }
 
 /// Signs up a user and seeds 50 tasks; returns the token and one task id.
@@ -168,7 +382,7 @@ async fn seed(base: &str) -> anyhow::Result<(String, String)> {
     let api = ApiClient::new(base);
     let auth = api
         .signup(&SignupRequest {
-            email: format!("bench-{}@example.com", std::process::id()),
+            email: format!("bench-{}@example.com", uuid_like()),
             password: "benchmark password".into(),
             name: "Bench".into(),
         })
@@ -195,15 +409,22 @@ async fn seed(base: &str) -> anyhow::Result<(String, String)> {
     ))
 }
 
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    )
+}
+
 /// Reads wrk's `--latency` report.
 fn parse_wrk(name: &'static str, text: &str) -> Option<Scenario> {
     let mut scenario = Scenario {
         name,
-        requests_per_second: 0.0,
-        p50_ms: 0.0,
-        p99_ms: 0.0,
-        requests: 0,
-        errors: 0,
+        ..Scenario::default()
     };
     for line in text.lines().map(str::trim) {
         let mut words = line.split_whitespace();
@@ -249,27 +470,31 @@ fn render(runs: &[DatabaseRun], bench: &Bench) -> String {
         .unwrap_or(0);
     let _ = writeln!(
         out,
-        "Release backend, wrk -t2 -c{} -d{}s per scenario, load generator on the same {cpus}-core machine, loopback only.\n",
+        "Release servers, wrk -t2 -c{} -d{}s per scenario after a 2 s warm-up, load generator on the same \
+         {cpus}-core machine, loopback only. CPU is the serving processes' (backend; frontend for the page; \
+         PostgreSQL's whole cluster) per request.\n",
         bench.connections, bench.duration
     );
     for run in runs {
         let _ = writeln!(
             out,
-            "### {}\n\nstart to first 200 on /ready: {:.0} ms (migrations already applied) · idle RSS: {:.1} MiB\n",
+            "### {}\n\nstart to first 200 on /ready: {:.0} ms (migrations already applied) · backend RSS idle \
+             {:.1} MiB, after the load {:.1} MiB\n",
             run.database,
             run.start_to_ready.as_secs_f64() * 1000.0,
-            run.idle_rss_kib as f64 / 1024.0
+            run.idle_rss_kib as f64 / 1024.0,
+            run.after_rss_kib as f64 / 1024.0
         );
         let _ = writeln!(
             out,
-            "| scenario | requests/s | p50 | p99 | requests | errors |"
+            "| scenario | requests/s | p50 | p99 | errors | CPU per request |"
         );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
         for s in &run.scenarios {
             let _ = writeln!(
                 out,
-                "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | {} |",
-                s.name, s.requests_per_second, s.p50_ms, s.p99_ms, s.requests, s.errors
+                "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | {:.3} ms |",
+                s.name, s.requests_per_second, s.p50_ms, s.p99_ms, s.errors, s.cpu_ms_per_request
             );
         }
         let _ = writeln!(out);
@@ -312,5 +537,20 @@ Transfer/sec:      2.00MB
         assert_eq!(duration_ms("2.5s"), Some(2500.0));
         assert_eq!(duration_ms("500.00us"), Some(0.5));
         assert_eq!(duration_ms("abc"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_of_this_process_are_read() {
+        // Spend some CPU, then see it counted.
+        let mut x = 0u64;
+        for i in 0..30_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        assert!(x != 1);
+        assert!(process_ticks(std::process::id(), false) > 0);
+        assert_eq!(
+            parent_of(std::process::id()),
+            Some(std::os::unix::process::parent_id())
+        );
     }
 }
