@@ -108,6 +108,17 @@ impl Config {
         }
 
         let assistant = assistant_settings(&vars)?;
+        let request_timeout = vars.seconds("REQUEST_TIMEOUT_SECONDS", 30)?;
+        if let ProviderSettings::OpenAi(openai) = &assistant.provider
+            && openai.timeout >= request_timeout
+        {
+            // Otherwise the request would time out mid-turn and its client
+            // would never hear what the assistant already did.
+            return Err(invalid(
+                "ASSISTANT_TIMEOUT",
+                "must be shorter than REQUEST_TIMEOUT_SECONDS",
+            ));
+        }
         let defaults = LoginLimits::default();
         Ok(Config {
             assistant,
@@ -117,7 +128,7 @@ impl Config {
             jwt_ttl: vars.seconds("JWT_TTL_SECONDS", 24 * 60 * 60)?,
             dev_mode,
             cors_origins: parse_origins(vars.get("CORS_ALLOWED_ORIGINS"))?,
-            request_timeout: vars.seconds("REQUEST_TIMEOUT_SECONDS", 30)?,
+            request_timeout,
             readiness_timeout: Duration::from_millis(readiness_ms),
             login_limits: LoginLimits {
                 per_email_per_minute: per_minute(
@@ -286,6 +297,18 @@ mod tests {
         };
         assert_eq!(settings.api_key, None);
         assert_eq!(settings.timeout, DEFAULT_PROVIDER_TIMEOUT);
+        let outlasting = [
+            full[0],
+            full[1],
+            full[2],
+            full[3],
+            ("ASSISTANT_TIMEOUT", "30"),
+            ("REQUEST_TIMEOUT_SECONDS", "30"),
+        ];
+        assert_eq!(
+            config(&outlasting).unwrap_err().variable,
+            "ASSISTANT_TIMEOUT"
+        );
         assert_eq!(
             config(&[("JWT_SECRET", SECRET)])
                 .unwrap()

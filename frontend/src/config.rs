@@ -24,6 +24,9 @@ pub struct Config {
     /// served over HTTPS).
     pub cookie_secure: bool,
     pub backend_timeout: Duration,
+    /// How long a chat message may take: longer than the backend's own
+    /// request timeout, so the backend's answer (even a timeout) arrives.
+    pub chat_timeout: Duration,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Config {
             public_origin,
             cookie_secure: vars.flag("COOKIE_SECURE")?,
             backend_timeout: vars.seconds("BACKEND_TIMEOUT_SECONDS", 10)?,
+            chat_timeout: vars.seconds("CHAT_TIMEOUT_SECONDS", 35)?,
         })
     }
 }
@@ -124,6 +128,7 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_GRACE_SECONDS", "0"),
             ("BACKEND_TIMEOUT_SECONDS", "soon"),
+            ("CHAT_TIMEOUT_SECONDS", "0"),
         ] {
             let error = config(&[(var, value)]).unwrap_err();
             assert_eq!(error.variable, var, "{var}={value}");

@@ -51,6 +51,7 @@ pub struct ApiClient {
     base_url: String,
     token: Option<String>,
     forwarded_for: Option<String>,
+    timeout: Option<Duration>,
 }
 
 impl ApiClient {
@@ -69,6 +70,7 @@ impl ApiClient {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             token: None,
             forwarded_for: None,
+            timeout: None,
         }
     }
 
@@ -85,6 +87,15 @@ impl ApiClient {
     pub fn forwarded_for(&self, client_addr: impl Into<String>) -> Self {
         Self {
             forwarded_for: Some(client_addr.into()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client, giving each request `timeout` instead of the
+    /// HTTP client's own (a chat turn may take longer than a list).
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        Self {
+            timeout: Some(timeout),
             ..self.clone()
         }
     }
@@ -108,6 +119,9 @@ impl ApiClient {
         }
         if let Some(addr) = &self.forwarded_for {
             request = request.header("x-forwarded-for", addr);
+        }
+        if let Some(timeout) = self.timeout {
+            request = request.timeout(timeout);
         }
         request
     }

@@ -1,8 +1,9 @@
 //! The agent loop: ask the provider, run the tools it asks for (as the
 //! caller, through the tool layer), give it the results, until it answers
-//! in words, within a bounded number of tool rounds.
+//! in words, within a bounded number of tool rounds and a time budget for
+//! the whole turn.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -56,6 +57,11 @@ pub struct Agent {
     pub provider: Provider,
     pub tools: Tools,
     pub max_tool_rounds: u32,
+    /// What all provider calls of one turn may take together
+    /// (`ASSISTANT_TIMEOUT`), so a turn ends before the request's own
+    /// timeout and its actions are always recorded. None: no bound (the
+    /// offline provider answers at once).
+    pub turn_budget: Option<Duration>,
 }
 
 impl Agent {
@@ -70,9 +76,21 @@ impl Agent {
         let tools = specs();
         let mut actions: Vec<Action> = Vec::new();
         let mut round = 0;
+        let deadline = self
+            .turn_budget
+            .map(|budget| (Instant::now() + budget, budget));
         loop {
             let started = Instant::now();
-            let reply = self.provider.next(&transcript, &tools, today).await;
+            let asked = self.provider.next(&transcript, &tools, today);
+            let reply = match deadline {
+                None => asked.await,
+                Some((deadline, budget)) => {
+                    match tokio::time::timeout_at(deadline.into(), asked).await {
+                        Ok(reply) => reply,
+                        Err(_) => Err(ProviderError::Timeout(budget)),
+                    }
+                }
+            };
             let outcome = match &reply {
                 Ok(_) => "ok",
                 Err(ProviderError::Timeout(_)) => "timeout",

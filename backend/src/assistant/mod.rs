@@ -79,6 +79,10 @@ impl Assistant {
                 provider,
                 tools: Tools::new(store),
                 max_tool_rounds: settings.max_tool_rounds,
+                turn_budget: match &settings.provider {
+                    ProviderSettings::Offline => None,
+                    ProviderSettings::OpenAi(openai) => Some(openai.timeout),
+                },
             },
             limiter: RateLimiter::keyed(Quota::per_minute(settings.chat_per_minute)),
         })
@@ -243,5 +247,6 @@ fn transcript_of(rows: &[MessageRow]) -> Vec<Turn> {
     turns
 }
 
-/// How long one provider call may take (`ASSISTANT_TIMEOUT`), by default.
+/// How long the provider calls of one chat turn may take together
+/// (`ASSISTANT_TIMEOUT`), by default: shorter than the request timeout.
 pub const DEFAULT_PROVIDER_TIMEOUT: Duration = Duration::from_secs(20);

@@ -27,6 +27,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         a_provider_error_or_garbage_is_a_502,
         a_provider_that_is_down_is_a_503,
         a_provider_that_hangs_is_a_504,
+        a_slow_model_runs_out_of_its_turn_budget_with_its_actions_kept,
         the_round_cap_stops_a_looping_model,
     ]
 }
@@ -348,6 +349,40 @@ async fn a_provider_that_hangs_is_a_504(ctx: TestCtx) {
     .await;
     assert!(took < Duration::from_secs(5), "answered after {took:?}");
     assert_eq!(scripted.roles().await, [Role::User]);
+    scripted.stop().await;
+}
+
+/// Each answer is quicker than ASSISTANT_TIMEOUT, but together they are
+/// not: the turn ends at the budget, and the action already taken stays on
+/// record.
+async fn a_slow_model_runs_out_of_its_turn_budget_with_its_actions_kept(ctx: TestCtx) {
+    let slow = |body| Answer {
+        delay: Duration::from_millis(700),
+        ..ok(body)
+    };
+    let answers = vec![
+        slow(tool_call("add_task", json!({"title": "slow one"}))),
+        slow(tool_call("add_task", json!({"title": "never added"}))),
+        slow(text("too late")),
+    ];
+    let scripted = Scripted::start(&ctx, answers, &[("ASSISTANT_TIMEOUT", "1")]).await;
+    let started = Instant::now();
+    let response = scripted.say("add slowly").await;
+    let took = started.elapsed();
+    expect_error(
+        response,
+        StatusCode::GATEWAY_TIMEOUT,
+        ErrorCode::AssistantTimeout,
+    )
+    .await;
+    assert!(
+        took < Duration::from_millis(1400),
+        "answered after {took:?}"
+    );
+    let tasks = scripted.api.list_tasks(&Default::default()).await.unwrap();
+    let titles: Vec<&str> = tasks.items.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["slow one"]);
+    assert_eq!(scripted.roles().await, [Role::User, Role::Tool]);
     scripted.stop().await;
 }
 

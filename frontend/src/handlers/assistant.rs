@@ -1,7 +1,7 @@
 //! The Assistant page: read the conversations, send a message (post,
 //! then a 303 back to the conversation), delete a conversation.
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use todo_api::{ChatRequest, ClientError, ErrorCode, Message};
@@ -12,6 +12,7 @@ use crate::error::PageError;
 use crate::extract::PageForm;
 use crate::forms::ChatForm;
 use crate::session::Session;
+use crate::state::AppState;
 use crate::views::assistant::{AssistantPage, assistant_page};
 
 pub async fn start(session: Session) -> Result<Response, PageError> {
@@ -47,6 +48,7 @@ async fn render(
 }
 
 pub async fn send(
+    State(state): State<AppState>,
     session: Session,
     PageForm(form): PageForm<ChatForm>,
 ) -> Result<Response, PageError> {
@@ -69,7 +71,8 @@ pub async fn send(
         conversation_id: conversation,
         message: form.message.clone(),
     };
-    match session.api.chat(&request).await {
+    let chat = session.api.with_timeout(state.config.chat_timeout);
+    match chat.chat(&request).await {
         Ok(reply) => {
             Ok(Redirect::to(&format!("/assistant/{}", reply.conversation_id)).into_response())
         }
