@@ -1,10 +1,12 @@
-//! `todo-backend`: `serve` (the default), `migrate`, `check`, `selftest`.
+//! `todo-backend`: `serve` (the default), `migrate`, `check`, `selftest`,
+//! `selftest-frontend`.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use todo_backend::selftest;
 use todo_backend::startup::redact;
 use todo_backend::{Application, Config};
 use todo_service::process::{check, run_configured, runtime};
@@ -48,6 +50,24 @@ enum Command {
         #[arg(long)]
         skip_chat: bool,
     },
+    /// Walk a live frontend as a visitor without JavaScript: sign up, add
+    /// a task, see it listed, chat with the assistant; then delete the
+    /// account through the backend.
+    SelftestFrontend {
+        /// The frontend's base URL, e.g. http://todo-frontend:3000.
+        #[arg(long)]
+        url: String,
+        /// The backend's base URL, for the cleanup.
+        #[arg(long)]
+        backend_url: String,
+        /// The origin form posts claim: the frontend's PUBLIC_URL when it
+        /// has one (default: the origin of --url).
+        #[arg(long)]
+        origin: Option<String>,
+        /// Leave out the chat message (see selftest --skip-chat).
+        #[arg(long)]
+        skip_chat: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -82,18 +102,35 @@ fn main() -> ExitCode {
             };
             check(&url, Duration::from_millis(timeout_ms))
         }
-        Command::Selftest { url, skip_chat } => match runtime().block_on(
-            todo_backend::selftest::run(&url, todo_backend::selftest::Walk { chat: !skip_chat }),
-        ) {
-            Ok(()) => {
-                println!("selftest passed");
-                ExitCode::SUCCESS
-            }
-            Err(mismatch) => {
-                eprintln!("selftest FAILED: {mismatch}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Selftest { url, skip_chat } => {
+            verdict(runtime().block_on(selftest::run(&url, selftest::Walk { chat: !skip_chat })))
+        }
+        Command::SelftestFrontend {
+            url,
+            backend_url,
+            origin,
+            skip_chat,
+        } => verdict(runtime().block_on(selftest::frontend::run(
+            selftest::frontend::FrontendWalk {
+                frontend: &url,
+                backend: &backend_url,
+                origin: origin.as_deref(),
+                walk: selftest::Walk { chat: !skip_chat },
+            },
+        ))),
+    }
+}
+
+fn verdict(outcome: Result<(), selftest::Mismatch>) -> ExitCode {
+    match outcome {
+        Ok(()) => {
+            println!("selftest passed");
+            ExitCode::SUCCESS
+        }
+        Err(mismatch) => {
+            eprintln!("selftest FAILED: {mismatch}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -1,0 +1,457 @@
+//! `todo-backend selftest --url URL`: walks a live backend through the
+//! whole contract (sign up, create, read, list, update, complete, stats,
+//! delete; the MCP door: initialize, tools/list, tools/call; a chat round
+//! trip on the offline provider; delete the account) and reports the first
+//! mismatch as a diff. This is the Helm test hook, so it only talks HTTP.
+//! [`frontend`] walks the web pages the same way.
+
+pub mod frontend;
+
+use std::fmt::Debug;
+use std::time::Instant;
+
+use chrono::Utc;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use todo_api::{
+    ApiClient, AuthResponse, ChatResponse, ErrorBody, ErrorCode, Health, MessageList, Priority,
+    Readiness, Task, TaskList, TaskStats, User,
+};
+use uuid::Uuid;
+
+/// Why the run failed: which step, and what differed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("step `{step}` failed: {detail}")]
+pub struct Mismatch {
+    pub step: &'static str,
+    pub detail: String,
+}
+
+fn mismatch(step: &'static str, detail: impl Into<String>) -> Mismatch {
+    Mismatch {
+        step,
+        detail: detail.into(),
+    }
+}
+
+fn expect_eq<T: PartialEq + Debug>(
+    step: &'static str,
+    what: &str,
+    expected: T,
+    actual: T,
+) -> Result<(), Mismatch> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(mismatch(
+            step,
+            format!("{what}:\n    expected: {expected:?}\n    actual:   {actual:?}"),
+        ))
+    }
+}
+
+/// Sends `request`, requires `status`, and decodes the body as `T`.
+async fn call<T: DeserializeOwned>(
+    step: &'static str,
+    request: reqwest::RequestBuilder,
+    status: StatusCode,
+) -> Result<(reqwest::header::HeaderMap, T), Mismatch> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| mismatch(step, format!("request failed: {e}")))?;
+    let actual = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| mismatch(step, format!("reading the body failed: {e}")))?;
+    let text = String::from_utf8_lossy(&body);
+    if actual != status {
+        return Err(mismatch(
+            step,
+            format!(
+                "status:\n    expected: {status}\n    actual:   {actual}\n    body:     {}",
+                text.chars().take(500).collect::<String>()
+            ),
+        ));
+    }
+    let parsed = if body.is_empty() {
+        serde_json::from_str("null")
+    } else {
+        serde_json::from_slice(&body)
+    };
+    let value = parsed.map_err(|e| {
+        mismatch(
+            step,
+            format!("body does not match the contract ({e}):\n    {text}"),
+        )
+    })?;
+    Ok((headers, value))
+}
+
+/// One step's outcome line, as printed.
+fn report(step: &str, started: Instant) {
+    println!(
+        "  ok    {step:<28} {:>6.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+/// Which parts of the walk to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    /// The chat round trip expects the offline provider's answers; off
+    /// when the backend talks to a real model.
+    pub chat: bool,
+}
+
+/// Runs every step in order; on any failure, still deletes what it made.
+pub async fn run(base_url: &str, walk: Walk) -> Result<(), Mismatch> {
+    let api = ApiClient::new(base_url);
+    println!("selftest against {}", api.base_url());
+    let mut account: Option<ApiClient> = None;
+    let mut result = steps(&api, &mut account).await;
+    if result.is_ok()
+        && let Some(user) = &account
+    {
+        result = mcp_steps(user).await;
+        if result.is_ok() && walk.chat {
+            result = chat_steps(user).await;
+        }
+    }
+    if let Some(user) = account {
+        let started = Instant::now();
+        let cleanup = call::<()>(
+            "delete account",
+            user.request(Method::DELETE, "/api/auth/me"),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+        match (&result, cleanup) {
+            (_, Ok(_)) => report("delete account", started),
+            (Ok(()), Err(e)) => return Err(e),
+            (Err(_), Err(e)) => eprintln!("  cleanup also failed: {e}"),
+        }
+        if result.is_ok() {
+            let started = Instant::now();
+            let (_, body): (_, ErrorBody) = call(
+                "token revoked with account",
+                user.request(Method::GET, "/api/auth/me"),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await?;
+            expect_eq(
+                "token revoked with account",
+                "error.code",
+                ErrorCode::Unauthorized,
+                body.error.code,
+            )?;
+            report("token revoked with account", started);
+        }
+    }
+    result
+}
+
+async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), Mismatch> {
+    let started = Instant::now();
+    let (_, health): (_, Health) = call(
+        "health",
+        api.request(Method::GET, "/health"),
+        StatusCode::OK,
+    )
+    .await?;
+    expect_eq("health", "status", "healthy", health.status.as_str())?;
+    report("health", started);
+
+    let started = Instant::now();
+    let (_, ready): (_, Readiness) =
+        call("ready", api.request(Method::GET, "/ready"), StatusCode::OK).await?;
+    expect_eq("ready", "status", "ready", ready.status.as_str())?;
+    report("ready", started);
+
+    let started = Instant::now();
+    let marker = Uuid::new_v4().simple().to_string();
+    let email = format!("selftest-{marker}@selftest.invalid");
+    let signup = api
+        .request(Method::POST, "/api/auth/signup")
+        .json(&json!({"email": email, "password": format!("pw-{marker}"), "name": "Selftest"}));
+    let (_, auth): (_, AuthResponse) = call("sign up", signup, StatusCode::CREATED).await?;
+    let user = api.with_token(&auth.token);
+    *account = Some(user.clone());
+    expect_eq(
+        "sign up",
+        "user.email",
+        email.as_str(),
+        auth.user.email.as_str(),
+    )?;
+    report("sign up", started);
+
+    let started = Instant::now();
+    let (_, me): (_, User) = call(
+        "me",
+        user.request(Method::GET, "/api/auth/me"),
+        StatusCode::OK,
+    )
+    .await?;
+    expect_eq("me", "user", &auth.user, &me)?;
+    report("me", started);
+
+    let started = Instant::now();
+    let title = format!("selftest {marker}");
+    let due = Utc::now().date_naive() + chrono::Duration::days(1);
+    let create = user.request(Method::POST, "/api/tasks").json(&json!({
+        "title": title, "description": "made by todo-backend selftest", "priority": "high",
+        "due_date": due, "tags": ["selftest"],
+    }));
+    let (headers, task): (_, Task) = call("create task", create, StatusCode::CREATED).await?;
+    let location = headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    expect_eq(
+        "create task",
+        "Location header",
+        format!("/api/tasks/{}", task.id),
+        location,
+    )?;
+    expect_eq("create task", "title", title.as_str(), task.title.as_str())?;
+    expect_eq("create task", "priority", Priority::High, task.priority)?;
+    expect_eq("create task", "due_date", Some(due), task.due_date)?;
+    expect_eq(
+        "create task",
+        "tags",
+        vec!["selftest".to_owned()],
+        task.tags.clone(),
+    )?;
+    expect_eq("create task", "completed", false, task.completed)?;
+    report("create task", started);
+
+    let path = format!("/api/tasks/{}", task.id);
+    let started = Instant::now();
+    let (_, fetched): (_, Task) =
+        call("get task", user.request(Method::GET, &path), StatusCode::OK).await?;
+    expect_eq("get task", "task", &task, &fetched)?;
+    report("get task", started);
+
+    let started = Instant::now();
+    let list = user
+        .request(Method::GET, "/api/tasks")
+        .query(&[("q", marker.as_str()), ("status", "active")]);
+    let (_, listed): (_, TaskList) = call("list tasks", list, StatusCode::OK).await?;
+    expect_eq("list tasks", "total", 1, listed.total)?;
+    expect_eq("list tasks", "items", vec![task.clone()], listed.items)?;
+    report("list tasks", started);
+
+    let started = Instant::now();
+    let renamed = format!("{title} (renamed)");
+    let update = user
+        .request(Method::PATCH, &path)
+        .json(&json!({"title": renamed}));
+    let (_, updated): (_, Task) = call("update title", update, StatusCode::OK).await?;
+    expect_eq(
+        "update title",
+        "title",
+        renamed.as_str(),
+        updated.title.as_str(),
+    )?;
+    expect_eq(
+        "update title",
+        "priority (unchanged)",
+        task.priority,
+        updated.priority,
+    )?;
+    report("update title", started);
+
+    let started = Instant::now();
+    let complete = user
+        .request(Method::PATCH, &path)
+        .json(&json!({"completed": true}));
+    let (_, completed): (_, Task) = call("complete task", complete, StatusCode::OK).await?;
+    expect_eq("complete task", "completed", true, completed.completed)?;
+    report("complete task", started);
+
+    let started = Instant::now();
+    let (_, stats): (_, TaskStats) = call(
+        "stats",
+        user.request(Method::GET, "/api/tasks/stats"),
+        StatusCode::OK,
+    )
+    .await?;
+    expect_eq(
+        "stats",
+        "(total, active, completed)",
+        (1, 0, 1),
+        (stats.total, stats.active, stats.completed),
+    )?;
+    report("stats", started);
+
+    let started = Instant::now();
+    call::<()>(
+        "delete task",
+        user.request(Method::DELETE, &path),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    let (_, gone): (_, ErrorBody) = call(
+        "deleted task is gone",
+        user.request(Method::GET, &path),
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    expect_eq(
+        "deleted task is gone",
+        "error.code",
+        ErrorCode::NotFound,
+        gone.error.code,
+    )?;
+    report("delete task", started);
+    Ok(())
+}
+
+/// One JSON-RPC call to `/mcp`, as an MCP client sends it over streamable
+/// HTTP (stateless: every request stands alone).
+async fn mcp_call(
+    step: &'static str,
+    user: &ApiClient,
+    id: u64,
+    method: &str,
+    params: serde_json::Value,
+) -> Result<serde_json::Value, Mismatch> {
+    let request = user
+        .request(Method::POST, "/mcp")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+    let (_, answer): (_, serde_json::Value) = call(step, request, StatusCode::OK).await?;
+    if let Some(error) = answer.get("error") {
+        return Err(mismatch(step, format!("JSON-RPC error: {error}")));
+    }
+    Ok(answer["result"].clone())
+}
+
+async fn mcp_steps(user: &ApiClient) -> Result<(), Mismatch> {
+    let started = Instant::now();
+    let init = mcp_call(
+        "mcp initialize",
+        user,
+        1,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {},
+               "clientInfo": {"name": "todo-backend selftest", "version": env!("CARGO_PKG_VERSION")}}),
+    )
+    .await?;
+    expect_eq(
+        "mcp initialize",
+        "serverInfo.name",
+        &json!("todo"),
+        &init["serverInfo"]["name"],
+    )?;
+    report("mcp initialize", started);
+
+    let started = Instant::now();
+    let listed = mcp_call("mcp tools/list", user, 2, "tools/list", json!({})).await?;
+    let names: Vec<&str> = listed["tools"]
+        .as_array()
+        .map(|tools| tools.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    expect_eq(
+        "mcp tools/list",
+        "tools",
+        vec![
+            "add_task",
+            "list_tasks",
+            "complete_task",
+            "update_task",
+            "delete_task",
+        ],
+        names,
+    )?;
+    report("mcp tools/list", started);
+
+    let started = Instant::now();
+    let title = format!("selftest mcp {}", Uuid::new_v4().simple());
+    let added = mcp_call(
+        "mcp add_task",
+        user,
+        3,
+        "tools/call",
+        json!({"name": "add_task", "arguments": {"title": title, "tags": ["selftest"]}}),
+    )
+    .await?;
+    expect_eq("mcp add_task", "isError", &json!(false), &added["isError"])?;
+    let task = &added["structuredContent"];
+    expect_eq("mcp add_task", "title", &json!(title), &task["title"])?;
+    report("mcp add_task", started);
+
+    let started = Instant::now();
+    let deleted = mcp_call(
+        "mcp delete_task",
+        user,
+        4,
+        "tools/call",
+        json!({"name": "delete_task", "arguments": {"task_id": task["id"]}}),
+    )
+    .await?;
+    expect_eq(
+        "mcp delete_task",
+        "status",
+        &json!("deleted"),
+        &deleted["structuredContent"]["status"],
+    )?;
+    report("mcp delete_task", started);
+    Ok(())
+}
+
+async fn chat_steps(user: &ApiClient) -> Result<(), Mismatch> {
+    let started = Instant::now();
+    let title = format!("selftest chat {}", Uuid::new_v4().simple());
+    let add = user
+        .request(Method::POST, "/api/chat")
+        .json(&json!({"message": format!("add {title}, high priority")}));
+    let (_, reply): (_, ChatResponse) = call("chat add", add, StatusCode::OK).await?;
+    let tools: Vec<&str> = reply.tool_calls.iter().map(|c| c.tool.as_str()).collect();
+    expect_eq("chat add", "tool calls", vec!["add_task"], tools)?;
+    expect_eq(
+        "chat add",
+        "the task",
+        (&json!(title), &json!("high")),
+        (
+            &reply.tool_calls[0].result["title"],
+            &reply.tool_calls[0].result["priority"],
+        ),
+    )?;
+    report("chat add", started);
+
+    let started = Instant::now();
+    let delete = user.request(Method::POST, "/api/chat").json(&json!({
+        "conversation_id": reply.conversation_id,
+        "message": format!("delete {title}"),
+    }));
+    let (_, deleted): (_, ChatResponse) = call("chat delete", delete, StatusCode::OK).await?;
+    expect_eq(
+        "chat delete",
+        "status",
+        Some(&json!("deleted")),
+        deleted.tool_calls.first().map(|c| &c.result["status"]),
+    )?;
+    let messages = user.request(
+        Method::GET,
+        &format!("/api/conversations/{}/messages", reply.conversation_id),
+    );
+    let (_, history): (_, MessageList) = call("chat history", messages, StatusCode::OK).await?;
+    expect_eq("chat history", "messages", 6, history.items.len())?;
+    call::<()>(
+        "chat cleanup",
+        user.request(
+            Method::DELETE,
+            &format!("/api/conversations/{}", reply.conversation_id),
+        ),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    report("chat round trip", started);
+    Ok(())
+}
