@@ -30,7 +30,7 @@ struct Cli {
 enum Command {
     /// Run backend + frontend locally on SQLite; Ctrl-C stops both.
     Dev(local::dev::Dev),
-    /// Save screenshots of the task list to docs/screenshots/.
+    /// Save screenshots of the task list and the assistant to docs/screenshots/.
     Screenshots(local::screenshots::Screenshots),
     /// Run the whole test suite (starts a throwaway PostgreSQL if needed).
     Test(local::test::Test),

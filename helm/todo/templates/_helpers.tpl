@@ -179,3 +179,46 @@ seccompProfile:
     - port: 53
       protocol: TCP
 {{- end }}
+
+{{/*
+ASSISTANT_TIMEOUT, checked against the request timeout: a longer turn would
+be cut off with its actions unreported. The schema cannot compare two values.
+*/}}
+{{- define "todo.assistant.timeout" -}}
+{{- $a := .Values.assistant }}
+{{- if ge (int $a.timeoutSeconds) (int .Values.backend.config.requestTimeoutSeconds) }}
+{{- fail (printf "assistant.timeoutSeconds (%v) must be shorter than backend.config.requestTimeoutSeconds (%v)" $a.timeoutSeconds .Values.backend.config.requestTimeoutSeconds) }}
+{{- end }}
+{{- $a.timeoutSeconds }}
+{{- end }}
+
+{{/*
+MCP_ALLOWED_HOSTS: the values given, else the names a client can reach the
+backend by: its Service inside the cluster, localhost for port-forward, and
+the Ingress host when /mcp is routed there.
+*/}}
+{{- define "todo.mcp.allowedHosts" -}}
+{{- $mcp := .Values.assistant.mcp }}
+{{- if $mcp.allowedHosts }}
+{{- join "," $mcp.allowedHosts }}
+{{- else }}
+{{- $service := include "todo.componentName" (dict "root" . "component" "backend") }}
+{{- $namespace := .Release.Namespace }}
+{{- $hosts := list $service (printf "%s.%s" $service $namespace) (printf "%s.%s.svc" $service $namespace) (printf "%s.%s.svc.cluster.local" $service $namespace) "localhost" "127.0.0.1" }}
+{{- if and $mcp.ingress .Values.ingress.enabled }}
+{{- $hosts = append $hosts .Values.ingress.host }}
+{{- end }}
+{{- join "," $hosts }}
+{{- end }}
+{{- end }}
+
+{{/* The provider's port, from assistant.baseURL (443/80 by scheme when it names none). */}}
+{{- define "todo.assistant.port" -}}
+{{- $url := urlParse .Values.assistant.baseURL }}
+{{- $hostPort := splitList ":" $url.host }}
+{{- if gt (len $hostPort) 1 }}
+{{- last $hostPort }}
+{{- else if eq $url.scheme "https" }}443
+{{- else }}80
+{{- end }}
+{{- end }}

@@ -46,6 +46,33 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// A ConfigMap's text data (empty when it is not rendered).
+    pub(super) fn config_map_data(
+        &self,
+        name: &str,
+        namespace: Option<&str>,
+    ) -> BTreeMap<String, String> {
+        match self.find("ConfigMap", name, namespace) {
+            Some(Manifest::ConfigMap(c)) => c.data.clone().unwrap_or_default(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// Every rendered NetworkPolicy in `namespace`.
+    pub(super) fn network_policies(
+        &self,
+        namespace: Option<&str>,
+    ) -> Vec<&'a k8s_openapi::api::networking::v1::NetworkPolicy> {
+        self.objects
+            .iter()
+            .filter(|o| o.namespace() == namespace)
+            .filter_map(|o| match o {
+                Manifest::NetworkPolicy(n) => Some(n.as_ref()),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub(super) fn secret_keys(
         &self,
         name: &str,

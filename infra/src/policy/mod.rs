@@ -1,9 +1,10 @@
 //! The rules every rendered release must satisfy (helm/todo/README.md,
 //! "Security"): hardened,
-//! resource-bounded, probed workloads, and references between objects that
-//! resolve. Each rule application counts as one check, so a report says how
+//! resource-bounded, probed workloads, references between objects that
+//! resolve, and the assistant's wiring (key, provider egress, MCP hosts). Each rule application counts as one check, so a report says how
 //! much was verified, not only what failed.
 
+mod assistant;
 mod index;
 mod objects;
 mod references;
@@ -196,8 +197,11 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                 &mut report,
             );
             reference_rules(object, spec, options, &index, &mut report);
+            assistant::credential_rules(object, spec, &mut report);
             if long_running {
                 rollout_rules(object, meta, spec, &index, &mut report);
+                let policies = index.network_policies(object.namespace());
+                assistant::provider_rules(object, meta, spec, &index, &policies, &mut report);
             }
         }
         match object {
@@ -218,8 +222,14 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                     },
                 );
             }
-            Manifest::Service(_) => service_rules(object, &index, &mut report),
-            Manifest::Ingress(_) => ingress_rules(object, &index, &mut report),
+            Manifest::Service(_) => {
+                service_rules(object, &index, &mut report);
+                assistant::mcp_service_rules(object, &index, &mut report);
+            }
+            Manifest::Ingress(_) => {
+                ingress_rules(object, &index, &mut report);
+                assistant::mcp_ingress_rules(object, &index, &mut report);
+            }
             Manifest::ConfigMap(_) => config_map_rules(object, &index, &mut report),
             Manifest::HorizontalPodAutoscaler(h) => {
                 let target = h.spec.as_ref().map(|s| &s.scale_target_ref);

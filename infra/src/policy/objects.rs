@@ -137,9 +137,16 @@ pub(super) fn config_map_rules(object: &Manifest, index: &Index, report: &mut Re
             || format!("key {key:?} contains the value of a Secret key"),
         );
         let lower = key.to_ascii_lowercase();
-        let sensitive = ["password", "secret", "token", "private_key", "database_url"]
-            .iter()
-            .any(|word| lower.contains(word));
+        let sensitive = [
+            "password",
+            "secret",
+            "token",
+            "private_key",
+            "database_url",
+            "api_key",
+        ]
+        .iter()
+        .any(|word| lower.contains(word));
         report.check("no secret values in ConfigMaps", &id, !sensitive, || {
             format!("key {key:?} looks like a credential; keep it in a Secret")
         });

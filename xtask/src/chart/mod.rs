@@ -91,7 +91,55 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
         &["backend.image.pullPolicy=Sometimes"],
         "at '/backend/image/pullPolicy': value must be one of",
     ),
+    (
+        "an unknown assistant provider",
+        &["assistant.provider=gpt"],
+        "at '/assistant/provider': value must be one of 'offline', 'openai'",
+    ),
+    (
+        "the openai provider without a base URL",
+        &[
+            "assistant.provider=openai",
+            "assistant.model=gpt-4o-mini",
+            "secrets.assistantApiKey=sk-test",
+        ],
+        "at '/assistant/baseURL': minLength: got 0, want 1",
+    ),
+    (
+        "the openai provider without a key reference",
+        &[
+            "assistant.provider=openai",
+            "assistant.baseURL=https://api.openai.com/v1",
+            "assistant.model=gpt-4o-mini",
+        ],
+        "at '/secrets/assistantApiKey': minLength: got 0, want 1",
+    ),
+    (
+        "an assistant base URL that is not http(s)",
+        &["assistant.baseURL=api.openai.com"],
+        "at '/assistant/baseURL': 'api.openai.com' does not match pattern",
+    ),
+    (
+        "an MCP allowed host with a path",
+        &["assistant.mcp.allowedHosts[0]=todo.example.com/mcp"],
+        "at '/assistant/mcp/allowedHosts/0': 'todo.example.com/mcp' does not match pattern",
+    ),
 ];
+
+/// Bad combinations of values that JSON Schema cannot express (it does
+/// not compare two values): the templates `fail`, which stops `helm
+/// template` and `helm install`; `helm lint` only reports it.
+const FAILED_RENDERS: &[(&str, &[&str], &str)] = &[(
+    "an assistant turn that outlasts the request timeout",
+    &[
+        "assistant.provider=openai",
+        "assistant.baseURL=https://api.openai.com/v1",
+        "assistant.model=gpt-4o-mini",
+        "secrets.assistantApiKey=sk-test",
+        "assistant.timeoutSeconds=30",
+    ],
+    "assistant.timeoutSeconds (30) must be shorter than backend.config.requestTimeoutSeconds (30)",
+)];
 
 /// Checkov rules that contradict a deliberate choice, and why. Everything
 /// else checkov checks must pass.
@@ -224,6 +272,18 @@ impl Chart {
                 }
             }
         }
+        for (what, sets, expected) in FAILED_RENDERS {
+            match check_failed_render(&helm, sets, expected) {
+                Ok(()) => {
+                    rejected += 1;
+                    eprintln!("  ok   rejects {what} (at render): {expected}");
+                }
+                Err(e) => {
+                    eprintln!("  FAIL rejects {what} (at render): {e:#}");
+                    failures.push(format!("render: {what}"));
+                }
+            }
+        }
 
         if let Some(checkov) = &checkov {
             match run_checkov(checkov, rendered_dir.path()) {
@@ -249,7 +309,7 @@ impl Chart {
             totals.checks,
             totals.validations,
             KUBERNETES_VERSIONS.join(" and "),
-            REJECTED.len(),
+            REJECTED.len() + FAILED_RENDERS.len(),
             started.elapsed()
         );
         if !failures.is_empty() {
@@ -516,29 +576,61 @@ fn run_checkov(checkov: &Path, dir: &Path) -> anyhow::Result<String> {
 /// `helm template` and `helm lint` with bad values must both fail with `expected`.
 fn check_rejected(helm: &Helm, sets: &[&str], expected: &str) -> anyhow::Result<()> {
     for args in [helm.template_args(), helm.lint_args()] {
-        let mut command = helm.command();
-        command.args(args);
-        for set in sets {
-            command.args(["--set", set]);
-        }
-        let text = describe(&command);
-        let out = command
-            .output()
-            .with_context(|| format!("could not start `{text}`"))?;
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        expect_failure(helm, args, sets, expected)?;
+    }
+    Ok(())
+}
+
+/// `helm template` must fail with `expected`; `helm lint` must say it.
+fn check_failed_render(helm: &Helm, sets: &[&str], expected: &str) -> anyhow::Result<()> {
+    expect_failure(helm, helm.template_args(), sets, expected)?;
+    let mut lint = helm.command();
+    lint.args(helm.lint_args())
+        .args(sets.iter().flat_map(|set| ["--set", set]));
+    let out = lint.output().context("could not start helm lint")?;
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ensure!(
+        all.contains(expected),
+        "`{}` does not report {expected:?}:\n{}",
+        describe(&lint),
+        all.trim()
+    );
+    Ok(())
+}
+
+/// Runs helm with `args` and `sets`; it must fail saying `expected`.
+fn expect_failure(
+    helm: &Helm,
+    args: Vec<String>,
+    sets: &[&str],
+    expected: &str,
+) -> anyhow::Result<()> {
+    let mut command = helm.command();
+    command.args(args);
+    for set in sets {
+        command.args(["--set", set]);
+    }
+    let text = describe(&command);
+    let out = command
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() {
+        bail!("`{text}` succeeded; the chart should reject these values");
+    }
+    if !all.contains(expected) {
+        bail!(
+            "`{text}` failed without saying {expected:?}:\n{}",
+            all.trim()
         );
-        if out.status.success() {
-            bail!("`{text}` succeeded; values.schema.json should reject it");
-        }
-        if !all.contains(expected) {
-            bail!(
-                "`{text}` failed without saying {expected:?}:\n{}",
-                all.trim()
-            );
-        }
     }
     Ok(())
 }

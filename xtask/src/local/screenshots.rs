@@ -8,9 +8,11 @@ use clap::Args;
 use crate::support::browser;
 use crate::support::process::{cargo, project_root, run};
 
-/// Saves `tasks-desktop.png` and `tasks-phone.png` (390 px wide) of the
-/// task list: the frontend's `screenshots` example starts a backend and
-/// the frontend in-process, seeds a few tasks and drives headless Chromium.
+/// Saves `tasks-desktop.png`, `tasks-phone.png` (390 px wide) and the same
+/// two of a conversation with the assistant (`assistant-*.png`): the
+/// frontend's `screenshots` example starts a backend and the frontend
+/// in-process, seeds a few tasks and chat messages and drives headless
+/// Chromium.
 #[derive(Debug, Args)]
 pub struct Screenshots {
     /// Where to write the PNGs (relative to the workspace root).
