@@ -1,6 +1,7 @@
-//! Saves screenshots of the task list (desktop and a 390 px wide phone)
-//! for the README: an in-process backend and frontend, a few seeded
-//! tasks, headless Chromium. Run through `cargo xtask screenshots`.
+//! Saves screenshots of the task list and of a conversation with the
+//! assistant (desktop and a 390 px wide phone) for the docs: an in-process
+//! backend and frontend, a few seeded tasks and chat messages, headless
+//! Chromium. Run through `cargo xtask screenshots`.
 //!
 //! Usage: `cargo run -p todo-frontend --example screenshots -- OUT_DIR`
 
@@ -14,7 +15,7 @@ use chrono::{Days, Utc};
 use fantoccini::Client;
 use support::Stack;
 use support::browser::{Driver, click, find, type_into};
-use todo_api::{ApiClient, NewTask, Priority, SignupRequest, TaskPatch};
+use todo_api::{ApiClient, ChatRequest, NewTask, Priority, SignupRequest, TaskPatch};
 
 const EMAIL: &str = "ada@example.com";
 const PASSWORD: &str = "correct horse battery";
@@ -28,9 +29,26 @@ async fn main() {
     std::fs::create_dir_all(&out).expect("create the output directory");
 
     let stack = Stack::start().await;
-    seed(&stack.backend_url).await;
+    let conversation = seed(&stack.backend_url).await;
+    let assistant = format!("/assistant/{conversation}");
     let driver = Driver::start();
-    for (name, phone) in [("tasks-desktop.png", false), ("tasks-phone.png", true)] {
+    let shots = [
+        ("tasks-desktop.png", false, "/tasks", "ul.tasks"),
+        ("tasks-phone.png", true, "/tasks", "ul.tasks"),
+        (
+            "assistant-desktop.png",
+            false,
+            assistant.as_str(),
+            "div.chat-log ol.messages",
+        ),
+        (
+            "assistant-phone.png",
+            true,
+            assistant.as_str(),
+            "div.chat-log ol.messages",
+        ),
+    ];
+    for (name, phone, path, ready) in shots {
         let client = if phone {
             driver.phone(false, 390, 1500).await
         } else {
@@ -38,9 +56,12 @@ async fn main() {
             driver.browser(false, (1280, 1143)).await
         };
         // A wedged browser must not hang the command forever.
-        let png = tokio::time::timeout(Duration::from_secs(60), capture(&client, &stack.url))
-            .await
-            .unwrap_or_else(|_| panic!("{name}: the browser did not finish within 60 s"));
+        let png = tokio::time::timeout(
+            Duration::from_secs(60),
+            capture(&client, &stack.url, path, ready),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{name}: the browser did not finish within 60 s"));
         let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         let path = out.join(name);
         std::fs::write(&path, png).expect("write the screenshot");
@@ -48,7 +69,9 @@ async fn main() {
     }
 }
 
-async fn seed(backend_url: &str) {
+/// The demo user's tasks, and a conversation (its id) in which the
+/// assistant lists, adds and completes tasks.
+async fn seed(backend_url: &str) -> uuid::Uuid {
     let api = ApiClient::new(backend_url);
     let auth = api
         .signup(&SignupRequest {
@@ -126,9 +149,25 @@ async fn seed(backend_url: &str) {
             .expect("complete a demo task");
         }
     }
+    let mut conversation = None;
+    for message in [
+        "what is overdue?",
+        "add call the plumber next friday, high priority, tag home",
+        "mark water the plants done",
+    ] {
+        let reply = api
+            .chat(&ChatRequest {
+                conversation_id: conversation,
+                message: message.into(),
+            })
+            .await
+            .expect("chat with the offline assistant");
+        conversation = Some(reply.conversation_id);
+    }
+    conversation.expect("a conversation was started")
 }
 
-async fn capture(c: &Client, base: &str) -> Vec<u8> {
+async fn capture(c: &Client, base: &str, path: &str, ready: &str) -> Vec<u8> {
     eprintln!("screenshots: logging in");
     c.goto(&format!("{base}/login"))
         .await
@@ -137,6 +176,12 @@ async fn capture(c: &Client, base: &str) -> Vec<u8> {
     type_into(c, "#password", PASSWORD).await;
     click(c, "form[action='/login'] button[type=submit]").await;
     find(c, "ul.tasks").await;
-    eprintln!("screenshots: capturing");
+    if path != "/tasks" {
+        c.goto(&format!("{base}{path}"))
+            .await
+            .expect("open the page");
+    }
+    find(c, ready).await;
+    eprintln!("screenshots: capturing {path}");
     c.screenshot().await.expect("take a screenshot")
 }
