@@ -12,6 +12,11 @@ use todo_backend::{Application, Config};
 use todo_service::process::{check, run_configured, runtime};
 use todo_service::server::shutdown_signal;
 
+/// Memory freed after a burst of load goes back to the system (glibc's
+/// allocator keeps each thread arena at its peak); see docs/benchmarks.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Todo API server. Server configuration comes from environment
 /// variables; see docs/configuration.md.
 #[derive(Debug, Parser)]

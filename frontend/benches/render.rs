@@ -1,6 +1,6 @@
 //! How long the task list page takes with 100 tasks, measured end to end
-//! through the frontend (which makes three backend calls per page) and for
-//! the server-side rendering alone.
+//! through the frontend (one backend call per page, to
+//! `GET /api/tasks/overview`) and for the server-side rendering alone.
 //!
 //! `cargo bench -p todo-frontend --bench render` (`BENCH_REQUESTS`
 //! overrides the number of timed requests, default 500).

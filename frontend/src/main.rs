@@ -9,6 +9,11 @@ use todo_frontend::{Application, Config};
 use todo_service::process::{check, run_configured};
 use todo_service::server::shutdown_signal;
 
+/// Memory freed after a burst of load goes back to the system (glibc's
+/// allocator keeps each thread arena at its peak); see docs/benchmarks.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Todo web UI. Configuration comes from environment variables;
 /// see docs/frontend.md.
 #[derive(Debug, Parser)]

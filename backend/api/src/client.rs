@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList, ErrorBody, Health,
     ListQuery, LoginRequest, MessageList, NewTask, Readiness, SignupRequest, Task, TaskList,
-    TaskPatch, TaskStats, User,
+    TaskOverview, TaskPatch, TaskStats, User,
 };
 
 /// Why a call failed: the server said no (with the contract's error body),
@@ -148,6 +148,15 @@ impl ApiClient {
 
     pub async fn list_tasks(&self, query: &ListQuery) -> Result<TaskList, ClientError> {
         let request = self.request(Method::GET, "/api/tasks").query(query);
+        expect(request.send().await?, StatusCode::OK).await
+    }
+
+    /// The task list page's data in one round trip: the account, the
+    /// counts and one page of tasks.
+    pub async fn overview(&self, query: &ListQuery) -> Result<TaskOverview, ClientError> {
+        let request = self
+            .request(Method::GET, "/api/tasks/overview")
+            .query(query);
         expect(request.send().await?, StatusCode::OK).await
     }
 

@@ -20,7 +20,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail, TaskCandidate};
 pub use ops::{Health, Readiness};
 pub use task::{
     ClearedCompleted, ListQuery, NewTask, Priority, SortField, SortOrder, StatusFilter, Task,
-    TaskList, TaskPatch, TaskStats,
+    TaskList, TaskOverview, TaskPatch, TaskStats,
 };
 pub use user::{AuthResponse, LoginRequest, SignupRequest, User};
 

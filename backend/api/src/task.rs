@@ -179,6 +179,16 @@ pub struct TaskStats {
     pub overdue: u64,
 }
 
+/// `GET /api/tasks/overview`: what the task list page shows, in one call
+/// (the caller's account, their counts, and one page of tasks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskOverview {
+    pub user: crate::User,
+    pub stats: TaskStats,
+    pub tasks: TaskList,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClearedCompleted {

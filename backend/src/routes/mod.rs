@@ -26,6 +26,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/auth/me", get(auth::me).delete(auth::delete_me))
         .route("/api/tasks", get(tasks::list).post(tasks::create))
         .route("/api/tasks/stats", get(tasks::stats))
+        .route("/api/tasks/overview", get(tasks::overview))
         .route("/api/tasks/clear-completed", post(tasks::clear_completed))
         .route(
             "/api/tasks/{id}",

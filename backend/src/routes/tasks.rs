@@ -5,7 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use chrono::Utc;
 use todo_api::{
-    ClearedCompleted, ErrorBody, ListQuery, NewTask, Task, TaskList, TaskPatch, TaskStats,
+    ClearedCompleted, ErrorBody, ListQuery, NewTask, Task, TaskList, TaskOverview, TaskPatch,
+    TaskStats,
 };
 
 use crate::auth::Caller;
@@ -115,6 +116,26 @@ pub async fn stats(
 ) -> Result<Json<TaskStats>, ApiError> {
     let today = Utc::now().date_naive();
     Ok(Json(state.store.stats(caller.user_id, today).await?))
+}
+
+/// What the task list page shows, in one round trip: the caller's account,
+/// their counts, and one page of tasks (the list's query parameters).
+#[utoipa::path(get, path = "/api/tasks/overview", tag = "tasks", operation_id = "taskOverview",
+    security(("bearer" = [])), params(ListQuery),
+    responses(
+        (status = 200, description = "The account, its counts and one page of matching tasks", body = TaskOverview),
+        (status = 422, description = "Bad query parameter", body = ErrorBody),
+    ))]
+pub async fn overview(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<TaskOverview>, ApiError> {
+    let query = TaskQuery::parse(&pairs)?;
+    let today = Utc::now().date_naive();
+    Ok(Json(
+        state.store.overview(caller.user_id, &query, today).await?,
+    ))
 }
 
 /// Delete all of the caller's completed tasks.

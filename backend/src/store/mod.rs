@@ -105,6 +105,24 @@ pub struct Store {
     sqlite_writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
+/// A pooled connection that sat idle this long is pinged before use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// Checks a connection before handing it out only when it has been idle:
+/// one that was in use a moment ago is alive, and pinging it anyway (sqlx's
+/// default) costs a round trip on every query. One that idled may have been
+/// cut (a database restart, a proxy's idle timeout); a failed ping closes it
+/// and the pool hands out another.
+async fn ping_if_idle<C: sqlx::Connection>(
+    connection: &mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if meta.idle_for >= PING_AFTER_IDLE {
+        connection.ping().await?;
+    }
+    Ok(true)
+}
+
 impl Store {
     /// Sets up the pool without connecting: the first connection is made
     /// when something needs one, so a database that is not up yet delays
@@ -117,6 +135,8 @@ impl Store {
                     PgPoolOptions::new()
                         .max_connections(settings.max_connections)
                         .acquire_timeout(settings.acquire_timeout)
+                        .test_before_acquire(false)
+                        .before_acquire(|connection, meta| Box::pin(ping_if_idle(connection, meta)))
                         .connect_lazy_with(options),
                 )
             }
@@ -130,6 +150,8 @@ impl Store {
                     SqlitePoolOptions::new()
                         .max_connections(settings.max_connections)
                         .acquire_timeout(settings.acquire_timeout)
+                        .test_before_acquire(false)
+                        .before_acquire(|connection, meta| Box::pin(ping_if_idle(connection, meta)))
                         .connect_lazy_with(options),
                 )
             }

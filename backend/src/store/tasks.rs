@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
-use todo_api::{Priority, SortField, SortOrder, StatusFilter, Task, TaskStats};
+use todo_api::{
+    Priority, SortField, SortOrder, StatusFilter, Task, TaskList, TaskOverview, TaskStats, User,
+};
 use uuid::Uuid;
 
 use super::{BeginWrite, Dialect, Pool, Store, StoreError, now, owner_gone_or, with_pool};
@@ -70,6 +72,41 @@ impl From<TaskRow> for Task {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+/// The account and its counts, as [`Store::overview`] reads them.
+#[derive(Debug, sqlx::FromRow)]
+struct AccountRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    created_at: DateTime<Utc>,
+    total: i64,
+    completed: i64,
+    overdue: i64,
+}
+
+impl AccountRow {
+    fn into_parts(self) -> (User, TaskStats) {
+        let stats = task_stats(self.total, self.completed, self.overdue);
+        let user = User {
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            created_at: self.created_at,
+        };
+        (user, stats)
+    }
+}
+
+fn task_stats(total: i64, completed: i64, overdue: i64) -> TaskStats {
+    let count = |n: i64| n.max(0) as u64;
+    TaskStats {
+        total: count(total),
+        active: count(total - completed),
+        completed: count(completed),
+        overdue: count(overdue),
     }
 }
 
@@ -304,6 +341,54 @@ impl Store {
         owner: Uuid,
         query: &TaskQuery,
     ) -> Result<(Vec<Task>, u64), StoreError> {
+        let (tasks, total) = self.page_of_tasks(owner, query).await?;
+        if total > 0 {
+            Ok((tasks, total))
+        } else {
+            self.unless_owner_gone(owner, (tasks, total)).await
+        }
+    }
+
+    /// The task list page's data: the owner's account with their counts
+    /// (one query, which also tells a gone owner), and one page of tasks,
+    /// the two queries running side by side.
+    pub async fn overview(
+        &self,
+        owner: Uuid,
+        query: &TaskQuery,
+        today: NaiveDate,
+    ) -> Result<TaskOverview, StoreError> {
+        let account = "SELECT u.id, u.email, u.name, u.created_at, COUNT(t.id) AS total, \
+                       COALESCE(SUM(CASE WHEN t.completed THEN 1 ELSE 0 END), 0) AS completed, \
+                       COALESCE(SUM(CASE WHEN NOT t.completed AND t.due_date < $2 THEN 1 ELSE 0 END), 0) AS overdue \
+                       FROM users u LEFT JOIN tasks t ON t.owner_id = u.id \
+                       WHERE u.id = $1 GROUP BY u.id, u.email, u.name, u.created_at";
+        let account = async {
+            let row: Option<AccountRow> = with_pool!(self, pool =>
+                sqlx::query_as(account).bind(owner).bind(today).fetch_optional(pool).await)?;
+            row.ok_or(StoreError::OwnerGone)
+        };
+        let (account, (tasks, total)) =
+            tokio::try_join!(account, self.page_of_tasks(owner, query))?;
+        let (user, stats) = account.into_parts();
+        Ok(TaskOverview {
+            user,
+            stats,
+            tasks: TaskList {
+                items: tasks,
+                total,
+                limit: query.limit,
+                offset: query.offset,
+            },
+        })
+    }
+
+    /// [`Store::list_tasks`] without telling an empty list from a gone owner.
+    async fn page_of_tasks(
+        &self,
+        owner: Uuid,
+        query: &TaskQuery,
+    ) -> Result<(Vec<Task>, u64), StoreError> {
         let dialect = self.dialect();
         let search = query.search.as_deref().map(like_pattern);
         let completed = match query.status {
@@ -383,11 +468,7 @@ impl Store {
             };
             Ok::<_, sqlx::Error>((rows.into_iter().map(|row| Task::from(row.task)).collect::<Vec<_>>(), total.max(0) as u64))
         })?;
-        if total > 0 {
-            Ok((tasks, total))
-        } else {
-            self.unless_owner_gone(owner, (tasks, total)).await
-        }
+        Ok((tasks, total))
     }
 
     /// Applies `changes` atomically with no read-modify-write race: one
@@ -514,13 +595,7 @@ impl Store {
                    FROM tasks WHERE owner_id = $1";
         let (total, completed, overdue): (i64, i64, i64) = with_pool!(self, pool =>
             sqlx::query_as(sql).bind(owner).bind(today).fetch_one(pool).await)?;
-        let count = |n: i64| n.max(0) as u64;
-        let stats = TaskStats {
-            total: count(total),
-            active: count(total - completed),
-            completed: count(completed),
-            overdue: count(overdue),
-        };
+        let stats = task_stats(total, completed, overdue);
         if total > 0 {
             Ok(stats)
         } else {

@@ -401,6 +401,11 @@ fn authenticated_routes() -> Vec<(Method, String, Option<serde_json::Value>)> {
         (Method::PATCH, format!("/api/tasks/{id}"), Some(json!({}))),
         (Method::DELETE, format!("/api/tasks/{id}"), None),
         (Method::GET, "/api/tasks/stats".into(), None),
+        (
+            Method::GET,
+            "/api/tasks/overview?status=active".into(),
+            None,
+        ),
         (Method::POST, "/api/tasks/clear-completed".into(), None),
         (
             Method::POST,

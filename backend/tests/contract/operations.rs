@@ -50,6 +50,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/tasks/{id}"),
     ("delete", "/api/tasks/{id}"),
     ("get", "/api/tasks/stats"),
+    ("get", "/api/tasks/overview"),
     ("post", "/api/tasks/clear-completed"),
     ("get", "/health"),
     ("get", "/ready"),

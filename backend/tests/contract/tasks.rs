@@ -20,6 +20,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         every_sort_key_orders_both_ways,
         pagination_reports_total_and_never_overlaps,
         stats_count_active_completed_and_overdue,
+        overview_agrees_with_me_stats_and_the_list,
         clear_completed_deletes_only_completed,
         unicode_and_sql_metacharacters_round_trip,
     ]
@@ -511,6 +512,64 @@ async fn stats_count_active_completed_and_overdue(ctx: TestCtx) {
         (stats.total, stats.active, stats.completed, stats.overdue),
         (4, 3, 1, 1)
     );
+}
+
+async fn overview_agrees_with_me_stats_and_the_list(ctx: TestCtx) {
+    let (api, _) = ctx.user("overview").await;
+    // A user with no tasks yet is an empty overview, not a gone account.
+    let empty = api.overview(&ListQuery::default()).await.unwrap();
+    assert_eq!(empty.user, api.me().await.unwrap());
+    assert_eq!((empty.stats.total, empty.tasks.total), (0, 0));
+    assert!(empty.tasks.items.is_empty());
+
+    let yesterday = Utc::now().date_naive() - Duration::days(1);
+    for i in 0..5 {
+        create(
+            &api,
+            NewTask {
+                title: format!("task {i}"),
+                completed: Some(i % 2 == 0),
+                due_date: (i == 1).then_some(yesterday),
+                tags: vec![format!("t{}", i % 2)],
+                ..NewTask::default()
+            },
+        )
+        .await;
+    }
+    // Someone else's tasks never count.
+    let (other, _) = ctx.user("overview-other").await;
+    create(&other, new("not mine")).await;
+
+    let query = ListQuery {
+        status: Some(StatusFilter::Active),
+        limit: Some(1),
+        offset: Some(1),
+        ..ListQuery::default()
+    };
+    let overview = api.overview(&query).await.unwrap();
+    assert_eq!(overview.user, api.me().await.unwrap());
+    assert_eq!(overview.stats, api.stats().await.unwrap());
+    assert_eq!(
+        (
+            overview.stats.total,
+            overview.stats.completed,
+            overview.stats.overdue
+        ),
+        (5, 3, 1)
+    );
+    assert_eq!(overview.tasks, api.list_tasks(&query).await.unwrap());
+    assert_eq!((overview.tasks.total, overview.tasks.items.len()), (2, 1));
+
+    let body = expect_api_error(
+        api.overview(&ListQuery {
+            limit: Some(0),
+            ..ListQuery::default()
+        })
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    );
+    assert!(body.error.fields.contains_key("limit"), "{body:?}");
 }
 
 async fn clear_completed_deletes_only_completed(ctx: TestCtx) {

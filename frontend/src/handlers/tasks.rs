@@ -39,15 +39,12 @@ async fn render_list(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let query = filter.to_query();
-    let (user, stats, tasks) = tokio::try_join!(
-        session.api.me(),
-        session.api.stats(),
-        session.api.list_tasks(&query)
-    )?;
+    // One backend call: the account, the counts and the page together.
+    let overview = session.api.overview(&query).await?;
     let html = list_page(ListPage {
-        user: &user,
-        tasks: &tasks,
-        stats: &stats,
+        user: &overview.user,
+        tasks: &overview.tasks,
+        stats: &overview.stats,
         filter,
         // The backend counts overdue in UTC; the page agrees with it.
         today: Utc::now().date_naive(),

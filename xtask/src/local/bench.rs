@@ -81,6 +81,9 @@ struct Plan {
     url: String,
     script: Option<PathBuf>,
     through_frontend: bool,
+    /// Adds tasks: runs as a user of its own, so every reading scenario
+    /// (whatever ran before it) sees the same 50 tasks.
+    writes: bool,
 }
 
 impl Bench {
@@ -144,7 +147,11 @@ impl Bench {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        let (token, task_id) = runtime.block_on(seed(&base))?;
+        let Seeded {
+            reader,
+            writer,
+            task_id,
+        } = runtime.block_on(seed(&base))?;
 
         let scripts = tempfile::tempdir()?;
         let post = |name: &str, body: &str| -> anyhow::Result<PathBuf> {
@@ -165,18 +172,21 @@ impl Bench {
                 url: format!("{base}/health"),
                 script: None,
                 through_frontend: false,
+                writes: false,
             },
             Plan {
                 name: "GET /api/tasks?limit=50",
                 url: format!("{base}/api/tasks?limit=50"),
                 script: None,
                 through_frontend: false,
+                writes: false,
             },
             Plan {
                 name: "GET /api/tasks/{id}",
                 url: format!("{base}/api/tasks/{task_id}"),
                 script: None,
                 through_frontend: false,
+                writes: false,
             },
             Plan {
                 name: "POST /api/tasks (2 tags)",
@@ -186,12 +196,14 @@ impl Bench {
                     r#"{"title": "load test task", "priority": "high", "tags": ["bench", "load"]}"#,
                 )?),
                 through_frontend: false,
+                writes: true,
             },
             Plan {
                 name: "POST /api/chat (offline)",
                 url: format!("{base}/api/chat"),
                 script: Some(post("chat", r#"{"message": "what is left?"}"#)?),
                 through_frontend: false,
+                writes: false,
             },
             Plan {
                 name: "POST /mcp tools/call",
@@ -201,12 +213,14 @@ impl Bench {
                     r#"{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_tasks", "arguments": {"limit": 10}}}"#,
                 )?),
                 through_frontend: false,
+                writes: false,
             },
             Plan {
                 name: "GET /tasks (page, 50 tasks)",
                 url: format!("{}/tasks", frontend.base_url()),
                 script: None,
                 through_frontend: true,
+                writes: false,
             },
         ];
         let mut scenarios = Vec::new();
@@ -222,7 +236,8 @@ impl Bench {
             if plan.through_frontend {
                 pids.push(frontend.pid());
             }
-            scenarios.push(self.load(wrk, &plan, &token, &pids, postgres)?);
+            let token = if plan.writes { &writer } else { &reader };
+            scenarios.push(self.load(wrk, &plan, token, &pids, postgres)?);
         }
         std::thread::sleep(Duration::from_secs(2));
         let after_rss_kib = server.rss_kib()?;
@@ -323,23 +338,24 @@ impl Drop for Frontend {
 
 /// `utime + stime` of a process, and of its reaped children when asked.
 fn process_ticks(pid: u32, with_children: bool) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0;
-    };
-    // Fields after the `(comm)`, which may contain spaces.
-    let fields: Vec<u64> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .skip(2)
-                .filter_map(|f| f.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    // utime, stime, cutime, cstime are fields 14–17 of stat(5); here 11–14.
-    let own = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
-    let children = fields.get(12).copied().unwrap_or(0) + fields.get(13).copied().unwrap_or(0);
-    own + if with_children { children } else { 0 }
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| ticks_of_stat(&stat, with_children))
+        .unwrap_or(0)
+}
+
+/// The CPU ticks in one `/proc/PID/stat` line: utime and stime (fields 14
+/// and 15 of proc(5)), plus cutime and cstime (16, 17) when asked.
+fn ticks_of_stat(stat: &str, with_children: bool) -> Option<u64> {
+    // The fields after `(comm)`, which may contain spaces, start at field 3.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let field = |number: usize| fields.get(number - 3)?.parse::<u64>().ok();
+    let own = field(14)? + field(15)?;
+    Some(if with_children {
+        own + field(16)? + field(17)?
+    } else {
+        own
+    })
 }
 
 /// CPU of the serving processes: the servers, plus the whole PostgreSQL
@@ -377,20 +393,34 @@ fn ticks_per_second() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// Signs up a user and seeds 50 tasks; returns the token and one task id.
-async fn seed(base: &str) -> anyhow::Result<(String, String)> {
+/// Who the load runs as.
+struct Seeded {
+    /// A user with 50 tasks (two tags each), for every reading scenario.
+    reader: String,
+    /// A user of its own for the scenario that adds tasks.
+    writer: String,
+    /// One of the reader's tasks.
+    task_id: String,
+}
+
+/// Signs up the reader and the writer and seeds the reader's 50 tasks.
+async fn seed(base: &str) -> anyhow::Result<Seeded> {
     let api = ApiClient::new(base);
-    let auth = api
-        .signup(&SignupRequest {
-            email: format!("bench-{}@example.com", uuid_like()),
-            password: "benchmark password".into(),
-            name: "Bench".into(),
-        })
-        .await?;
-    let user = api.with_token(&auth.token);
+    let mut tokens = Vec::new();
+    for role in ["reader", "writer"] {
+        let auth = api
+            .signup(&SignupRequest {
+                email: format!("bench-{role}-{}@example.com", uuid_like()),
+                password: "benchmark password".into(),
+                name: "Bench".into(),
+            })
+            .await?;
+        tokens.push(auth.token);
+    }
+    let reader = api.with_token(&tokens[0]);
     let mut first = None;
     for i in 0..50 {
-        let task = user
+        let task = reader
             .create_task(&NewTask {
                 title: format!("Seeded task number {i}"),
                 description: Some(
@@ -403,10 +433,12 @@ async fn seed(base: &str) -> anyhow::Result<(String, String)> {
             .await?;
         first.get_or_insert(task.id);
     }
-    Ok((
-        auth.token,
-        first.expect("50 tasks were created").to_string(),
-    ))
+    let writer = tokens.pop().expect("two users signed up");
+    Ok(Seeded {
+        reader: tokens.pop().expect("two users signed up"),
+        writer,
+        task_id: first.expect("50 tasks were created").to_string(),
+    })
 }
 
 fn uuid_like() -> String {
@@ -537,6 +569,16 @@ Transfer/sec:      2.00MB
         assert_eq!(duration_ms("2.5s"), Some(2500.0));
         assert_eq!(duration_ms("500.00us"), Some(0.5));
         assert_eq!(duration_ms("abc"), None);
+    }
+
+    #[test]
+    fn ticks_come_from_the_utime_and_stime_fields() {
+        // A real line's shape: a comm with a space and a parenthesis.
+        let stat = "4242 (todo (be) x) S 1 4242 4242 0 -1 4194560 1200 0 3 0 \
+                    700 55 9 4 20 0 8 0 123456 1000000 2500 18446744073709551615";
+        assert_eq!(ticks_of_stat(stat, false), Some(755));
+        assert_eq!(ticks_of_stat(stat, true), Some(768));
+        assert_eq!(ticks_of_stat("garbage", false), None);
     }
 
     #[test]

@@ -216,24 +216,27 @@ fn list_parameters(doc: &mut Value) {
             json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0})
         ),
     ]);
-    let list = &mut doc["paths"]["/api/tasks"]["get"]["parameters"];
-    let derived: Vec<&str> = list
-        .as_array()
-        .expect("the task list has parameters")
-        .iter()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
-    let ruled: Vec<&str> = parameters
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
-    assert_eq!(
-        derived, ruled,
-        "every list parameter needs exactly one rule"
-    );
-    *list = parameters;
+    // The list and the overview take the same query.
+    for path in ["/api/tasks", "/api/tasks/overview"] {
+        let list = &mut doc["paths"][path]["get"]["parameters"];
+        let derived: Vec<&str> = list
+            .as_array()
+            .expect("the task list has parameters")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        let ruled: Vec<&str> = parameters
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(
+            derived, ruled,
+            "every list parameter needs exactly one rule"
+        );
+        *list = parameters.clone();
+    }
 }
 
 /// Error statuses, each with the one error body (and the headers it comes

@@ -19,7 +19,7 @@ use super::{auth, chat, ops, tasks};
     paths(
         auth::signup, auth::login, auth::me, auth::delete_me,
         tasks::list, tasks::create, tasks::get, tasks::update, tasks::delete,
-        tasks::stats, tasks::clear_completed,
+        tasks::stats, tasks::overview, tasks::clear_completed,
         chat::chat, chat::list, chat::messages, chat::delete,
         ops::health, ops::ready, ops::metrics,
     ),
