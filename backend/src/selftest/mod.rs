@@ -8,7 +8,7 @@
 pub mod frontend;
 
 use std::fmt::Debug;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::{Method, StatusCode};
@@ -19,6 +19,9 @@ use todo_api::{
     Readiness, Task, TaskList, TaskStats, User,
 };
 use uuid::Uuid;
+
+/// How long the `ready` step waits for `/ready` to answer 200.
+const READY_WAIT: Duration = Duration::from_secs(10);
 
 /// Why the run failed: which step, and what differed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,8 +169,18 @@ async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), M
     report("health", started);
 
     let started = Instant::now();
-    let (_, ready): (_, Readiness) =
-        call("ready", api.request(Method::GET, "/ready"), StatusCode::OK).await?;
+    // Readiness is a moment's answer (a check that took too long on a busy
+    // node is a 503 now and a 200 a moment later), so wait a bounded time
+    // for it, as `kubectl wait` would, and report the last answer.
+    let ready: Readiness = loop {
+        match call("ready", api.request(Method::GET, "/ready"), StatusCode::OK).await {
+            Ok((_, ready)) => break ready,
+            Err(_) if started.elapsed() < READY_WAIT => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(mismatch) => return Err(mismatch),
+        }
+    };
     expect_eq("ready", "status", "ready", ready.status.as_str())?;
     report("ready", started);
 

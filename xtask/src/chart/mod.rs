@@ -260,27 +260,22 @@ impl Chart {
 
         eprintln!("chart: values.schema.json must reject bad values");
         let mut rejected = 0;
-        for (what, sets, expected) in REJECTED {
-            match check_rejected(&helm, sets, expected) {
+        type Check = fn(&Helm, &[&str], &str) -> anyhow::Result<()>;
+        let by_schema = REJECTED
+            .iter()
+            .map(|c| ("schema", "", check_rejected as Check, c));
+        let at_render = FAILED_RENDERS
+            .iter()
+            .map(|c| ("render", " (at render)", check_failed_render as Check, c));
+        for (kind, when, check, (what, sets, expected)) in by_schema.chain(at_render) {
+            match check(&helm, sets, expected) {
                 Ok(()) => {
                     rejected += 1;
-                    eprintln!("  ok   rejects {what}: {expected}");
+                    eprintln!("  ok   rejects {what}{when}: {expected}");
                 }
                 Err(e) => {
-                    eprintln!("  FAIL rejects {what}: {e:#}");
-                    failures.push(format!("schema: {what}"));
-                }
-            }
-        }
-        for (what, sets, expected) in FAILED_RENDERS {
-            match check_failed_render(&helm, sets, expected) {
-                Ok(()) => {
-                    rejected += 1;
-                    eprintln!("  ok   rejects {what} (at render): {expected}");
-                }
-                Err(e) => {
-                    eprintln!("  FAIL rejects {what} (at render): {e:#}");
-                    failures.push(format!("render: {what}"));
+                    eprintln!("  FAIL rejects {what}{when}: {e:#}");
+                    failures.push(format!("{kind}: {what}"));
                 }
             }
         }
