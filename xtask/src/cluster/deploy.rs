@@ -45,13 +45,22 @@ pub struct Deploy {
 pub struct DeployInputs {
     pub cluster: ClusterKind,
     pub installed: Installed,
+    /// The local copy of the release's secrets.
     pub secrets_path: PathBuf,
-    pub secrets_exist: bool,
+    /// What the cluster and the local file hold.
+    pub secrets: secrets::Facts,
+    /// Values a first deploy would use.
+    pub generated: secrets::Values,
     pub image_tag: String,
     pub chart: PathBuf,
     /// Refuse to plan when a tool is missing (off for `--dry-run`, which
     /// shows the plan anyway, after the list of what is missing).
     pub require_tools: bool,
+}
+
+/// The Secret `deploy` keeps the release's secrets in.
+pub fn secret_name(release: &str) -> String {
+    format!("{}-deploy-secrets", fullname(release))
 }
 
 /// The chart's "<release>-<chart>" name rule (see `todo.fullname`).
@@ -213,25 +222,48 @@ impl Deploy {
                 ClusterKind::Context { .. } => {}
             }
         }
-        if !inputs.secrets_exist {
+        let secret_name = secret_name(&self.target.release);
+        let namespace = &self.target.namespace;
+        let resolution = secrets::resolve(
+            &inputs.secrets,
+            &inputs.generated,
+            &inputs.secrets_path,
+            &secret_name,
+            namespace,
+        )?;
+        for note in &resolution.notes {
             plan.push(Step {
-                title: "generate secrets (first deploy)".into(),
-                action: Action::GenerateSecrets {
+                title: "secrets".into(),
+                action: Action::Notice(note.clone()),
+                on_failure: String::new(),
+            });
+        }
+        if resolution.write_local {
+            plan.push(Step {
+                title: match resolution.origin {
+                    secrets::Origin::Generated => "generate secrets (first deploy)".into(),
+                    _ => format!("keep a copy of the cluster's secrets in {}", inputs.secrets_path.display()),
+                },
+                action: Action::WriteLocalSecrets {
                     path: inputs.secrets_path.clone(),
+                    values: resolution.values.clone(),
                 },
                 on_failure: format!("check that {} is writable", inputs.secrets_path.display()),
             });
         }
-        let secret_name = format!("{}-deploy-secrets", fullname(&self.target.release));
         plan.push(Step {
-            title: format!("create or update Secret {}/{secret_name}", self.target.namespace),
+            title: match resolution.origin {
+                secrets::Origin::Cluster => format!("reuse Secret {namespace}/{secret_name} from the cluster"),
+                _ => format!("create or update Secret {namespace}/{secret_name}"),
+            },
             action: Action::ApplySecret {
                 context: context.clone(),
-                namespace: self.target.namespace.clone(),
+                namespace: namespace.clone(),
                 name: secret_name.clone(),
-                path: inputs.secrets_path.clone(),
+                values: resolution.values,
+                origin: resolution.origin,
             },
-            on_failure: format!("`kubectl --context {context} auth can-i create secrets -n {}`; the file {} must hold jwt-secret and postgres-password", self.target.namespace, inputs.secrets_path.display()),
+            on_failure: format!("`kubectl --context {context} auth can-i create secrets -n {namespace}`"),
         });
 
         let release = Helm {
@@ -296,9 +328,29 @@ impl Deploy {
         let facts = ClusterFacts::probe(&installed);
         let cluster = detect(self.target.cluster, &facts).map_err(anyhow::Error::msg)?;
         eprintln!("deploy: target {}", cluster.describe());
-        let secrets_path = secrets::default_path(&kube_context(&cluster), &self.target.release);
+        let context = kube_context(&cluster);
+        let secrets_path = secrets::default_path(&context, &self.target.release);
+        let facts = secrets::Facts::probe(
+            &context,
+            &self.target.namespace,
+            &secret_name(&self.target.release),
+            &secrets::database_claim(&fullname(&self.target.release)),
+            &secrets_path,
+        );
+        let facts = match facts {
+            Ok(facts) => facts,
+            Err(e) if self.dry_run => {
+                eprintln!("deploy: {e:#}\ndeploy: (the plan below assumes a cluster without the release)");
+                secrets::Facts {
+                    local: secrets_path.exists().then(|| secrets::read(&secrets_path)).transpose()?,
+                    ..Default::default()
+                }
+            }
+            Err(e) => return Err(e.context("deploy reads the release's Secret before it changes anything; is the cluster running?")),
+        };
         let inputs = DeployInputs {
-            secrets_exist: secrets_path.exists(),
+            secrets: facts,
+            generated: secrets::Values::generate()?,
             secrets_path,
             installed,
             image_tag: unique_tag()?,
@@ -328,6 +380,7 @@ fn unique_tag() -> anyhow::Result<String> {
 mod tests {
     use super::*;
     use crate::cluster::ClusterChoice;
+    use std::path::Path;
 
     fn deploy(ingress: Option<bool>) -> Deploy {
         Deploy {
@@ -346,12 +399,31 @@ mod tests {
         }
     }
 
-    fn inputs(cluster: ClusterKind, tools: &[Tool], secrets_exist: bool) -> DeployInputs {
+    fn values(password: &str) -> secrets::Values {
+        secrets::Values::of(&[
+            ("jwt-secret", "0123456789abcdef0123456789abcdef"),
+            ("postgres-password", password),
+        ])
+    }
+
+    /// `local_file`: a re-deploy from the same checkout (the local file
+    /// exists, and so does the cluster's Secret).
+    fn inputs(cluster: ClusterKind, tools: &[Tool], local_file: bool) -> DeployInputs {
+        let secrets = if local_file {
+            secrets::Facts {
+                cluster: Some(values("kept")),
+                local: Some(values("kept")),
+                database_claim: Some("data-todo-postgresql-0".into()),
+            }
+        } else {
+            secrets::Facts::default()
+        };
         DeployInputs {
             cluster,
             installed: Installed::with(tools),
             secrets_path: PathBuf::from("/tmp/x/todo.env"),
-            secrets_exist,
+            secrets,
+            generated: values("generated"),
             image_tag: "0.1.0-1700000000".into(),
             chart: PathBuf::from("helm/todo"),
             require_tools: true,
@@ -442,31 +514,92 @@ mod tests {
         assert!(helm_command(&off).contains("ingress.enabled=false"));
     }
 
+    fn secret_steps(plan: &Plan) -> Vec<&Action> {
+        plan.steps
+            .iter()
+            .map(|s| &s.action)
+            .filter(|a| {
+                matches!(
+                    a,
+                    Action::WriteLocalSecrets { .. }
+                        | Action::ApplySecret { .. }
+                        | Action::Notice(_)
+                )
+            })
+            .collect()
+    }
+
+    fn applied(plan: &Plan) -> (secrets::Values, secrets::Origin) {
+        plan.steps
+            .iter()
+            .find_map(|s| match &s.action {
+                Action::ApplySecret { values, origin, .. } => Some((values.clone(), *origin)),
+                _ => None,
+            })
+            .expect("a Secret step")
+    }
+
     #[test]
-    fn the_first_run_generates_secrets_and_a_rerun_reuses_them() {
-        let first = deploy(None).plan(&inputs(minikube(), ALL, false)).unwrap();
-        let generates = |plan: &Plan| {
-            plan.steps
-                .iter()
-                .filter(|s| matches!(s.action, Action::GenerateSecrets { .. }))
-                .count()
-        };
-        assert_eq!(generates(&first), 1);
-        let rerun = deploy(None).plan(&inputs(minikube(), ALL, true)).unwrap();
-        assert_eq!(generates(&rerun), 0, "a re-run changes no secret");
-        // Both runs apply the same Secret from the same file and point Helm at it.
-        let apply = |plan: &Plan| {
-            plan.steps
-                .iter()
-                .find(|s| matches!(s.action, Action::ApplySecret { .. }))
-                .unwrap()
-                .action
-                .clone()
-        };
-        assert_eq!(apply(&first), apply(&rerun));
-        assert!(helm_command(&rerun).contains("--set secrets.existingSecret=todo-deploy-secrets"));
+    fn a_fresh_cluster_gets_new_secrets_saved_locally_then_applied() {
+        let plan = deploy(None).plan(&inputs(minikube(), ALL, false)).unwrap();
+        let steps = secret_steps(&plan);
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert!(matches!(
+            steps[0],
+            Action::WriteLocalSecrets { path, values: v } if path == Path::new("/tmp/x/todo.env") && *v == values("generated")
+        ));
+        assert_eq!(applied(&plan), (values("generated"), secrets::Origin::Generated));
+        assert!(helm_command(&plan).contains("--set secrets.existingSecret=todo-deploy-secrets"));
         // Secrets never travel as Helm values.
-        assert!(!helm_command(&rerun).contains("jwtSecret"));
+        assert!(!helm_command(&plan).contains("generated"));
+    }
+
+    #[test]
+    fn an_existing_secret_is_reused_from_a_checkout_without_the_local_file() {
+        let mut second_checkout = inputs(minikube(), ALL, false);
+        second_checkout.secrets = secrets::Facts {
+            cluster: Some(values("in-cluster")),
+            local: None,
+            database_claim: Some("data-todo-postgresql-0".into()),
+        };
+        let plan = deploy(None).plan(&second_checkout).unwrap();
+        assert_eq!(applied(&plan), (values("in-cluster"), secrets::Origin::Cluster));
+        assert!(
+            secret_steps(&plan).iter().any(|a| matches!(
+                a,
+                Action::WriteLocalSecrets { values: v, .. } if *v == values("in-cluster")
+            )),
+            "the new checkout gets the cluster's values, not generated ones"
+        );
+        // The same checkout again: nothing is written, the same values applied.
+        let rerun = deploy(None).plan(&inputs(minikube(), ALL, true)).unwrap();
+        assert_eq!(applied(&rerun), (values("kept"), secrets::Origin::Cluster));
+        assert_eq!(secret_steps(&rerun).len(), 1);
+    }
+
+    #[test]
+    fn a_local_file_alone_is_applied_and_a_lost_one_is_refused_over_a_volume() {
+        let mut local_only = inputs(kind(), ALL, false);
+        local_only.secrets.local = Some(values("local"));
+        let plan = deploy(None).plan(&local_only).unwrap();
+        assert_eq!(applied(&plan), (values("local"), secrets::Origin::LocalFile));
+        assert_eq!(secret_steps(&plan).len(), 1, "the file is not rewritten");
+
+        let mut lost = inputs(kind(), ALL, false);
+        lost.secrets.database_claim = Some("data-todo-postgresql-0".into());
+        let error = deploy(None).plan(&lost).unwrap_err();
+        assert!(error.contains("a new one would lock the backend out"), "{error}");
+    }
+
+    #[test]
+    fn a_diverged_local_password_is_reported_and_the_cluster_kept() {
+        let mut diverged = inputs(minikube(), ALL, true);
+        diverged.secrets.local = Some(values("edited-locally"));
+        let plan = deploy(None).plan(&diverged).unwrap();
+        assert_eq!(applied(&plan).0, values("kept"));
+        assert!(secret_steps(&plan).iter().any(
+            |a| matches!(a, Action::Notice(text) if text.contains("another postgres-password"))
+        ));
     }
 
     #[test]

@@ -32,15 +32,21 @@ pub enum Action {
     Run { program: String, args: Vec<String> },
     /// Build both images (`cargo xtask images`) and tag them with `tag`.
     BuildImages { tag: String },
-    /// First deploy only: generate random secrets into the local file.
-    GenerateSecrets { path: PathBuf },
-    /// Create or update the Namespace and the Secret from the local file.
+    /// Keep a copy of the secrets in the local file (never overwritten).
+    WriteLocalSecrets {
+        path: PathBuf,
+        values: secrets::Values,
+    },
+    /// Create or update the Namespace and the Secret.
     ApplySecret {
         context: String,
         namespace: String,
         name: String,
-        path: PathBuf,
+        values: secrets::Values,
+        origin: secrets::Origin,
     },
+    /// Tell the user something the plan decided (a kept value, say).
+    Notice(String),
     /// Print how to open the app.
     ShowAccess(Access),
 }
@@ -89,21 +95,29 @@ impl Step {
             Action::BuildImages { tag } => {
                 format!("cargo xtask images, then tag todo-backend:{tag} and todo-frontend:{tag}")
             }
-            Action::GenerateSecrets { path } => format!(
-                "write random jwt-secret and postgres-password to {} (mode 600)",
+            Action::WriteLocalSecrets { path, values } => format!(
+                "write {} to {} (mode 600)",
+                values.keys().collect::<Vec<_>>().join(", "),
                 path.display()
             ),
             Action::ApplySecret {
                 context,
                 namespace,
                 name,
-                path,
+                values,
+                origin,
             } => {
+                let from = match origin {
+                    secrets::Origin::Cluster => "the values already in the cluster",
+                    secrets::Origin::LocalFile => "the local file",
+                    secrets::Origin::Generated => "new random values",
+                };
                 format!(
-                    "kubectl --context {context} apply Namespace {namespace} and Secret {namespace}/{name} from {}",
-                    path.display()
+                    "kubectl --context {context} apply Namespace {namespace} and Secret {namespace}/{name} ({}) with {from}",
+                    values.keys().collect::<Vec<_>>().join(", ")
                 )
             }
+            Action::Notice(text) => text.clone(),
             Action::ShowAccess(access) => format!("print how to open the app ({access:?})"),
         }
     }
@@ -212,10 +226,10 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
             }
             Ok(None)
         }
-        Action::GenerateSecrets { path } => {
-            secrets::generate(path)?;
+        Action::WriteLocalSecrets { path, values } => {
+            secrets::write_new(path, values)?;
             Ok(Some(format!(
-                "generated new secrets in {} — keep this file; re-deploys reuse it",
+                "wrote the secrets to {} — keep this file private; deploys reuse the cluster's Secret first",
                 path.display()
             )))
         }
@@ -223,10 +237,10 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
             context,
             namespace,
             name,
-            path,
+            values,
+            ..
         } => {
-            let values = secrets::read(path)?;
-            let manifest = secrets::manifest(namespace, name, &values);
+            let manifest = secrets::manifest(namespace, name, values);
             let mut child = Command::new("kubectl")
                 .args(["--context", context, "apply", "-f", "-"])
                 .stdin(Stdio::piped())
@@ -249,6 +263,7 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
             }
             Ok(None)
         }
+        Action::Notice(text) => Ok(Some(text.clone())),
         Action::ShowAccess(access) => Ok(Some(access_text(access)?)),
     }
 }
