@@ -1,5 +1,8 @@
-# todo-postgres:15 — PostgreSQL 15 from Debian's packages, for machines
-# where docker.io/library/postgres cannot be pulled. It follows the official
+# todo-postgres:15 — PostgreSQL 15 from Debian's packages, the stand-in for
+# the chart's default postgres:15-bookworm on machines where
+# docker.io/library/postgres cannot be pulled. Same major version, same uid
+# 999, PGDATA, entrypoint and stop signal (`cargo xtask` checks that
+# contract on whichever of the two it runs). It follows the official
 # image's interface (POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB /
 # POSTGRES_HOST_AUTH_METHOD / POSTGRES_INITDB_ARGS, PGDATA, port 5432,
 # /docker-entrypoint-initdb.d, arguments starting with `-` go to postgres),
@@ -25,6 +28,7 @@ RUN groupadd --system --gid 999 postgres \
     && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql \
     && chmod 3777 /var/run/postgresql
 ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PG_MAJOR=15 \
     PGDATA=/var/lib/postgresql/data \
     LANG=C.UTF-8
 COPY postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh

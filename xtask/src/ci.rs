@@ -6,6 +6,7 @@ use clap::Args;
 
 use crate::chart::Chart;
 use crate::local::{lint::Lint, test::Test};
+use crate::offline::base_images::{self, BaseSource};
 
 /// Everything `.ci/run` checks: lints, then the test suite.
 #[derive(Debug, Args)]
@@ -16,6 +17,10 @@ pub struct Ci {
     /// Skip the image build, smoke test and testcontainers run.
     #[arg(long)]
     skip_docker: bool,
+    /// Where base images and the database image come from (hosted CI:
+    /// `official`, which never falls back to local equivalents).
+    #[arg(long, value_enum, default_value_t = BaseSource::Auto)]
+    base: BaseSource,
 }
 
 impl Ci {
@@ -37,15 +42,19 @@ impl Ci {
             Some(why) => eprintln!("\nci: image steps SKIPPED: {why}"),
             None => {
                 let _daemon = crate::support::docker::Daemon::ensure()?;
-                let built = step("images", || {
-                    crate::containers::images::build(crate::offline::base_images::BaseSource::Auto)
+                let built = step("images", || crate::containers::images::build(self.base))?;
+                let postgres = step("database image", || base_images::postgres(self.base))?;
+                step("smoke", || {
+                    crate::containers::smoke::smoke(&built, &postgres)
                 })?;
-                step("smoke", || crate::containers::smoke::smoke(&built))?;
                 step("chart on docker", || {
-                    crate::offline::kubelet::run_release(&built.version, None)
+                    crate::offline::kubelet::run_release(&built.version, Some(&postgres))
                 })?;
                 step("testcontainers", || {
-                    crate::containers::testcontainers::Testcontainers::default().run()
+                    crate::containers::testcontainers::Testcontainers {
+                        image: Some(postgres.clone()),
+                    }
+                    .run()
                 })?;
             }
         }

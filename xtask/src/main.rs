@@ -75,7 +75,7 @@ fn main() -> std::process::ExitCode {
         Command::Images(cmd) => cmd.run().and_then(|built| {
             if cmd.smoke {
                 let _daemon = support::docker::Daemon::ensure()?;
-                containers::smoke::smoke(&built)
+                containers::smoke::smoke(&built, &offline::base_images::postgres(cmd.base)?)
             } else {
                 Ok(())
             }

@@ -77,7 +77,7 @@ impl PostgresServer {
             }
         }
         let image =
-            std::env::var("TEST_POSTGRES_IMAGE").unwrap_or_else(|_| "postgres:16-alpine".into());
+            std::env::var("TEST_POSTGRES_IMAGE").unwrap_or_else(|_| "postgres:15-bookworm".into());
         let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
         let container = Postgres::default()
             .with_name(name)

@@ -142,7 +142,8 @@ const FAILED_RENDERS: &[(&str, &[&str], &str)] = &[(
 )];
 
 /// Checkov rules that contradict a deliberate choice, and why. Everything
-/// else checkov checks must pass.
+/// else checkov checks must pass on every rendered case. The chart's README
+/// gives the same reasons (a test keeps the two in step).
 const CHECKOV_SKIPS: &[(&str, &str)] = &[
     (
         "CKV_K8S_15",
@@ -158,17 +159,13 @@ const CHECKOV_SKIPS: &[(&str, &str)] = &[
     ),
     (
         "CKV_K8S_40",
-        "high UID: the app runs as 65532; PostgreSQL must run as its image's postgres user (70 or 999)",
+        "high UID: the app runs as 65532; PostgreSQL must run as its image's postgres user (999)",
     ),
     (
         "CKV_K8S_8",
         "liveness probe: only the run-to-completion Helm test Pods lack one (the policy module requires probes on workloads)",
     ),
     ("CKV_K8S_9", "readiness probe: as CKV_K8S_8"),
-    (
-        "CKV2_K8S_6",
-        "Pods without a NetworkPolicy: policies are optional (networkPolicy.enabled) because minikube's default CNI does not enforce them; ci/full and ci/ha render one for every Pod",
-    ),
 ];
 
 /// Lint, render, type-check, policy-check and schema-validate the chart.
@@ -178,10 +175,10 @@ pub struct Chart {
     /// when it is out of date.
     #[arg(long)]
     pub write: bool,
-    /// Also run checkov's Kubernetes checks on every rendered case
-    /// (installs checkov into .local/checkov-venv on first use).
+    /// Skip checkov's Kubernetes checks (quicker while iterating; CI always
+    /// runs them, installing checkov into .local/checkov-venv on first use).
     #[arg(long)]
-    pub checkov: bool,
+    pub no_checkov: bool,
     /// Then run the rendered release on Docker (no cluster needed) and its
     /// Helm tests, with the images `cargo xtask images` built.
     #[arg(long)]
@@ -190,8 +187,8 @@ pub struct Chart {
     /// xtask images` tags it).
     #[arg(long, requires = "on_docker")]
     pub image_tag: Option<String>,
-    /// PostgreSQL image for --on-docker (default: postgres:16-alpine if it
-    /// is in the local store, else todo-postgres:15).
+    /// PostgreSQL image for --on-docker (default: the chart's
+    /// postgres:15-bookworm if present or pullable, else todo-postgres:15).
     #[arg(long, requires = "on_docker")]
     pub postgres_image: Option<String>,
     /// With --on-docker: skip the runs on deliberately broken copies of the
@@ -224,10 +221,11 @@ impl Chart {
             output(helm.command().args(["version", "--short"]))?.trim()
         );
 
-        let checkov = if self.checkov {
-            Some(tools::CHECKOV.ensure()?)
-        } else {
+        let checkov = if self.no_checkov {
+            eprintln!("chart: checkov SKIPPED (--no-checkov)");
             None
+        } else {
+            Some(tools::CHECKOV.ensure()?)
         };
         let rendered_dir = tempfile::Builder::new().prefix("todo-chart-").tempdir()?;
         let mut totals = Totals::default();
@@ -674,6 +672,49 @@ fn sync_plain(helm: &Helm, root: &Path, write: bool) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_database_image_is_the_one_whose_contract_is_checked() {
+        use crate::offline::base_images::{DEFAULT_POSTGRES, POSTGRES_CONTRACT};
+        let values: Value = serde_saphyr::from_str(
+            &fs::read_to_string(project_root().join(CHART).join("values.yaml")).unwrap(),
+        )
+        .unwrap();
+        let pg = &values["postgresql"];
+        assert_eq!(
+            format!(
+                "{}:{}",
+                pg["image"]["repository"].as_str().unwrap(),
+                pg["image"]["tag"].as_str().unwrap()
+            ),
+            DEFAULT_POSTGRES
+        );
+        assert_eq!(pg["runAsUser"].as_u64(), Some(POSTGRES_CONTRACT.uid.into()));
+        let tag = DEFAULT_POSTGRES.split(':').nth(1).unwrap();
+        assert_eq!(tag.split('-').next(), Some(POSTGRES_CONTRACT.major));
+    }
+
+    #[test]
+    fn every_skipped_checkov_check_has_its_reason_in_the_chart_readme() {
+        let readme = fs::read_to_string(project_root().join(CHART).join("README.md")).unwrap();
+        let table: Vec<&str> = readme
+            .lines()
+            .filter(|line| line.starts_with("| `CKV"))
+            .collect();
+        for (id, _) in CHECKOV_SKIPS {
+            assert!(
+                table.iter().any(|row| row.contains(&format!("`{id}`"))),
+                "helm/todo/README.md gives no reason for skipping {id}"
+            );
+        }
+        for row in &table {
+            let id = row.split('`').nth(1).unwrap();
+            assert!(
+                CHECKOV_SKIPS.iter().any(|(skipped, _)| *skipped == id),
+                "helm/todo/README.md explains {id}, which is not skipped"
+            );
+        }
+    }
 
     #[test]
     fn a_dockerfile_stage_names_its_ports() {

@@ -47,7 +47,7 @@ impl Smoke {
             },
             _ => images::build(self.base)?,
         };
-        smoke(&built)
+        smoke(&built, &base_images::postgres(self.base)?)
     }
 }
 
@@ -141,7 +141,8 @@ fn unique_suffix() -> anyhow::Result<String> {
     Ok(format!("{}-{nanos:x}", std::process::id()))
 }
 
-pub fn smoke(built: &Built) -> anyhow::Result<()> {
+/// Smoke-tests `built` against a database of `postgres_image`.
+pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     let suffix = unique_suffix()?;
     let mut containers = Containers::default();
@@ -151,7 +152,7 @@ pub fn smoke(built: &Built) -> anyhow::Result<()> {
         assert_no_shell(image)?;
     }
 
-    let postgres_image = base_images::local_postgres()?;
+    let postgres_image = postgres_image.to_owned();
     let pg_port = free_port()?;
     let pg_password = format!("smoke-{suffix}");
     let postgres = format!("todo-smoke-postgres-{suffix}");

@@ -1,20 +1,22 @@
 //! `cargo xtask testcontainers`: the contract suite's PostgreSQL cases on
 //! the path users without a database get — no `TEST_DATABASE_URL`, so the
 //! suite starts PostgreSQL itself through testcontainers — using the
-//! locally prepared `todo-postgres:15`, which testcontainers finds in the
-//! local store and never pulls.
+//! chart's default database image, or where it cannot be pulled the locally
+//! prepared `todo-postgres:15`, which testcontainers finds in the local
+//! store and never pulls.
 
 use clap::Args;
 
-use crate::offline::base_images::local_postgres;
+use crate::offline::base_images::{self, BaseSource};
 use crate::support::docker::Daemon;
 use crate::support::process::{cargo, run};
 
 #[derive(Debug, Default, Args)]
 pub struct Testcontainers {
-    /// The image testcontainers starts (default: the local todo-postgres:15).
+    /// The image testcontainers starts (default: the chart's database image,
+    /// else the local todo-postgres:15).
     #[arg(long)]
-    image: Option<String>,
+    pub image: Option<String>,
 }
 
 impl Testcontainers {
@@ -22,7 +24,7 @@ impl Testcontainers {
         let _daemon = Daemon::ensure()?;
         let image = match self.image {
             Some(image) => image,
-            None => local_postgres()?,
+            None => base_images::postgres(BaseSource::Auto)?,
         };
         eprintln!("testcontainers: contract suite, PostgreSQL cases, on a container of {image}");
         // --workspace rather than -p todo-backend: the same feature

@@ -23,6 +23,121 @@ pub const LOCAL_RUNTIME: &str = "todo-local/runtime:bookworm";
 /// Tagged so testcontainers (`TEST_POSTGRES_IMAGE=todo-postgres:15`) finds
 /// it locally and never tries to pull it.
 pub const LOCAL_POSTGRES: &str = "todo-postgres:15";
+/// The chart's default database image (`postgresql.image` in values.yaml;
+/// a chart test keeps the two equal). The stand-in above shares its
+/// contract: [`POSTGRES_CONTRACT`].
+pub const DEFAULT_POSTGRES: &str = "postgres:15-bookworm";
+
+/// What the chart relies on in its database image, true of the official
+/// Debian-based image and of the stand-in alike; checked on whichever
+/// image a run uses, so the stand-in cannot drift from the default.
+pub struct PostgresContract {
+    /// `postgres` user and group: the chart's `postgresql.runAsUser`.
+    pub uid: u32,
+    /// `PG_MAJOR`: the major version of the default's tag.
+    pub major: &'static str,
+    pub pgdata: &'static str,
+    pub entrypoint: &'static str,
+    pub stop_signal: &'static str,
+}
+
+pub const POSTGRES_CONTRACT: PostgresContract = PostgresContract {
+    uid: 999,
+    major: "15",
+    pgdata: "/var/lib/postgresql/data",
+    entrypoint: "docker-entrypoint.sh",
+    stop_signal: "SIGINT",
+};
+
+impl PostgresContract {
+    /// The ways `image` breaks the contract, from `docker image inspect`'s
+    /// config and the uid `id -u postgres` printed in it.
+    pub fn breaches(&self, config: &serde_json::Value, postgres_uid: &str) -> Vec<String> {
+        let env: Vec<&str> = config["Env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let var = |name: &str| {
+            env.iter()
+                .find_map(|e| e.strip_prefix(name)?.strip_prefix('='))
+                .unwrap_or("(unset)")
+                .to_owned()
+        };
+        let entrypoint: Vec<&str> = config["Entrypoint"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let mut breaches = Vec::new();
+        let mut expect = |what: &str, expected: &str, actual: &str| {
+            if expected != actual {
+                breaches.push(format!("{what} is {actual}, the contract says {expected}"));
+            }
+        };
+        expect(
+            "the postgres user's uid",
+            &self.uid.to_string(),
+            postgres_uid.trim(),
+        );
+        expect("PG_MAJOR", self.major, &var("PG_MAJOR"));
+        expect("PGDATA", self.pgdata, &var("PGDATA"));
+        expect("the entrypoint", self.entrypoint, &entrypoint.join(" "));
+        expect(
+            "the stop signal",
+            self.stop_signal,
+            config["StopSignal"].as_str().unwrap_or("(unset)"),
+        );
+        breaches
+    }
+
+    /// Fails unless `image` (in the local store) keeps the contract.
+    pub fn check(&self, image: &str) -> anyhow::Result<()> {
+        let config: serde_json::Value = serde_json::from_str(&output(docker().args([
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config}}",
+            image,
+        ]))?)
+        .with_context(|| format!("docker image inspect {image}"))?;
+        let uid = output(docker().args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "id",
+            image,
+            "-u",
+            "postgres",
+        ]))
+        .with_context(|| format!("{image} has no postgres user"))?;
+        let breaches = self.breaches(&config, &uid);
+        if !breaches.is_empty() {
+            bail!(
+                "{image} does not keep the database image contract of the chart's default {DEFAULT_POSTGRES}:\n  {}",
+                breaches.join("\n  ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The database image for smoke tests, the on-Docker release and
+/// testcontainers: the chart's default when present or pullable (hosted
+/// CI), else the locally prepared stand-in. Either way its contract is
+/// checked.
+pub fn postgres(source: BaseSource) -> anyhow::Result<String> {
+    let image = match choose(source, DEFAULT_POSTGRES)? {
+        Some(image) => image,
+        None => local_postgres()?,
+    };
+    POSTGRES_CONTRACT.check(&image)?;
+    Ok(image)
+}
 const DEBIAN_MIRROR: &str = "http://deb.debian.org/debian";
 
 /// What a distroless `cc` image holds that our binaries use: glibc,
@@ -505,6 +620,7 @@ fn prune_docs(dir: &Path) -> anyhow::Result<()> {
 
 /// `todo-postgres:15`: Debian's postgresql-15 with an entrypoint that
 /// behaves like the official image's (infra/docker/postgres.Dockerfile).
+/// Use [`postgres`], which prefers the chart's default.
 pub fn local_postgres() -> anyhow::Result<String> {
     let dir = project_root().join("infra/docker");
     let recipe = recipe_of(&[
@@ -528,4 +644,49 @@ pub fn local_postgres() -> anyhow::Result<String> {
         .args(["-t", LOCAL_POSTGRES])
         .arg(&dir))?;
     Ok(LOCAL_POSTGRES.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The config of `postgres:15-bookworm` as its Dockerfile sets it (ENV,
+    /// ENTRYPOINT, STOPSIGNAL of docker-library/postgres 15/bookworm), in
+    /// `docker image inspect --format '{{json .Config}}'` form. The hosted
+    /// workflow checks the real pulled image.
+    const OFFICIAL_CONFIG: &str = r#"{"User":"","ExposedPorts":{"5432/tcp":{}},
+        "Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/15/bin",
+        "GOSU_VERSION=1.17","LANG=en_US.utf8","PG_MAJOR=15","PG_VERSION=15.10-1.pgdg120+1",
+        "PGDATA=/var/lib/postgresql/data"],"Cmd":["postgres"],"Volumes":{"/var/lib/postgresql/data":{}},
+        "Entrypoint":["docker-entrypoint.sh"],"StopSignal":"SIGINT"}"#;
+
+    #[test]
+    fn the_official_image_keeps_the_contract_and_an_alpine_one_does_not() {
+        let official: serde_json::Value = serde_json::from_str(OFFICIAL_CONFIG).unwrap();
+        assert_eq!(
+            POSTGRES_CONTRACT.breaches(&official, "999\n"),
+            Vec::<String>::new()
+        );
+        let mut alpine = official.clone();
+        alpine["Env"] = serde_json::json!(["PG_MAJOR=16", "PGDATA=/var/lib/postgresql/data"]);
+        assert_eq!(
+            POSTGRES_CONTRACT.breaches(&alpine, "70"),
+            [
+                "the postgres user's uid is 70, the contract says 999",
+                "PG_MAJOR is 16, the contract says 15"
+            ]
+        );
+        let mut bare = official;
+        bare["Env"] = serde_json::json!([]);
+        bare["StopSignal"] = serde_json::Value::Null;
+        let breaches = POSTGRES_CONTRACT.breaches(&bare, "999");
+        assert!(
+            breaches.contains(
+                &"PGDATA is (unset), the contract says /var/lib/postgresql/data".to_owned()
+            )
+        );
+        assert!(
+            breaches.contains(&"the stop signal is (unset), the contract says SIGINT".to_owned())
+        );
+    }
 }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use todo_infra::Manifest;
 
-use crate::support::docker::{docker, image_exists};
+use crate::support::docker::image_exists;
 use crate::support::helm::Helm;
 use crate::support::process::output;
 use mutation::Mutation;
@@ -96,16 +96,9 @@ pub fn run(tag: &str, postgres: Option<&str>, mutations: bool) -> anyhow::Result
 fn render(tag: &str, postgres: Option<&str>) -> anyhow::Result<Vec<Manifest>> {
     let (postgres_repository, postgres_tag) = postgres_image(postgres)?;
     let postgres_image = format!("{postgres_repository}:{postgres_tag}");
-    let uid = output(docker().args([
-        "run",
-        "--rm",
-        "--entrypoint",
-        "id",
-        &postgres_image,
-        "-u",
-        "postgres",
-    ]))
-    .with_context(|| format!("{postgres_image} has no postgres user"))?;
+    // The chart's securityContext (runAsUser, PGDATA, the writable mounts)
+    // is rendered as users get it: the image must fit it, not the reverse.
+    crate::offline::base_images::POSTGRES_CONTRACT.check(&postgres_image)?;
     let database_port = if port_free(DEFAULT_DATABASE_PORT) {
         DEFAULT_DATABASE_PORT
     } else {
@@ -129,7 +122,6 @@ fn render(tag: &str, postgres: Option<&str>) -> anyhow::Result<Vec<Manifest>> {
                 "--set-string",
                 &format!("postgresql.image.tag={postgres_tag}"),
             ])
-            .args(["--set", &format!("postgresql.runAsUser={}", uid.trim())])
             .args(["--set", &format!("postgresql.port={database_port}")]),
     )?;
     let objects: Vec<Manifest> = todo_infra::parse_stream(&rendered)?
@@ -137,9 +129,10 @@ fn render(tag: &str, postgres: Option<&str>) -> anyhow::Result<Vec<Manifest>> {
         .map(|d| d.manifest)
         .collect();
     eprintln!(
-        "chart on docker: {} objects rendered for tag {tag}, database image {postgres_image} (uid {}) on port {database_port}",
+        "chart on docker: {} objects rendered for tag {tag}, database image {postgres_image} (keeps the default's contract: uid {}, PostgreSQL {}) on port {database_port}",
         objects.len(),
-        uid.trim()
+        crate::offline::base_images::POSTGRES_CONTRACT.uid,
+        crate::offline::base_images::POSTGRES_CONTRACT.major,
     );
     Ok(objects)
 }
@@ -273,9 +266,9 @@ fn conform(objects: &[Manifest], label: &str, timeout: Duration) -> anyhow::Resu
     ))
 }
 
-/// Which PostgreSQL image stands in for the chart's default here: the one
-/// asked for, else the default if it is in the local store, else the
-/// locally prepared `todo-postgres:15` (prepared now if missing or stale).
+/// Which PostgreSQL image runs here: the one asked for, else the chart's
+/// default if it is in the local store or pullable, else the locally
+/// prepared stand-in `todo-postgres:15` (prepared now if missing or stale).
 fn postgres_image(chosen: Option<&str>) -> anyhow::Result<(String, String)> {
     let image = match chosen {
         Some(image) => {
@@ -284,8 +277,9 @@ fn postgres_image(chosen: Option<&str>) -> anyhow::Result<(String, String)> {
             }
             image.to_owned()
         }
-        None if image_exists("postgres:16-alpine") => "postgres:16-alpine".to_owned(),
-        None => crate::offline::base_images::local_postgres()?,
+        None => {
+            crate::offline::base_images::postgres(crate::offline::base_images::BaseSource::Auto)?
+        }
     };
     let (repository, tag) = image
         .rsplit_once(':')
