@@ -242,7 +242,10 @@ impl Deploy {
             plan.push(Step {
                 title: match resolution.origin {
                     secrets::Origin::Generated => "generate secrets (first deploy)".into(),
-                    _ => format!("keep a copy of the cluster's secrets in {}", inputs.secrets_path.display()),
+                    _ => format!(
+                        "keep a copy of the cluster's secrets in {}",
+                        inputs.secrets_path.display()
+                    ),
                 },
                 action: Action::WriteLocalSecrets {
                     path: inputs.secrets_path.clone(),
@@ -253,7 +256,9 @@ impl Deploy {
         }
         plan.push(Step {
             title: match resolution.origin {
-                secrets::Origin::Cluster => format!("reuse Secret {namespace}/{secret_name} from the cluster"),
+                secrets::Origin::Cluster => {
+                    format!("reuse Secret {namespace}/{secret_name} from the cluster")
+                }
                 _ => format!("create or update Secret {namespace}/{secret_name}"),
             },
             action: Action::ApplySecret {
@@ -263,7 +268,9 @@ impl Deploy {
                 values: resolution.values,
                 origin: resolution.origin,
             },
-            on_failure: format!("`kubectl --context {context} auth can-i create secrets -n {namespace}`"),
+            on_failure: format!(
+                "`kubectl --context {context} auth can-i create secrets -n {namespace}`"
+            ),
         });
 
         let release = Helm {
@@ -548,7 +555,10 @@ mod tests {
             steps[0],
             Action::WriteLocalSecrets { path, values: v } if path == Path::new("/tmp/x/todo.env") && *v == values("generated")
         ));
-        assert_eq!(applied(&plan), (values("generated"), secrets::Origin::Generated));
+        assert_eq!(
+            applied(&plan),
+            (values("generated"), secrets::Origin::Generated)
+        );
         assert!(helm_command(&plan).contains("--set secrets.existingSecret=todo-deploy-secrets"));
         // Secrets never travel as Helm values.
         assert!(!helm_command(&plan).contains("generated"));
@@ -563,7 +573,10 @@ mod tests {
             database_claim: Some("data-todo-postgresql-0".into()),
         };
         let plan = deploy(None).plan(&second_checkout).unwrap();
-        assert_eq!(applied(&plan), (values("in-cluster"), secrets::Origin::Cluster));
+        assert_eq!(
+            applied(&plan),
+            (values("in-cluster"), secrets::Origin::Cluster)
+        );
         assert!(
             secret_steps(&plan).iter().any(|a| matches!(
                 a,
@@ -582,13 +595,19 @@ mod tests {
         let mut local_only = inputs(kind(), ALL, false);
         local_only.secrets.local = Some(values("local"));
         let plan = deploy(None).plan(&local_only).unwrap();
-        assert_eq!(applied(&plan), (values("local"), secrets::Origin::LocalFile));
+        assert_eq!(
+            applied(&plan),
+            (values("local"), secrets::Origin::LocalFile)
+        );
         assert_eq!(secret_steps(&plan).len(), 1, "the file is not rewritten");
 
         let mut lost = inputs(kind(), ALL, false);
         lost.secrets.database_claim = Some("data-todo-postgresql-0".into());
         let error = deploy(None).plan(&lost).unwrap_err();
-        assert!(error.contains("a new one would lock the backend out"), "{error}");
+        assert!(
+            error.contains("a new one would lock the backend out"),
+            "{error}"
+        );
     }
 
     #[test]

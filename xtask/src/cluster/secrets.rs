@@ -149,8 +149,8 @@ pub fn from_secret_json(json: &str) -> anyhow::Result<Values> {
     let secret: Secret = serde_json::from_str(json).context("not a Secret")?;
     let mut values = BTreeMap::new();
     for (key, bytes) in secret.data.unwrap_or_default() {
-        let value = String::from_utf8(bytes.0)
-            .with_context(|| format!("key {key} is not UTF-8 text"))?;
+        let value =
+            String::from_utf8(bytes.0).with_context(|| format!("key {key} is not UTF-8 text"))?;
         values.insert(key, value);
     }
     for (key, value) in secret.string_data.unwrap_or_default() {
@@ -201,10 +201,7 @@ impl Facts {
             .transpose()
             .with_context(|| format!("the Secret {namespace}/{secret} in the cluster"))?;
         let database_claim = get("pvc", claim)?.map(|_| claim.to_owned());
-        let local = local_path
-            .exists()
-            .then(|| read(local_path))
-            .transpose()?;
+        let local = local_path.exists().then(|| read(local_path)).transpose()?;
         Ok(Self {
             cluster,
             local,
@@ -338,7 +335,10 @@ mod tests {
     fn a_fresh_cluster_gets_generated_values_written_locally() {
         let resolution = decide(&Facts::default()).unwrap();
         assert_eq!(resolution.origin, Origin::Generated);
-        assert_eq!(resolution.values.get("postgres-password"), Some("generated"));
+        assert_eq!(
+            resolution.values.get("postgres-password"),
+            Some("generated")
+        );
         assert!(resolution.write_local);
     }
 
@@ -358,13 +358,18 @@ mod tests {
 
         // A local file with another password never rotates the cluster's.
         let mut local = values("stale-local");
-        local.0.insert("assistant-api-key".into(), "sk-local".into());
+        local
+            .0
+            .insert("assistant-api-key".into(), "sk-local".into());
         let diverged = Facts {
             local: Some(local),
             ..fresh_checkout
         };
         let resolution = decide(&diverged).unwrap();
-        assert_eq!(resolution.values.get("postgres-password"), Some("in-cluster"));
+        assert_eq!(
+            resolution.values.get("postgres-password"),
+            Some("in-cluster")
+        );
         assert!(!resolution.write_local, "the user's file is left alone");
         // Keys only the file has are added: that is how an API key is set.
         assert_eq!(resolution.values.get("assistant-api-key"), Some("sk-local"));
@@ -374,7 +379,11 @@ mod tests {
         );
         assert!(resolution.notes[1].contains("another postgres-password"));
         assert!(resolution.notes[1].contains("the cluster's is kept"));
-        assert_eq!(resolution.notes.len(), 2, "the equal jwt-secret is not noted");
+        assert_eq!(
+            resolution.notes.len(),
+            2,
+            "the equal jwt-secret is not noted"
+        );
     }
 
     #[test]
@@ -451,7 +460,13 @@ mod tests {
     fn incomplete_files_are_refused() {
         assert!(parse("jwt-secret=x").is_err());
         assert!(parse("jwt-secret=short\npostgres-password=p").is_err());
-        assert!(parse(&format!("jwt-secret={}\npostgres-password=p", "s".repeat(32))).is_ok());
+        assert!(
+            parse(&format!(
+                "jwt-secret={}\npostgres-password=p",
+                "s".repeat(32)
+            ))
+            .is_ok()
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ use crate::support::process::{project_root, run, which};
 use crate::support::tools;
 
 const SCHEMA: &str = "vendor.github-workflows";
+/// The schema of composite actions (`.github/actions/*/action.yml`).
+const ACTION_SCHEMA: &str = "vendor.github-actions";
 /// A job with a misspelt key: the schema must reject it, or the check
 /// proves nothing.
 const BROKEN_WORKFLOW: &str = "\
@@ -53,6 +55,16 @@ impl Workflows {
         for file in &files {
             eprintln!("  ok   {}", file.display());
         }
+        let actions = local_actions(&project_root().join(".github/actions"))?;
+        if !actions.is_empty() {
+            run(Command::new(&tool)
+                .args(["--builtin-schema", ACTION_SCHEMA])
+                .args(&actions))
+            .context("a local action does not match the GitHub action schema")?;
+            for file in &actions {
+                eprintln!("  ok   {}", file.display());
+            }
+        }
         let broken = tempfile::Builder::new()
             .prefix("broken-workflow-")
             .suffix(".yml")
@@ -71,9 +83,18 @@ impl Workflows {
             );
         }
         eprintln!("  ok   a workflow with `stepz:` instead of `steps:` is rejected");
-        if let Some(actionlint) = which("actionlint") {
-            run(Command::new(actionlint).args(&files))?;
-            eprintln!("  ok   actionlint (from PATH)");
+        match which("actionlint") {
+            Some(actionlint) => {
+                run(Command::new(actionlint).args(&files))?;
+                eprintln!("  ok   actionlint (from PATH)");
+            }
+            // The hosted workflow installs it; there a missing one is a bug.
+            None if std::env::var_os("GITHUB_ACTIONS").is_some() => {
+                bail!(
+                    "actionlint is not on PATH; the workflow's `Install actionlint` step must run first"
+                )
+            }
+            None => {}
         }
         eprintln!("workflows: {} file(s) valid", files.len());
         Ok(())
@@ -93,6 +114,22 @@ fn workflow_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     if files.is_empty() {
         bail!("no workflow files in {}", dir.display());
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `.github/actions/<name>/action.yml`, sorted; none is fine.
+fn local_actions(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let action = entry?.path().join("action.yml");
+        if action.is_file() {
+            files.push(action);
+        }
     }
     files.sort();
     Ok(files)
