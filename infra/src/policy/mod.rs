@@ -6,6 +6,7 @@
 
 mod assistant;
 mod index;
+pub mod network;
 mod objects;
 mod references;
 mod workload;
