@@ -147,44 +147,44 @@ fn governing<'a>(
         .collect()
 }
 
+/// Whether one rule of `policy` matches: its peers (none listed: any peer)
+/// name `peer`, and its ports include `port` on `destination`.
+fn rule_matches(
+    policy: &NetworkPolicy,
+    peers: Option<&Vec<NetworkPolicyPeer>>,
+    ports: Option<&Vec<NetworkPolicyPort>>,
+    peer: &Endpoint,
+    destination: &Endpoint,
+    port: i32,
+) -> bool {
+    let peers_ok = peers.is_none_or(|peers| {
+        peers.is_empty()
+            || peers
+                .iter()
+                .any(|p| peer_matches(p, policy_namespace(policy), peer))
+    });
+    peers_ok && port_matches(ports, port, destination)
+}
+
 /// Whether `from` may open a connection to `to` on `port`: `from`'s egress
 /// and `to`'s ingress must both allow it.
 pub fn allows(policies: &[&NetworkPolicy], from: &Endpoint, to: &Endpoint, port: i32) -> bool {
     let egress = governing(policies, from, "Egress");
     let egress_ok = egress.is_empty()
         || egress.iter().any(|p| {
-            p.spec
-                .as_ref()
-                .and_then(|s| s.egress.as_ref())
+            let rules = p.spec.as_ref().and_then(|s| s.egress.as_ref());
+            rules
                 .into_iter()
                 .flatten()
-                .any(|rule| {
-                    let peers_ok = rule.to.as_ref().is_none_or(|to_peers| {
-                        to_peers.is_empty()
-                            || to_peers
-                                .iter()
-                                .any(|peer| peer_matches(peer, policy_namespace(p), to))
-                    });
-                    peers_ok && port_matches(rule.ports.as_ref(), port, to)
-                })
+                .any(|rule| rule_matches(p, rule.to.as_ref(), rule.ports.as_ref(), to, to, port))
         });
     let ingress = governing(policies, to, "Ingress");
     let ingress_ok = ingress.is_empty()
         || ingress.iter().any(|p| {
-            p.spec
-                .as_ref()
-                .and_then(|s| s.ingress.as_ref())
-                .into_iter()
-                .flatten()
-                .any(|rule| {
-                    let peers_ok = rule.from.as_ref().is_none_or(|from_peers| {
-                        from_peers.is_empty()
-                            || from_peers
-                                .iter()
-                                .any(|peer| peer_matches(peer, policy_namespace(p), from))
-                    });
-                    peers_ok && port_matches(rule.ports.as_ref(), port, to)
-                })
+            let rules = p.spec.as_ref().and_then(|s| s.ingress.as_ref());
+            rules.into_iter().flatten().any(|rule| {
+                rule_matches(p, rule.from.as_ref(), rule.ports.as_ref(), from, to, port)
+            })
         });
     egress_ok && ingress_ok
 }
