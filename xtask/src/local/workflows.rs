@@ -48,22 +48,10 @@ impl Workflows {
              GitHub); validating with {} --builtin-schema {SCHEMA} instead",
             tools::CHECK_JSONSCHEMA.package
         );
-        run(Command::new(&tool)
-            .args(["--builtin-schema", SCHEMA])
-            .args(&files))
-        .context("a workflow does not match the GitHub workflow schema")?;
-        for file in &files {
-            eprintln!("  ok   {}", file.display());
-        }
+        validate(&tool, SCHEMA, &files, "workflow")?;
         let actions = local_actions(&project_root().join(".github/actions"))?;
         if !actions.is_empty() {
-            run(Command::new(&tool)
-                .args(["--builtin-schema", ACTION_SCHEMA])
-                .args(&actions))
-            .context("a local action does not match the GitHub action schema")?;
-            for file in &actions {
-                eprintln!("  ok   {}", file.display());
-            }
+            validate(&tool, ACTION_SCHEMA, &actions, "action")?;
         }
         let broken = tempfile::Builder::new()
             .prefix("broken-workflow-")
@@ -117,6 +105,18 @@ fn workflow_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+/// Checks `files` against one of check-jsonschema's built-in schemas.
+fn validate(tool: &Path, schema: &str, files: &[PathBuf], what: &str) -> anyhow::Result<()> {
+    run(Command::new(tool)
+        .args(["--builtin-schema", schema])
+        .args(files))
+    .with_context(|| format!("a {what} does not match the GitHub {what} schema"))?;
+    for file in files {
+        eprintln!("  ok   {}", file.display());
+    }
+    Ok(())
 }
 
 /// `.github/actions/<name>/action.yml`, sorted; none is fine.

@@ -53,24 +53,22 @@ impl PostgresContract {
     /// The ways `image` breaks the contract, from `docker image inspect`'s
     /// config and the uid `id -u postgres` printed in it.
     pub fn breaches(&self, config: &serde_json::Value, postgres_uid: &str) -> Vec<String> {
-        let env: Vec<&str> = config["Env"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str())
-            .collect();
+        let strings = |key: &str| -> Vec<&str> {
+            config[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .collect()
+        };
+        let env = strings("Env");
         let var = |name: &str| {
             env.iter()
                 .find_map(|e| e.strip_prefix(name)?.strip_prefix('='))
                 .unwrap_or("(unset)")
                 .to_owned()
         };
-        let entrypoint: Vec<&str> = config["Entrypoint"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str())
-            .collect();
+        let entrypoint = strings("Entrypoint");
         let mut breaches = Vec::new();
         let mut expect = |what: &str, expected: &str, actual: &str| {
             if expected != actual {
