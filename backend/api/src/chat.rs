@@ -48,7 +48,9 @@ pub struct Conversation {
     pub id: Uuid,
     /// From the first message.
     pub title: String,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -91,6 +93,7 @@ pub struct Message {
     /// For a tool message: the call and its result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call: Option<ToolCallRecord>,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 

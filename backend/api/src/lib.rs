@@ -10,6 +10,7 @@ mod error;
 mod ops;
 mod task;
 mod user;
+mod wire_time;
 
 pub use chat::{
     ChatRequest, ChatResponse, Conversation, ConversationList, Message, MessageList, Role,

@@ -85,9 +85,12 @@ pub struct Task {
     pub completed: bool,
     pub priority: Priority,
     /// `YYYY-MM-DD`
+    #[serde(serialize_with = "crate::wire_time::optional_date")]
     pub due_date: Option<NaiveDate>,
     pub tags: Vec<String>,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -11,6 +11,7 @@ pub struct User {
     /// Always stored and returned lower-cased.
     pub email: String,
     pub name: String,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 
