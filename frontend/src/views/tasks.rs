@@ -1,6 +1,7 @@
 //! The task list page: add form, filters, counts, rows.
 
 use chrono::NaiveDate;
+use leptos::either::Either;
 use leptos::prelude::*;
 use todo_api::{StatusFilter, Task, TaskList, TaskStats, User};
 
@@ -141,8 +142,10 @@ fn task_list(
     today: NaiveDate,
     back: &str,
 ) -> impl IntoView + use<> {
+    // `Either`, not `AnyView`: an `AnyView` renders into a string of its
+    // own that is then copied into the page.
     if tasks.items.is_empty() {
-        return empty_state(filter).into_any();
+        return Either::Left(empty_state(filter));
     }
     let heading = if filter.q.is_empty() {
         format!("{} {}", tasks.total, plural(tasks.total, "task", "tasks"))
@@ -159,11 +162,10 @@ fn task_list(
         .iter()
         .map(|task| task_row(task, today, back))
         .collect_view();
-    view! {
+    Either::Right(view! {
         <p class="list-count" id="list-count" role="status">{heading}</p>
         <ul class="tasks" aria-labelledby="list-title">{rows}</ul>
-    }
-    .into_any()
+    })
 }
 
 fn empty_state(filter: &Filter) -> impl IntoView + use<> {
