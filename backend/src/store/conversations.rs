@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use todo_api::{Conversation, Role};
 use uuid::Uuid;
 
-use super::{BeginWrite, Store, StoreError, is_unique_violation, now, owner_gone_or, with_pool};
+use super::{
+    BeginWrite, Store, StoreError, is_unique_violation, now, owner_gone_or, with_connection,
+};
 
 /// Title of a conversation: its first message, cut to this many characters.
 const TITLE_MAX_CHARS: usize = 80;
@@ -99,12 +101,12 @@ impl Store {
                     let sql = "INSERT INTO conversations (id, owner_id, title, created_at, updated_at) \
                                VALUES ($1, $2, $3, $4, $4)";
                     let _turn = store.write_turn().await;
-                    with_pool!(store, pool => sqlx::query(sql)
+                    with_connection!(store, conn => sqlx::query(sql)
                         .bind(id)
                         .bind(owner)
                         .bind(&title)
                         .bind(now())
-                        .execute(pool)
+                        .execute(conn)
                         .await
                         .map(|_| ()))
                     .map_err(owner_gone_or)
@@ -131,8 +133,8 @@ impl Store {
                 .uncancelled(move |store| async move {
                     let _turn = store.write_turn().await;
                     let at = now();
-                    with_pool!(store, pool => {
-                        let mut tx = pool.begin_write().await?;
+                    with_connection!(store, conn => {
+                        let mut tx = conn.begin_write().await?;
                         let touched = sqlx::query(
                             "UPDATE conversations SET updated_at = $1 WHERE id = $2 AND owner_id = $3",
                         )
@@ -195,10 +197,10 @@ impl Store {
         let sql = "SELECT m.id, m.position, m.role, m.content, m.tool_data, m.created_at \
                    FROM messages m JOIN conversations c ON c.id = m.conversation_id \
                    WHERE c.id = $1 AND c.owner_id = $2 ORDER BY m.position";
-        let rows: Vec<MessageRow> = with_pool!(self, pool => sqlx::query_as(sql)
+        let rows: Vec<MessageRow> = with_connection!(self, conn => sqlx::query_as(sql)
             .bind(conversation)
             .bind(owner)
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await)?;
         if !rows.is_empty() {
             return Ok(Some(rows));
@@ -214,10 +216,10 @@ impl Store {
 
     async fn conversation_exists(&self, owner: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
         let sql = "SELECT COUNT(*) FROM conversations WHERE id = $1 AND owner_id = $2";
-        let count: i64 = with_pool!(self, pool => sqlx::query_scalar(sql)
+        let count: i64 = with_connection!(self, conn => sqlx::query_scalar(sql)
             .bind(id)
             .bind(owner)
-            .fetch_one(pool)
+            .fetch_one(conn)
             .await)?;
         Ok(count > 0)
     }
@@ -227,7 +229,7 @@ impl Store {
         let sql = "SELECT id, title, created_at, updated_at FROM conversations \
                    WHERE owner_id = $1 ORDER BY updated_at DESC, id DESC";
         let rows: Vec<ConversationRow> =
-            with_pool!(self, pool => sqlx::query_as(sql).bind(owner).fetch_all(pool).await)?;
+            with_connection!(self, conn => sqlx::query_as(sql).bind(owner).fetch_all(conn).await)?;
         let conversations: Vec<Conversation> = rows.into_iter().map(Conversation::from).collect();
         if conversations.is_empty() {
             self.unless_owner_gone(owner, conversations).await
@@ -243,12 +245,12 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM conversations WHERE id = $1 AND owner_id = $2";
                 let _turn = store.write_turn().await;
-                Ok(with_pool!(store, pool => sqlx::query(sql)
+                Ok(with_connection!(store, conn => sqlx::query(sql)
                     .bind(id)
                     .bind(owner)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()))
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected()))?)
             })
             .await?;
         if deleted > 0 {

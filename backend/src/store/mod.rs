@@ -1,6 +1,6 @@
 //! Persistence. One [`Store`] over either PostgreSQL (the cluster) or
 //! SQLite (the embedded default); every query is written once and compiled
-//! for both through [`with_pool!`], so the two can never drift apart.
+//! for both through [`with_connection!`], so the two can never drift apart.
 //!
 //! Invariants: every task query is scoped by `owner_id`, and an owner that
 //! no longer exists is an error ([`StoreError::OwnerGone`]), never an empty
@@ -8,6 +8,7 @@
 //! ([`Store::uncancelled`]); nothing outside this module writes SQL.
 
 mod conversations;
+pub mod postgres_pool;
 mod tasks;
 mod users;
 
@@ -16,9 +17,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{Connection, PgConnection, SqliteConnection, SqlitePool};
+
+use postgres_pool::PostgresPool;
 
 pub use conversations::{MessageRow, NewMessage};
 pub use tasks::TaskRow;
@@ -79,21 +82,39 @@ impl DatabaseSettings {
 
 #[derive(Debug, Clone)]
 enum Pool {
-    Postgres(PgPool),
+    Postgres(PostgresPool),
     Sqlite(SqlitePool),
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool; the body is
-/// type-checked once per database.
-macro_rules! with_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
+/// Runs `$body` with `$conn` bound to a pooled connection of the concrete
+/// database (`&mut PgConnection` or `&mut SqliteConnection`); the body is
+/// type-checked once per database, and must be a `Result`. Failing to get
+/// a connection returns from the enclosing function with the error (`?`).
+/// A PostgreSQL connection whose body failed, or returned early, is checked
+/// before it is reused (see `postgres_pool`): it may be broken.
+macro_rules! with_connection {
+    ($store:expr, $conn:ident => $body:expr) => {
         match &$store.pool {
-            $crate::store::Pool::Postgres($pool) => $body,
-            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres(pool) => {
+                let mut lease = pool.lease().await?;
+                let result: Result<_, _> = {
+                    let $conn: &mut sqlx::PgConnection = &mut lease;
+                    $body
+                };
+                if result.is_ok() {
+                    lease.settle();
+                }
+                result
+            }
+            $crate::store::Pool::Sqlite(pool) => {
+                let mut connection = pool.acquire().await?;
+                let $conn: &mut sqlx::SqliteConnection = &mut connection;
+                $body
+            }
         }
     };
 }
-pub(crate) use with_pool;
+pub(crate) use with_connection;
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -105,7 +126,7 @@ pub struct Store {
     sqlite_writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
-/// A pooled connection that sat idle this long is pinged before use.
+/// A pooled SQLite connection that sat idle this long is checked before use.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Checks a connection before handing it out only when it has been idle:
@@ -129,17 +150,11 @@ impl Store {
     /// readiness rather than startup. Fails only on options that cannot work.
     pub fn open(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
         let pool = match settings.dialect {
-            Dialect::Postgres => {
-                let options = PgConnectOptions::from_str(&settings.url)?;
-                Pool::Postgres(
-                    PgPoolOptions::new()
-                        .max_connections(settings.max_connections)
-                        .acquire_timeout(settings.acquire_timeout)
-                        .test_before_acquire(false)
-                        .before_acquire(|connection, meta| Box::pin(ping_if_idle(connection, meta)))
-                        .connect_lazy_with(options),
-                )
-            }
+            Dialect::Postgres => Pool::Postgres(PostgresPool::new(
+                PgConnectOptions::from_str(&settings.url)?,
+                settings.max_connections,
+                settings.acquire_timeout,
+            )),
             Dialect::Sqlite => {
                 let options = SqliteConnectOptions::from_str(&settings.url)?
                     .create_if_missing(true)
@@ -195,8 +210,7 @@ impl Store {
     /// exists proves its owner does, through the foreign key).
     pub(crate) async fn owner_exists(&self, owner: uuid::Uuid) -> Result<bool, sqlx::Error> {
         let sql = "SELECT COUNT(*) FROM users WHERE id = $1";
-        let count: i64 =
-            with_pool!(self, pool => sqlx::query_scalar(sql).bind(owner).fetch_one(pool).await)?;
+        let count: i64 = with_connection!(self, conn => sqlx::query_scalar(sql).bind(owner).fetch_one(conn).await)?;
         Ok(count > 0)
     }
 
@@ -234,7 +248,7 @@ impl Store {
     /// database.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
         match &self.pool {
-            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+            Pool::Postgres(pool) => migrate_postgres(pool).await,
             Pool::Sqlite(pool) => {
                 let database = pool.connect_options().get_filename().to_owned();
                 let _guard = if database.as_os_str().is_empty()
@@ -261,7 +275,7 @@ impl Store {
     /// True when every embedded migration is recorded as applied.
     pub async fn migrations_applied(&self) -> Result<bool, sqlx::Error> {
         let sql = "SELECT version FROM _sqlx_migrations WHERE success";
-        let applied: Vec<i64> = match with_pool!(self, pool => sqlx::query_scalar(sql).fetch_all(pool).await)
+        let applied: Vec<i64> = match with_connection!(self, conn => sqlx::query_scalar(sql).fetch_all(conn).await)
         {
             Ok(applied) => applied,
             // No bookkeeping table yet: nothing has been applied.
@@ -275,16 +289,22 @@ impl Store {
 
     /// One round trip to the database.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        with_connection!(self, conn => sqlx::query("SELECT 1").execute(conn).await.map(|_| ()))
     }
 
     /// (open connections, idle connections)
     pub fn pool_usage(&self) -> (u32, u32) {
-        with_pool!(self, pool => (pool.size(), pool.num_idle() as u32))
+        match &self.pool {
+            Pool::Postgres(pool) => pool.usage(),
+            Pool::Sqlite(pool) => (pool.size(), pool.num_idle() as u32),
+        }
     }
 
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        match &self.pool {
+            Pool::Postgres(pool) => pool.close().await,
+            Pool::Sqlite(pool) => pool.close().await,
+        }
     }
 }
 
@@ -294,23 +314,36 @@ impl Store {
 pub(crate) trait BeginWrite {
     type Db: sqlx::Database;
     fn begin_write(
-        &self,
-    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
-    + Send;
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'_, Self::Db>, sqlx::Error>> + Send;
 }
 
-impl BeginWrite for PgPool {
+impl BeginWrite for PgConnection {
     type Db = sqlx::Postgres;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
         self.begin().await
     }
 }
 
-impl BeginWrite for SqlitePool {
+impl BeginWrite for SqliteConnection {
     type Db = sqlx::Sqlite;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
         self.begin_with("BEGIN IMMEDIATE").await
     }
+}
+
+/// The migrations, on a connection of their own (a one-connection sqlx
+/// pool, closed after): sqlx's `Migrator::run` needs an `Acquire` that
+/// rustc can prove for every lifetime inside a spawned task, which a
+/// borrowed connection is not. Migrating is rare; the connection is cheap.
+async fn migrate_postgres(pool: &PostgresPool) -> Result<(), MigrateError> {
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(pool.acquire_timeout())
+        .connect_lazy_with(pool.connect_options().clone());
+    let migrated = POSTGRES_MIGRATIONS.run(&own).await;
+    own.close().await;
+    migrated
 }
 
 /// Blocks (off the async threads) until this process holds the lock; it is

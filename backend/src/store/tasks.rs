@@ -7,7 +7,7 @@ use todo_api::{
 };
 use uuid::Uuid;
 
-use super::{BeginWrite, Dialect, Pool, Store, StoreError, now, owner_gone_or, with_pool};
+use super::{BeginWrite, Dialect, Pool, Store, StoreError, now, owner_gone_or, with_connection};
 use crate::domain::{Tags, TaskChanges, TaskDraft, TaskQuery};
 
 /// A `tasks` row as both databases return it.
@@ -124,13 +124,14 @@ fn like_pattern(search: &str) -> String {
     pattern
 }
 
-fn sort_column(sort: SortField) -> &'static str {
+/// The `ORDER BY` expression of a sort, and whether it can be NULL.
+fn sort_column(sort: SortField) -> (&'static str, bool) {
     match sort {
-        SortField::CreatedAt => "created_at",
-        SortField::UpdatedAt => "updated_at",
-        SortField::DueDate => "due_date",
-        SortField::Priority => "priority",
-        SortField::Title => "lower(title)",
+        SortField::CreatedAt => ("created_at", false),
+        SortField::UpdatedAt => ("updated_at", false),
+        SortField::DueDate => ("due_date", true),
+        SortField::Priority => ("priority", false),
+        SortField::Title => ("lower(title)", false),
     }
 }
 
@@ -186,7 +187,7 @@ macro_rules! push_update {
 
 /// The tag rows of one task, as one multi-row INSERT.
 async fn insert_sqlite_tags(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     task: Uuid,
     owner: Uuid,
     tags: &[String],
@@ -239,6 +240,7 @@ impl Store {
             }
             match &store.pool {
                 Pool::Postgres(pool) => {
+                    let mut conn = pool.lease().await?;
                     insert!(
                         "WITH task AS (INSERT INTO tasks (id, owner_id, title, description, \
                          completed, priority, due_date, tags, created_at, updated_at) \
@@ -247,13 +249,15 @@ impl Store {
                          SELECT task.id, $2, tag FROM task, unnest($11::text[]) AS tag",
                     )
                     .bind(&task.tags)
-                    .execute(pool)
+                    .execute(&mut *conn)
                     .await
                     .map_err(owner_gone_or)?;
+                    conn.settle();
                 }
                 Pool::Sqlite(pool) => {
                     let _turn = store.write_turn().await;
-                    let mut tx = pool.begin_write().await?;
+                    let mut conn = pool.acquire().await?;
+                    let mut tx = conn.begin_write().await?;
                     insert!(
                         "INSERT INTO tasks (id, owner_id, title, description, completed, \
                          priority, due_date, tags, created_at, updated_at) \
@@ -278,10 +282,10 @@ impl Store {
             task_columns!(),
             " FROM tasks WHERE id = $1 AND owner_id = $2"
         );
-        let row: Option<TaskRow> = with_pool!(self, pool => sqlx::query_as(sql)
+        let row: Option<TaskRow> = with_connection!(self, conn => sqlx::query_as(sql)
             .bind(id)
             .bind(owner)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await)?;
         match row {
             Some(row) => Ok(Some(Task::from(row))),
@@ -304,11 +308,11 @@ impl Store {
             " FROM tasks WHERE owner_id = $1 AND lower(title) = lower($2) \
              ORDER BY created_at DESC, id DESC LIMIT $3"
         );
-        let rows: Vec<TaskRow> = with_pool!(self, pool => sqlx::query_as(exact)
+        let rows: Vec<TaskRow> = with_connection!(self, conn => sqlx::query_as(exact)
             .bind(owner)
             .bind(title)
             .bind(i64::from(limit))
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await)?;
         let rows = if rows.is_empty() {
             let containing = concat!(
@@ -317,11 +321,11 @@ impl Store {
                 " FROM tasks WHERE owner_id = $1 AND lower(title) LIKE lower($2) ESCAPE '\\' \
                  ORDER BY created_at DESC, id DESC LIMIT $3"
             );
-            with_pool!(self, pool => sqlx::query_as(containing)
+            with_connection!(self, conn => sqlx::query_as(containing)
                 .bind(owner)
                 .bind(like_pattern(title))
                 .bind(i64::from(limit))
-                .fetch_all(pool)
+                .fetch_all(conn)
                 .await)?
         } else {
             rows
@@ -364,8 +368,8 @@ impl Store {
                        FROM users u LEFT JOIN tasks t ON t.owner_id = u.id \
                        WHERE u.id = $1 GROUP BY u.id, u.email, u.name, u.created_at";
         let account = async {
-            let row: Option<AccountRow> = with_pool!(self, pool =>
-                sqlx::query_as(account).bind(owner).bind(today).fetch_optional(pool).await)?;
+            let row: Option<AccountRow> = with_connection!(self, conn =>
+                sqlx::query_as(account).bind(owner).bind(today).fetch_optional(conn).await)?;
             row.ok_or(StoreError::OwnerGone)
         };
         let (account, (tasks, total)) =
@@ -396,7 +400,7 @@ impl Store {
             StatusFilter::Active => Some(false),
             StatusFilter::Completed => Some(true),
         };
-        let (tasks, total) = with_pool!(self, pool => {
+        let (tasks, total) = with_connection!(self, conn => {
             let push_filters = |qb: &mut QueryBuilder<_>| {
                 qb.push(" FROM tasks WHERE owner_id = ").push_bind(owner);
                 if let Some(completed) = completed {
@@ -442,27 +446,32 @@ impl Store {
             select.push(TASK_COLUMNS).push(", COUNT(*) OVER () AS total");
             push_filters(&mut select);
             let direction = sort_direction(query.order);
-            // Tasks without a due date sort last either way; `id` breaks ties
+            let (column, nullable) = sort_column(query.sort);
+            // Tasks without a due date sort last either way. Only there:
+            // on a NOT NULL column, `DESC NULLS LAST` would stop PostgreSQL
+            // from reading a page backwards off the `(owner_id, column, id)`
+            // index (it would sort every match instead). `id` breaks ties
             // so pages never overlap or skip.
             select
                 .push(" ORDER BY ")
-                .push(sort_column(query.sort))
+                .push(column)
                 .push(" ")
                 .push(direction)
-                .push(" NULLS LAST, id ")
+                .push(if nullable { " NULLS LAST" } else { "" })
+                .push(", id ")
                 .push(direction)
                 .push(" LIMIT ")
                 .push_bind(i64::from(query.limit))
                 .push(" OFFSET ")
                 .push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
-            let rows: Vec<TaskPageRow> = select.build_query_as().fetch_all(pool).await?;
+            let rows: Vec<TaskPageRow> = select.build_query_as().fetch_all(&mut *conn).await?;
             let total = match rows.first() {
                 Some(row) => row.total,
                 // The window sees no rows past the end: count separately.
                 None if query.offset > 0 => {
                     let mut count = QueryBuilder::new("SELECT COUNT(*)");
                     push_filters(&mut count);
-                    count.build_query_scalar().fetch_one(pool).await?
+                    count.build_query_scalar().fetch_one(&mut *conn).await?
                 }
                 None => 0,
             };
@@ -493,6 +502,7 @@ impl Store {
                     .map(|tags| tags.iter().map(|t| t.as_str().to_owned()).collect());
                 match &store.pool {
                     Pool::Postgres(pool) => {
+                        let mut conn = pool.lease().await?;
                         let mut statement = QueryBuilder::new("WITH updated AS (");
                         push_update!(statement, &changes, id, owner);
                         statement.push(")");
@@ -516,13 +526,17 @@ impl Store {
                             .push(" SELECT ")
                             .push(TASK_COLUMNS)
                             .push(" FROM updated");
-                        let row: Option<TaskRow> =
-                            statement.build_query_as().fetch_optional(pool).await?;
+                        let row: Option<TaskRow> = statement
+                            .build_query_as()
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                        conn.settle();
                         Ok(row)
                     }
                     Pool::Sqlite(pool) => {
                         let _turn = store.write_turn().await;
-                        let mut tx = pool.begin_write().await?;
+                        let mut conn = pool.acquire().await?;
+                        let mut tx = conn.begin_write().await?;
                         let mut update = QueryBuilder::new("");
                         push_update!(update, &changes, id, owner);
                         let row: Option<TaskRow> =
@@ -552,12 +566,12 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM tasks WHERE id = $1 AND owner_id = $2";
                 let _turn = store.write_turn().await;
-                Ok(with_pool!(store, pool => sqlx::query(sql)
+                Ok(with_connection!(store, conn => sqlx::query(sql)
                     .bind(id)
                     .bind(owner)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()))
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected()))?)
             })
             .await?;
         if deleted > 0 {
@@ -572,12 +586,12 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM tasks WHERE owner_id = $1 AND completed = $2";
                 let _turn = store.write_turn().await;
-                Ok(with_pool!(store, pool => sqlx::query(sql)
+                Ok(with_connection!(store, conn => sqlx::query(sql)
                     .bind(owner)
                     .bind(true)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()))
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected()))?)
             })
             .await?;
         if deleted > 0 {
@@ -593,8 +607,8 @@ impl Store {
                    COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN NOT completed AND due_date < $2 THEN 1 ELSE 0 END), 0) \
                    FROM tasks WHERE owner_id = $1";
-        let (total, completed, overdue): (i64, i64, i64) = with_pool!(self, pool =>
-            sqlx::query_as(sql).bind(owner).bind(today).fetch_one(pool).await)?;
+        let (total, completed, overdue): (i64, i64, i64) = with_connection!(self, conn =>
+            sqlx::query_as(sql).bind(owner).bind(today).fetch_one(conn).await)?;
         let stats = task_stats(total, completed, overdue);
         if total > 0 {
             Ok(stats)

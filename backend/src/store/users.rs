@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Store, StoreError, is_unique_violation, with_pool};
+use super::{Store, StoreError, is_unique_violation, with_connection};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
@@ -33,13 +33,13 @@ impl Store {
             let sql = "INSERT INTO users (id, email, name, password_hash, created_at) \
                        VALUES ($1, $2, $3, $4, $5)";
             let _turn = store.write_turn().await;
-            let result = with_pool!(store, pool => sqlx::query(sql)
+            let result = with_connection!(store, conn => sqlx::query(sql)
                 .bind(user.id)
                 .bind(&user.email)
                 .bind(&user.name)
                 .bind(&user.password_hash)
                 .bind(user.created_at)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ()));
             match result {
@@ -54,12 +54,12 @@ impl Store {
     /// `email` must already be normalised (lower-cased).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
         let sql = "SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1";
-        with_pool!(self, pool => sqlx::query_as(sql).bind(email).fetch_optional(pool).await)
+        with_connection!(self, conn => sqlx::query_as(sql).bind(email).fetch_optional(conn).await)
     }
 
     pub async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>, sqlx::Error> {
         let sql = "SELECT id, email, name, password_hash, created_at FROM users WHERE id = $1";
-        with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+        with_connection!(self, conn => sqlx::query_as(sql).bind(id).fetch_optional(conn).await)
     }
 
     /// Deletes the account; its tasks go with it (ON DELETE CASCADE).
@@ -69,7 +69,7 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM users WHERE id = $1";
                 let _turn = store.write_turn().await;
-                Ok(with_pool!(store, pool => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected()))
+                Ok(with_connection!(store, conn => sqlx::query(sql).bind(id).execute(conn).await.map(|done| done.rows_affected()))?)
             })
             .await?;
         if deleted > 0 {

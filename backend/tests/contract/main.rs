@@ -16,6 +16,7 @@ mod isolation;
 mod mcp;
 mod observability;
 mod operations;
+mod pool;
 mod provider;
 mod readiness;
 mod tasks;
@@ -85,6 +86,12 @@ fn main() -> std::process::ExitCode {
                 readiness::postgres_cases()
                     .into_iter()
                     .map(|(name, f)| ("readiness", name, f)),
+            );
+            // Its connection pool is PostgreSQL's own.
+            cases.extend(
+                pool::postgres_cases()
+                    .into_iter()
+                    .map(|(name, f)| ("pool", name, f)),
             );
         }
         for (module, name, test) in cases {

@@ -1,0 +1,226 @@
+//! PostgreSQL connections, pooled by deadpool, handed out as [`Lease`]s.
+//!
+//! Why not sqlx's own pool: it pings every connection it takes back, a
+//! whole round trip to the database after every query (a `Sync`, answered
+//! by `ReadyForQuery`), and a task spawned to do it. That ping exists for
+//! the rare connection a cancelled future left with unread answers or a
+//! queued `ROLLBACK`; this pool pays for it only then. A lease that was
+//! used to the end ([`Lease::settle`]) and has nothing queued goes straight
+//! back; any other lease is flushed first, on a task of its own, and a
+//! connection that fails that is closed rather than reused.
+//!
+//! Like sqlx's pool with this store's settings: connections are opened
+//! lazily, a connection that sat idle for a second is pinged before use, no
+//! connection lives longer than [`MAX_LIFETIME`], idle ones are closed after
+//! [`IDLE_TIMEOUT`], and getting one (waiting, connecting, pinging) is
+//! bounded by one acquire timeout.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use deadpool::managed::{self, Metrics, Object, PoolError, QueueMode, RecycleError, RecycleResult};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
+
+/// A connection that sat idle this long is pinged before use: it may have
+/// been cut (a database restart, a proxy's idle timeout).
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+/// Connections are replaced after this long, so server-side memory and
+/// settings never drift for good (sqlx's default).
+const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// Idle connections beyond this are closed (sqlx's default).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How often, at most, a lease looks for idle connections to close.
+const REAP_EVERY: Duration = Duration::from_secs(60);
+/// A connection that cannot be brought back to idle within this is closed
+/// (a peer that went silent would otherwise hold its pool slot for good).
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a graceful close waits for each connection's goodbye.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+struct Manager {
+    options: PgConnectOptions,
+}
+
+impl managed::Manager for Manager {
+    type Type = PgConnection;
+    type Error = sqlx::Error;
+
+    async fn create(&self) -> Result<PgConnection, sqlx::Error> {
+        PgConnection::connect_with(&self.options).await
+    }
+
+    async fn recycle(
+        &self,
+        connection: &mut PgConnection,
+        metrics: &Metrics,
+    ) -> RecycleResult<sqlx::Error> {
+        if metrics.age() >= MAX_LIFETIME {
+            return Err(RecycleError::message("past its lifetime"));
+        }
+        if metrics.last_used() >= PING_AFTER_IDLE {
+            connection.ping().await.map_err(RecycleError::Backend)?;
+        }
+        Ok(())
+    }
+}
+
+/// The pool: cheap to clone, clones share the connections.
+#[derive(Debug, Clone)]
+pub struct PostgresPool {
+    pool: managed::Pool<Manager>,
+    acquire_timeout: Duration,
+    /// Milliseconds after `started` of the last look for idle connections.
+    last_reap: Arc<AtomicU64>,
+    started: Instant,
+}
+
+impl PostgresPool {
+    /// Connects nothing yet: the first lease opens the first connection.
+    pub fn new(options: PgConnectOptions, max_connections: u32, acquire_timeout: Duration) -> Self {
+        let pool = managed::Pool::builder(Manager { options })
+            .max_size(max_connections.max(1) as usize)
+            // The connection used last is handed out first: warm ones stay
+            // busy and the rest go idle long enough to be closed.
+            .queue_mode(QueueMode::Lifo)
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .expect("a pool with a runtime and a size builds");
+        Self {
+            pool,
+            acquire_timeout,
+            last_reap: Arc::new(AtomicU64::new(0)),
+            started: Instant::now(),
+        }
+    }
+
+    pub fn connect_options(&self) -> &PgConnectOptions {
+        &self.pool.manager().options
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        self.acquire_timeout
+    }
+
+    /// A connection of one's own until the lease is dropped.
+    pub async fn lease(&self) -> Result<Lease, sqlx::Error> {
+        self.reap_idle();
+        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
+            Ok(Ok(connection)) => Ok(Lease {
+                connection: Some(connection),
+                settled: false,
+            }),
+            Ok(Err(PoolError::Backend(error))) => Err(error),
+            Ok(Err(PoolError::Closed)) => Err(sqlx::Error::PoolClosed),
+            Ok(Err(other)) => Err(sqlx::Error::Protocol(format!("connection pool: {other}"))),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    /// Closes connections idle for longer than [`IDLE_TIMEOUT`], at most
+    /// once every [`REAP_EVERY`].
+    fn reap_idle(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.last_reap.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < REAP_EVERY.as_millis() as u64
+            || self
+                .last_reap
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let idle = self
+            .pool
+            .retain(|_, metrics| metrics.last_used() < IDLE_TIMEOUT)
+            .removed;
+        if !idle.is_empty() {
+            tokio::spawn(close_all(idle));
+        }
+    }
+
+    /// (open connections, idle connections)
+    pub fn usage(&self) -> (u32, u32) {
+        let status = self.pool.status();
+        (status.size as u32, status.available as u32)
+    }
+
+    /// Refuses new leases and says goodbye on every idle connection;
+    /// connections still leased are closed when they come back.
+    pub async fn close(&self) {
+        let idle = self.pool.retain(|_, _| false).removed;
+        self.pool.close();
+        close_all(idle).await;
+    }
+}
+
+async fn close_all(connections: Vec<PgConnection>) {
+    for connection in connections {
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, connection.close()).await;
+    }
+}
+
+/// One pooled connection, dereferencing to a [`PgConnection`].
+///
+/// Call [`Lease::settle`] once the work on it succeeded; a lease dropped
+/// unsettled (its work failed, so the connection may be broken, or its
+/// future was cancelled part-way) or with something still queued (a
+/// dropped transaction's `ROLLBACK`) is checked and flushed before the
+/// connection is reused, and closed if that fails.
+#[derive(Debug)]
+pub struct Lease {
+    connection: Option<Object<Manager>>,
+    settled: bool,
+}
+
+impl Lease {
+    /// The work on this connection ran to its end.
+    pub fn settle(&mut self) {
+        self.settled = true;
+    }
+}
+
+impl Deref for Lease {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        self.connection.as_ref().expect("present until dropped")
+    }
+}
+
+impl DerefMut for Lease {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        self.connection.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let Some(connection) = self.connection.take() else {
+            return;
+        };
+        // `should_flush`: bytes written but not sent, such as the ROLLBACK a
+        // dropped transaction queues.
+        let clean = self.settled && !connection.should_flush() && !connection.is_in_transaction();
+        if clean {
+            return; // back to the pool, no round trip
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    let mut connection = connection;
+                    // `ping` first reads every answer still owed, then
+                    // round-trips once more: the connection is idle after it.
+                    let flushed = tokio::time::timeout(FLUSH_TIMEOUT, connection.ping()).await;
+                    if !matches!(flushed, Ok(Ok(()))) {
+                        drop(Object::take(connection));
+                    }
+                });
+            }
+            // No runtime to flush on (the process is ending): never reuse it.
+            Err(_) => drop(Object::take(connection)),
+        }
+    }
+}
