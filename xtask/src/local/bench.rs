@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: load-tests the release servers over loopback, on
 //! PostgreSQL and on SQLite, with wrk. Per scenario it reports requests/s,
 //! p50, p99, errors and the servers' CPU per request (backend, frontend
-//! when the scenario goes through it, and PostgreSQL, read from /proc);
-//! per database the idle RSS, the RSS after the load, and time to ready.
+//! when the scenario goes through it, and PostgreSQL, read from /proc),
+//! in all and split by process; per database the idle RSS, the RSS after
+//! the load, and time to ready.
 //! Scenarios: health, the task list, one task, a create, a chat turn on
 //! the offline provider, an MCP `tools/call`, and the task page through
 //! the frontend.
@@ -19,6 +20,7 @@ use todo_api::{ApiClient, NewTask, Priority, SignupRequest};
 use crate::support::local_backend::LocalBackend;
 use crate::support::postgres::{TempPostgres, server_binaries};
 use crate::support::process::{cargo, output, run, which};
+use crate::support::tools::install_debian_packages;
 use crate::support::workspace::target_dir;
 
 /// The pool wide enough for the load; rate limits out of the way, since
@@ -61,8 +63,26 @@ struct Scenario {
     p99_ms: f64,
     requests: u64,
     errors: u64,
-    /// Server CPU (all processes serving it) per request.
-    cpu_ms_per_request: f64,
+    /// Server CPU per request, by process.
+    cpu: CpuPerRequest,
+}
+
+/// CPU milliseconds per request of each part that serves it.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct CpuPerRequest {
+    backend: f64,
+    frontend: f64,
+    /// PostgreSQL's connections to the backend.
+    postgres_serving: f64,
+    /// The rest of the PostgreSQL cluster (postmaster, WAL writer,
+    /// checkpointer, autovacuum, ...).
+    postgres_other: f64,
+}
+
+impl CpuPerRequest {
+    fn total(&self) -> f64 {
+        self.backend + self.frontend + self.postgres_serving + self.postgres_other
+    }
 }
 
 #[derive(Debug)]
@@ -88,9 +108,11 @@ struct Plan {
 
 impl Bench {
     pub fn run(self) -> anyhow::Result<()> {
-        let wrk = which("wrk").context(
-            "wrk is not installed: `apt-get install -y wrk` (Debian) or see https://github.com/wg/wrk",
-        )?;
+        let wrk = which("wrk")
+            .or_else(|| install_debian_packages(&["wrk"], "bench").then(|| which("wrk")).flatten())
+            .context(
+                "wrk is not installed: `apt-get install -y wrk` (Debian) or see https://github.com/wg/wrk",
+            )?;
         let release = match &self.binaries {
             Some(dir) => dir.clone(),
             None => {
@@ -109,9 +131,14 @@ impl Bench {
         let mut runs = Vec::new();
         if self.only.as_deref().is_none_or(|only| only == "postgres") {
             let bin = server_binaries()
+                .or_else(|| {
+                    install_debian_packages(&["postgresql"], "bench")
+                        .then(server_binaries)
+                        .flatten()
+                })
                 .context("PostgreSQL server binaries not found: `apt-get install -y postgresql`")?;
             let cluster = TempPostgres::start(&bin)?;
-            runs.push(self.measure("postgres", &release, &wrk, &cluster.url, Some(cluster.pid))?);
+            runs.push(self.measure("postgres", &release, &wrk, &cluster.url, Some(&cluster))?);
         }
         if self.only.as_deref().is_none_or(|only| only == "sqlite") {
             let dir = tempfile::tempdir()?;
@@ -133,7 +160,7 @@ impl Bench {
         release: &Path,
         wrk: &Path,
         url: &str,
-        postgres: Option<u32>,
+        postgres: Option<&TempPostgres>,
     ) -> anyhow::Result<DatabaseRun> {
         eprintln!("\nbench: {database}");
         let backend_binary = release.join("todo-backend");
@@ -237,7 +264,7 @@ impl Bench {
                 pids.push(frontend.pid());
             }
             let token = if plan.writes { &writer } else { &reader };
-            scenarios.push(self.load(wrk, &plan, token, &pids, postgres)?);
+            scenarios.push(self.load(wrk, &plan, token, &pids, postgres.map(|c| c.pid))?);
         }
         std::thread::sleep(Duration::from_secs(2));
         let after_rss_kib = server.rss_kib()?;
@@ -278,13 +305,12 @@ impl Bench {
             plan.name, self.duration
         );
         wrk_run(2)?;
-        let before = cpu_ticks(pids, postgres);
+        let before = CpuTicks::read(pids, postgres);
         let text = wrk_run(self.duration)?;
-        let used = cpu_ticks(pids, postgres).saturating_sub(before);
+        let used = CpuTicks::read(pids, postgres).since(&before);
         let mut scenario = parse_wrk(plan.name, &text)
             .with_context(|| format!("could not read wrk's report:\n{text}"))?;
-        scenario.cpu_ms_per_request =
-            used as f64 * 1000.0 / ticks_per_second() / scenario.requests.max(1) as f64;
+        scenario.cpu = used.per_request(scenario.requests, ticks_per_second());
         Ok(scenario)
     }
 }
@@ -358,22 +384,69 @@ fn ticks_of_stat(stat: &str, with_children: bool) -> Option<u64> {
     })
 }
 
-/// CPU of the serving processes: the servers, plus the whole PostgreSQL
-/// cluster (its postmaster, its live backends, and those that exited).
-fn cpu_ticks(pids: &[u32], postgres: Option<u32>) -> u64 {
-    let servers: u64 = pids.iter().map(|pid| process_ticks(*pid, false)).sum();
-    let Some(postmaster) = postgres else {
-        return servers;
-    };
-    let children: u64 = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| parent_of(*pid) == Some(postmaster))
-        .map(|pid| process_ticks(pid, false))
-        .sum();
-    servers + process_ticks(postmaster, true) + children
+/// CPU ticks of the serving processes at one moment.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct CpuTicks {
+    backend: u64,
+    frontend: u64,
+    postgres_serving: u64,
+    postgres_other: u64,
+}
+
+impl CpuTicks {
+    /// `servers` are the backend's PID, then the frontend's when it serves
+    /// the scenario. `postgres` is the postmaster: its connections to the
+    /// app run as the `todo` role (process title `postgres: todo ...`);
+    /// everything else in the cluster, and the children that already
+    /// exited (counted in the postmaster's cutime), is `postgres_other`.
+    fn read(servers: &[u32], postgres: Option<u32>) -> Self {
+        let mut ticks = Self {
+            backend: servers.first().map_or(0, |pid| process_ticks(*pid, false)),
+            frontend: servers.get(1).map_or(0, |pid| process_ticks(*pid, false)),
+            ..Self::default()
+        };
+        let Some(postmaster) = postgres else {
+            return ticks;
+        };
+        ticks.postgres_other = process_ticks(postmaster, true);
+        for pid in std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| parent_of(*pid) == Some(postmaster))
+        {
+            let used = process_ticks(pid, false);
+            let title = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if title.starts_with(b"postgres: todo ") {
+                ticks.postgres_serving += used;
+            } else {
+                ticks.postgres_other += used;
+            }
+        }
+        ticks
+    }
+
+    fn since(&self, before: &Self) -> Self {
+        Self {
+            backend: self.backend.saturating_sub(before.backend),
+            frontend: self.frontend.saturating_sub(before.frontend),
+            postgres_serving: self
+                .postgres_serving
+                .saturating_sub(before.postgres_serving),
+            postgres_other: self.postgres_other.saturating_sub(before.postgres_other),
+        }
+    }
+
+    fn per_request(&self, requests: u64, ticks_per_second: f64) -> CpuPerRequest {
+        let ms = |ticks: u64| ticks as f64 * 1000.0 / ticks_per_second / requests.max(1) as f64;
+        CpuPerRequest {
+            backend: ms(self.backend),
+            frontend: ms(self.frontend),
+            postgres_serving: ms(self.postgres_serving),
+            postgres_other: ms(self.postgres_other),
+        }
+    }
 }
 
 fn parent_of(pid: u32) -> Option<u32> {
@@ -519,14 +592,23 @@ fn render(runs: &[DatabaseRun], bench: &Bench) -> String {
         );
         let _ = writeln!(
             out,
-            "| scenario | requests/s | p50 | p99 | errors | CPU per request |"
+            "| scenario | requests/s | p50 | p99 | errors | CPU per request | backend | frontend | PostgreSQL: connections + rest |"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for s in &run.scenarios {
             let _ = writeln!(
                 out,
-                "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | {:.3} ms |",
-                s.name, s.requests_per_second, s.p50_ms, s.p99_ms, s.errors, s.cpu_ms_per_request
+                "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | **{:.3} ms** | {:.3} | {:.3} | {:.3} + {:.3} |",
+                s.name,
+                s.requests_per_second,
+                s.p50_ms,
+                s.p99_ms,
+                s.errors,
+                s.cpu.total(),
+                s.cpu.backend,
+                s.cpu.frontend,
+                s.cpu.postgres_serving,
+                s.cpu.postgres_other
             );
         }
         let _ = writeln!(out);
@@ -579,6 +661,36 @@ Transfer/sec:      2.00MB
         assert_eq!(ticks_of_stat(stat, false), Some(755));
         assert_eq!(ticks_of_stat(stat, true), Some(768));
         assert_eq!(ticks_of_stat("garbage", false), None);
+    }
+
+    #[test]
+    fn cpu_is_split_by_process_per_request() {
+        let before = CpuTicks {
+            backend: 100,
+            frontend: 50,
+            postgres_serving: 200,
+            postgres_other: 10,
+        };
+        let after = CpuTicks {
+            backend: 300,
+            frontend: 50,
+            postgres_serving: 300,
+            postgres_other: 12,
+        };
+        // 100 ticks a second: a tick is 10 ms; over 1,000 requests.
+        let cpu = after.since(&before).per_request(1000, 100.0);
+        assert_eq!(
+            cpu,
+            CpuPerRequest {
+                backend: 2.0,
+                frontend: 0.0,
+                postgres_serving: 1.0,
+                postgres_other: 0.02,
+            }
+        );
+        assert!((cpu.total() - 3.02).abs() < 1e-9);
+        // A counter that went backwards (a process replaced) counts nothing.
+        assert_eq!(before.since(&after).backend, 0);
     }
 
     #[test]

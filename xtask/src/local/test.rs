@@ -1,12 +1,11 @@
 //! `cargo xtask test`: the whole suite, with a PostgreSQL provided.
 
-use std::process::Command;
-
 use anyhow::bail;
 use clap::Args;
 
 use crate::support::postgres::{TempPostgres, server_binaries};
 use crate::support::process::{cargo, run, which};
+use crate::support::tools::install_debian_packages;
 
 /// Runs `cargo test --workspace`. The contract suite needs PostgreSQL: it
 /// uses `TEST_DATABASE_URL` when set; otherwise this starts a throwaway
@@ -66,23 +65,7 @@ fn provided_database() -> Option<&'static str> {
 
 /// On Debian as root, installs the server package, saying so first.
 fn install_postgres() -> Option<std::path::PathBuf> {
-    let debian = std::path::Path::new("/etc/debian_version").exists();
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if !(debian && root && which("apt-get").is_some()) {
-        return None;
-    }
-    eprintln!("test: no PostgreSQL server found; installing Debian's `postgresql` package");
-    let installed = run(Command::new("apt-get")
-        .args(["install", "-y", "-q", "postgresql"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
-    .or_else(|_| {
-        run(Command::new("apt-get").args(["update", "-q"]))?;
-        run(Command::new("apt-get")
-            .args(["install", "-y", "-q", "postgresql"])
-            .env("DEBIAN_FRONTEND", "noninteractive"))
-    });
-    installed.ok().and_then(|()| server_binaries())
+    install_debian_packages(&["postgresql"], "test")
+        .then(server_binaries)
+        .flatten()
 }

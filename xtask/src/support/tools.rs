@@ -193,22 +193,36 @@ pub(crate) fn venv_python(name: &str) -> anyhow::Result<PathBuf> {
 /// Debian's python3 lacks `venv`/`ensurepip` until python3-venv is
 /// installed; a minimal system may have no python3 at all.
 fn install_debian_python() -> anyhow::Result<()> {
-    let root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
-    if !(root && Path::new("/etc/debian_version").exists()) {
+    if !install_debian_packages(&["python3", "python3-venv"], "chart") {
         bail!(
             "the chart tools need python3 with venv (Debian/Ubuntu: sudo apt-get install -y python3 python3-venv)"
         );
     }
-    eprintln!("chart: installing Debian's python3 and python3-venv");
+    Ok(())
+}
+
+/// On Debian as root, installs `packages` with apt (updating the lists
+/// once if the first try fails), saying so first under `who`'s name.
+/// False when this is not such a machine or the install failed; the
+/// caller then says how to install them by hand.
+pub fn install_debian_packages(packages: &[&str], who: &str) -> bool {
+    let root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
+    if !(root && Path::new("/etc/debian_version").exists() && which("apt-get").is_some()) {
+        return false;
+    }
+    eprintln!("{who}: installing Debian's {}", packages.join(", "));
     let install = || {
         run(Command::new("apt-get")
-            .args(["install", "-y", "-q", "python3", "python3-venv"])
+            .args(["install", "-y", "-q"])
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))
     };
-    install().or_else(|_| {
-        run(Command::new("apt-get").args(["update", "-q"]))?;
-        install()
-    })
+    install()
+        .or_else(|_| {
+            run(Command::new("apt-get").args(["update", "-q"]))?;
+            install()
+        })
+        .is_ok()
 }
 
 /// A command-line tool the plans may need, with how to install it.
