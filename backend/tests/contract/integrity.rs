@@ -21,7 +21,9 @@ use todo_api::{
 use uuid::Uuid;
 
 use crate::cases;
-use crate::support::{Backend, RunningApp, TestCtx, TestDatabase, TestFn, test_config};
+use crate::support::{
+    Backend, RunningApp, TestCtx, TestDatabase, TestFn, connections_in_transaction, test_config,
+};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![acknowledged_writes_survive_clients_that_hang_up]
@@ -392,27 +394,6 @@ fn patched(before: &Task, patch: &TaskPatch) -> Task {
     after
 }
 
-/// Counts the backend's connections left inside a transaction once a wave
-/// of requests is over. The server gets a moment to finish what it still
-/// runs; a connection stranded in a transaction stays that way.
-async fn stranded_connections(admin: &mut PgConnection) -> i64 {
-    let mut stranded = 0;
-    for _ in 0..60 {
-        stranded = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'",
-        )
-        .fetch_one(&mut *admin)
-        .await
-        .expect("pg_stat_activity");
-        if stranded == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    stranded
-}
-
 async fn acknowledged_writes_survive_clients_that_hang_up(ctx: TestCtx) {
     let database = TestDatabase::create(&ctx.backend).await;
     let config = || {
@@ -464,7 +445,7 @@ async fn acknowledged_writes_survive_clients_that_hang_up(ctx: TestCtx) {
             // Caught now, before a later transaction on the same connection
             // commits whatever leaked into it.
             if let Some(admin) = admin.as_mut() {
-                let stranded = stranded_connections(admin).await;
+                let stranded = connections_in_transaction(admin, Duration::from_millis(300)).await;
                 if stranded > 0 {
                     problems.push(format!(
                         "round {round}: {stranded} pooled connection(s) left idle in transaction"

@@ -14,7 +14,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use todo_backend::store::postgres_pool::PostgresPool;
 
-use crate::support::{TestCtx, TestDatabase, TestFn};
+use crate::support::{TestCtx, TestDatabase, TestFn, connections_in_transaction};
 
 pub fn postgres_cases() -> Vec<(&'static str, TestFn)> {
     crate::cases![
@@ -28,23 +28,15 @@ fn pool_for(database: &TestDatabase) -> PostgresPool {
     PostgresPool::new(options, 2, Duration::from_secs(5))
 }
 
-/// The pool's connections inside a transaction, once the server had up
-/// to `patience` to settle.
-async fn connections_in_transaction(admin: &mut PgConnection, patience: Duration) -> i64 {
-    let deadline = tokio::time::Instant::now() + patience;
-    loop {
-        let open: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'",
-        )
-        .fetch_one(&mut *admin)
-        .await
-        .expect("pg_stat_activity");
-        if open == 0 || tokio::time::Instant::now() >= deadline {
-            return open;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+/// The server process behind a leased connection; the lease is settled
+/// only when the query succeeded, as the store does.
+async fn backend_pid(pool: &PostgresPool) -> Result<i32, sqlx::Error> {
+    let mut lease = pool.lease().await?;
+    let pid = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *lease)
+        .await?;
+    lease.settle();
+    Ok(pid)
 }
 
 async fn a_transaction_dropped_part_way_is_rolled_back_at_once(ctx: TestCtx) {
@@ -100,15 +92,7 @@ async fn a_connection_that_broke_is_not_handed_out_again(ctx: TestCtx) {
     let mut admin = PgConnection::connect(&database.url)
         .await
         .expect("admin connection");
-    let backend_pid = "SELECT pg_backend_pid()";
-
-    let mut lease = pool.lease().await.expect("a connection");
-    let first: i32 = sqlx::query_scalar(backend_pid)
-        .fetch_one(&mut *lease)
-        .await
-        .expect("a pid");
-    lease.settle();
-    drop(lease);
+    let first = backend_pid(&pool).await.expect("a pid");
 
     // The server ends that connection while it idles in the pool; it was
     // used a moment ago, so the pool hands it out without a ping.
@@ -118,24 +102,17 @@ async fn a_connection_that_broke_is_not_handed_out_again(ctx: TestCtx) {
         .await
         .expect("pg_terminate_backend");
     assert!(terminated);
-    let mut lease = pool.lease().await.expect("the same connection");
-    let failed = sqlx::query_scalar::<_, i32>(backend_pid)
-        .fetch_one(&mut *lease)
-        .await;
+    // That query fails: the connection was cut. Failed work is never
+    // settled, so the pool checks the connection and, since it is broken,
+    // closes it.
+    let failed = backend_pid(&pool).await;
     assert!(failed.is_err(), "the connection was cut: {failed:?}");
-    // Failed work is never settled: the pool checks the connection and,
-    // since it is broken, closes it.
-    drop(lease);
 
     // The very next lease works: the broken connection is out of the pool
     // from the moment its lease was dropped.
-    let mut lease = pool.lease().await.expect("a connection");
-    let second: i32 = sqlx::query_scalar(backend_pid)
-        .fetch_one(&mut *lease)
+    let second = backend_pid(&pool)
         .await
         .expect("the pool hands out a working connection");
-    lease.settle();
-    drop(lease);
     assert_ne!(second, first, "a new connection");
 
     pool.close().await;

@@ -324,3 +324,27 @@ pub fn expect_api_error(
 pub fn field_names(body: &ErrorBody) -> Vec<String> {
     body.error.fields.keys().cloned().collect()
 }
+
+/// Counts the connections to the current database, other than `admin`'s,
+/// left idle inside a transaction, giving the server up to `patience` to
+/// finish what it still runs: a connection stranded in a transaction
+/// stays that way.
+pub async fn connections_in_transaction(
+    admin: &mut PgConnection,
+    patience: std::time::Duration,
+) -> i64 {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let open: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'",
+        )
+        .fetch_one(&mut *admin)
+        .await
+        .expect("pg_stat_activity");
+        if open == 0 || tokio::time::Instant::now() >= deadline {
+            return open;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}

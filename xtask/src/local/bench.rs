@@ -138,7 +138,7 @@ impl Bench {
                 })
                 .context("PostgreSQL server binaries not found: `apt-get install -y postgresql`")?;
             let cluster = TempPostgres::start(&bin)?;
-            runs.push(self.measure("postgres", &release, &wrk, &cluster.url, Some(&cluster))?);
+            runs.push(self.measure("postgres", &release, &wrk, &cluster.url, Some(cluster.pid))?);
         }
         if self.only.as_deref().is_none_or(|only| only == "sqlite") {
             let dir = tempfile::tempdir()?;
@@ -160,7 +160,7 @@ impl Bench {
         release: &Path,
         wrk: &Path,
         url: &str,
-        postgres: Option<&TempPostgres>,
+        postgres: Option<u32>,
     ) -> anyhow::Result<DatabaseRun> {
         eprintln!("\nbench: {database}");
         let backend_binary = release.join("todo-backend");
@@ -264,7 +264,7 @@ impl Bench {
                 pids.push(frontend.pid());
             }
             let token = if plan.writes { &writer } else { &reader };
-            scenarios.push(self.load(wrk, &plan, token, &pids, postgres.map(|c| c.pid))?);
+            scenarios.push(self.load(wrk, &plan, token, &pids, postgres)?);
         }
         std::thread::sleep(Duration::from_secs(2));
         let after_rss_kib = server.rss_kib()?;
