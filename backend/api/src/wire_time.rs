@@ -1,19 +1,26 @@
 //! How timestamps and dates are written on the wire, exactly as chrono's
 //! own `Serialize` writes them (`2026-12-05T08:35:44.576123Z`, with 0, 3,
-//! 6 or 9 fraction digits; `2026-12-05`), but formatted into a buffer and
+//! 6 or 9 fraction digits; `2026-12-05`), but formatted on the stack and
 //! handed to the serializer as one string.
 //!
 //! Why: chrono serialises through `collect_str`, which feeds serde_json
 //! one character at a time, each through its escaping routine; a page of
 //! 50 tasks spent more on its 100 timestamps than on all its titles and
-//! descriptions. Reading is chrono's own `Deserialize`, unchanged.
+//! descriptions. Its `to_rfc3339_opts` still goes through `fmt` and a new
+//! `String`; the usual case (years 0–9999, no leap second) is written
+//! digit by digit here, and anything else falls back to chrono. Reading is
+//! chrono's own `Deserialize`, unchanged.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
 use serde::Serializer;
 
 /// For `#[serde(serialize_with = "crate::wire_time::timestamp")]`.
 pub fn timestamp<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    let mut text = [0u8; 30];
+    match write_timestamp(at, &mut text) {
+        Some(text) => serializer.serialize_str(text),
+        None => serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+    }
 }
 
 /// For `#[serde(serialize_with = "crate::wire_time::optional_date")]`.
@@ -22,9 +29,72 @@ pub fn optional_date<S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     match date {
-        Some(date) => serializer.serialize_str(&date.to_string()),
+        Some(date) => {
+            let mut text = [0u8; 10];
+            match write_date(date, &mut text) {
+                Some(()) => serializer.serialize_str(ascii(&text)),
+                None => serializer.serialize_str(&date.to_string()),
+            }
+        }
         None => serializer.serialize_none(),
     }
+}
+
+/// `YYYY-MM-DD` into `text`; `None` for a year chrono writes otherwise.
+pub(crate) fn write_date(date: &NaiveDate, text: &mut [u8; 10]) -> Option<()> {
+    let year = u32::try_from(date.year())
+        .ok()
+        .filter(|year| *year <= 9999)?;
+    digits(&mut text[0..4], year);
+    text[4] = b'-';
+    digits(&mut text[5..7], date.month());
+    text[7] = b'-';
+    digits(&mut text[8..10], date.day());
+    Some(())
+}
+
+/// RFC 3339 in UTC with chrono's `AutoSi` fraction, into `text`; `None`
+/// for a year beyond four digits or a leap second.
+pub(crate) fn write_timestamp<'t>(at: &DateTime<Utc>, text: &'t mut [u8; 30]) -> Option<&'t str> {
+    let nanos = at.nanosecond();
+    if nanos >= 1_000_000_000 {
+        return None;
+    }
+    let mut date = [0u8; 10];
+    write_date(&at.date_naive(), &mut date)?;
+    text[..10].copy_from_slice(&date);
+    text[10] = b'T';
+    digits(&mut text[11..13], at.hour());
+    text[13] = b':';
+    digits(&mut text[14..16], at.minute());
+    text[16] = b':';
+    digits(&mut text[17..19], at.second());
+    let mut end = 19;
+    let (fraction, places) = match nanos {
+        0 => (0, 0),
+        n if n % 1_000_000 == 0 => (n / 1_000_000, 3),
+        n if n % 1_000 == 0 => (n / 1_000, 6),
+        n => (n, 9),
+    };
+    if places > 0 {
+        text[end] = b'.';
+        digits(&mut text[end + 1..end + 1 + places], fraction);
+        end += 1 + places;
+    }
+    text[end] = b'Z';
+    Some(ascii(&text[..=end]))
+}
+
+/// `value` in decimal, zero-padded to fill `out`.
+fn digits(out: &mut [u8], mut value: u32) {
+    for place in out.iter_mut().rev() {
+        *place = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+fn ascii(text: &[u8]) -> &str {
+    std::str::from_utf8(text).expect("only ASCII digits and separators were written")
 }
 
 #[cfg(test)]
@@ -64,8 +134,24 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 1, 2),
             NaiveDate::from_ymd_opt(9999, 12, 31),
             NaiveDate::from_ymd_opt(1, 1, 1),
+            NaiveDate::from_ymd_opt(0, 2, 29),
+            NaiveDate::from_ymd_opt(10_000, 1, 1),
+            NaiveDate::from_ymd_opt(-1, 12, 31),
         ];
-        for fraction in fractions {
+        let bases = [
+            base,
+            Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(-5, 6, 7, 8, 9, 10).unwrap(),
+            // A leap second: chrono keeps it as a nanosecond past 10⁹.
+            NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+                .unwrap()
+                .and_utc(),
+        ];
+        for (fraction, base) in fractions.into_iter().flat_map(|f| bases.map(|b| (f, b))) {
             for on in dates {
                 let at = base + fraction;
                 let fast = serde_json::to_string(&Fast { at, on }).unwrap();
