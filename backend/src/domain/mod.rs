@@ -10,7 +10,7 @@ mod user;
 pub use chat::ChatTurn;
 pub use fields::{FieldErrors, JsonFields};
 pub(crate) use task::parse_date;
-pub use task::{Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};
+pub use task::{StoredTags, Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};
 pub use task_query::TaskQuery;
 pub use user::{Credentials, Email, Password, Signup, UserName};
 

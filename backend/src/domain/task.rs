@@ -110,7 +110,27 @@ impl Tags {
     }
 
     pub fn split_stored(stored: &str) -> Vec<String> {
-        stored.split_whitespace().map(str::to_owned).collect()
+        StoredTags(stored).iter().map(str::to_owned).collect()
+    }
+}
+
+/// Tags as the store keeps them ([`Tags::joined`]), borrowed: yields each
+/// tag without splitting them into owned strings first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredTags<'a>(pub &'a str);
+
+impl<'a> StoredTags<'a> {
+    pub fn iter(self) -> std::str::SplitWhitespace<'a> {
+        self.0.split_whitespace()
+    }
+}
+
+impl<'a> IntoIterator for StoredTags<'a> {
+    type Item = &'a str;
+    type IntoIter = std::str::SplitWhitespace<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 
@@ -271,6 +291,14 @@ mod tests {
         assert_eq!(tags.joined(), "x y-2");
         let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
         assert!(Tags::parse(&eleven).is_err());
+    }
+
+    #[test]
+    fn stored_tags_read_back_as_they_were_given() {
+        let tags = Tags::parse(&["x".into(), "y-2".into()]).unwrap();
+        let stored = tags.joined();
+        assert_eq!(Tags::split_stored(&stored), ["x", "y-2"]);
+        assert!(StoredTags("").iter().next().is_none());
     }
 
     #[test]

@@ -24,7 +24,7 @@ use sqlx::{Connection, PgConnection, SqliteConnection, SqlitePool};
 use postgres_pool::PostgresPool;
 
 pub use conversations::{MessageRow, NewMessage};
-pub use tasks::TaskRow;
+pub use tasks::TaskPage;
 pub use users::UserRecord;
 
 /// Why a store call failed.

@@ -1,88 +1,136 @@
 //! Task rows: writes (atomic, run to completion) and owner-scoped reads.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row};
 use todo_api::{
-    Priority, SortField, SortOrder, StatusFilter, Task, TaskList, TaskOverview, TaskStats, User,
+    Priority, SortField, SortOrder, StatusFilter, Task, TaskList, TaskOverview, TaskStats,
+    TaskView, User,
 };
 use uuid::Uuid;
 
 use super::{BeginWrite, Dialect, Pool, Store, StoreError, now, owner_gone_or, with_connection};
-use crate::domain::{Tags, TaskChanges, TaskDraft, TaskQuery};
+use crate::domain::{StoredTags, TaskChanges, TaskDraft, TaskQuery};
 
-/// A `tasks` row as both databases return it.
-#[derive(Debug, Clone)]
-pub struct TaskRow {
-    pub id: Uuid,
-    pub title: String,
-    pub description: Option<String>,
-    pub completed: bool,
-    pub priority: i16,
-    pub due_date: Option<NaiveDate>,
-    pub tags: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Decodes [`TaskRow`] from the columns at `first..first + 9`, in
-/// [`task_columns!`] order. By position, not by name: a page is 50 rows of
-/// nine columns, and a lookup by name hashes the name every time.
-macro_rules! decode_task_row {
-    ($row:expr, $first:expr) => {{
-        let (row, first) = ($row, $first);
-        TaskRow {
-            id: row.try_get(first)?,
-            title: row.try_get(first + 1)?,
-            description: row.try_get(first + 2)?,
-            completed: row.try_get(first + 3)?,
-            priority: row.try_get(first + 4)?,
-            due_date: row.try_get(first + 5)?,
-            tags: row.try_get(first + 6)?,
-            created_at: row.try_get(first + 7)?,
-            updated_at: row.try_get(first + 8)?,
+/// Decodes the task in the columns `0..9` of a row, in [`task_columns!`]
+/// order, borrowing its text from the row. By position, not by name: a
+/// page is 50 rows of nine columns, and a lookup by name hashes the name
+/// every time.
+macro_rules! decode_task_view {
+    ($row:expr) => {{
+        let row = $row;
+        TaskView {
+            id: row.try_get(0)?,
+            title: row.try_get(1)?,
+            description: row.try_get(2)?,
+            completed: row.try_get(3)?,
+            priority: priority_from_rank(row.try_get(4)?),
+            due_date: row.try_get(5)?,
+            tags: StoredTags(row.try_get(6)?),
+            created_at: row.try_get(7)?,
+            updated_at: row.try_get(8)?,
         }
     }};
 }
 
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for TaskRow {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        Ok(decode_task_row!(row, 0))
+/// A row that starts with the [`task_columns!`]: the one way a task is
+/// read from either database.
+trait TaskColumns: Row {
+    fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error>;
+
+    fn task(&self) -> Result<Task, sqlx::Error> {
+        self.task_view().map(owned_task)
     }
 }
 
-impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for TaskRow {
-    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(decode_task_row!(row, 0))
+impl TaskColumns for PgRow {
+    fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
+        Ok(decode_task_view!(self))
     }
 }
 
-/// A row of a list page: the task plus the filter's total match count,
-/// computed in the same query (the column after the task's).
-#[derive(Debug, Clone)]
-struct TaskPageRow {
-    task: TaskRow,
-    total: i64,
+impl TaskColumns for SqliteRow {
+    fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
+        Ok(decode_task_view!(self))
+    }
 }
 
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for TaskPageRow {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            task: decode_task_row!(row, 0),
-            total: row.try_get(TASK_COLUMN_COUNT)?,
+fn owned_task(view: TaskView<'_, StoredTags<'_>>) -> Task {
+    Task {
+        id: view.id,
+        title: view.title.to_owned(),
+        description: view.description.map(str::to_owned),
+        completed: view.completed,
+        priority: view.priority,
+        due_date: view.due_date,
+        tags: view.tags.iter().map(str::to_owned).collect(),
+        created_at: view.created_at,
+        updated_at: view.updated_at,
+    }
+}
+
+/// One page of the owner's tasks as read: the rows, undecoded, and how
+/// many tasks match in all. [`TaskPage::tasks`] borrows each task from its
+/// row, so writing a page out copies no text on the way.
+#[derive(Debug)]
+pub struct TaskPage {
+    rows: PageRows,
+    total: u64,
+}
+
+#[derive(Debug)]
+enum PageRows {
+    Postgres(Vec<PgRow>),
+    Sqlite(Vec<SqliteRow>),
+}
+
+impl From<Vec<PgRow>> for PageRows {
+    fn from(rows: Vec<PgRow>) -> Self {
+        Self::Postgres(rows)
+    }
+}
+
+impl From<Vec<SqliteRow>> for PageRows {
+    fn from(rows: Vec<SqliteRow>) -> Self {
+        Self::Sqlite(rows)
+    }
+}
+
+impl TaskPage {
+    /// How many tasks match the query, beyond this page too.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.rows {
+            PageRows::Postgres(rows) => rows.len(),
+            PageRows::Sqlite(rows) => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The page's tasks in order; one that fails to decode is an error.
+    pub fn tasks(&self) -> impl Iterator<Item = Result<TaskView<'_, StoredTags<'_>>, StoreError>> {
+        (0..self.len()).map(|index| {
+            let view = match &self.rows {
+                PageRows::Postgres(rows) => rows[index].task_view(),
+                PageRows::Sqlite(rows) => rows[index].task_view(),
+            };
+            view.map_err(StoreError::from)
         })
     }
-}
 
-impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for TaskPageRow {
-    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            task: decode_task_row!(row, 0),
-            total: row.try_get(TASK_COLUMN_COUNT)?,
-        })
+    fn into_tasks(self) -> Result<Vec<Task>, StoreError> {
+        self.tasks().map(|view| view.map(owned_task)).collect()
     }
 }
 
-/// The columns of [`TaskRow`], as a macro so fixed queries can be built
+/// The columns of a task, as a macro so fixed queries can be built
 /// with `concat!` at compile time.
 macro_rules! task_columns {
     () => {
@@ -90,7 +138,6 @@ macro_rules! task_columns {
     };
 }
 const TASK_COLUMNS: &str = task_columns!();
-const TASK_COLUMN_COUNT: usize = 9;
 
 fn priority_rank(priority: Priority) -> i16 {
     match priority {
@@ -106,22 +153,6 @@ fn priority_from_rank(rank: i16) -> Priority {
         2 => Priority::High,
         // The CHECK constraint admits only 0–2.
         _ => Priority::Medium,
-    }
-}
-
-impl From<TaskRow> for Task {
-    fn from(row: TaskRow) -> Self {
-        Task {
-            id: row.id,
-            title: row.title,
-            description: row.description,
-            completed: row.completed,
-            priority: priority_from_rank(row.priority),
-            due_date: row.due_date,
-            tags: Tags::split_stored(&row.tags),
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
     }
 }
 
@@ -334,13 +365,14 @@ impl Store {
             task_columns!(),
             " FROM tasks WHERE id = $1 AND owner_id = $2"
         );
-        let row: Option<TaskRow> = with_connection!(self, conn => sqlx::query_as(sql)
+        let task: Option<Task> = with_connection!(self, conn => sqlx::query(sql)
             .bind(id)
             .bind(owner)
             .fetch_optional(conn)
-            .await)?;
-        match row {
-            Some(row) => Ok(Some(Task::from(row))),
+            .await
+            .and_then(|row| row.as_ref().map(TaskColumns::task).transpose()))?;
+        match task {
+            Some(task) => Ok(Some(task)),
             None => self.unless_owner_gone(owner, None).await,
         }
     }
@@ -360,29 +392,30 @@ impl Store {
             " FROM tasks WHERE owner_id = $1 AND lower(title) = lower($2) \
              ORDER BY created_at DESC, id DESC LIMIT $3"
         );
-        let rows: Vec<TaskRow> = with_connection!(self, conn => sqlx::query_as(exact)
+        let tasks: Vec<Task> = with_connection!(self, conn => sqlx::query(exact)
             .bind(owner)
             .bind(title)
             .bind(i64::from(limit))
             .fetch_all(conn)
-            .await)?;
-        let rows = if rows.is_empty() {
+            .await
+            .and_then(|rows| rows.iter().map(TaskColumns::task).collect()))?;
+        let tasks = if tasks.is_empty() {
             let containing = concat!(
                 "SELECT ",
                 task_columns!(),
                 " FROM tasks WHERE owner_id = $1 AND lower(title) LIKE lower($2) ESCAPE '\\' \
                  ORDER BY created_at DESC, id DESC LIMIT $3"
             );
-            with_connection!(self, conn => sqlx::query_as(containing)
+            with_connection!(self, conn => sqlx::query(containing)
                 .bind(owner)
                 .bind(like_pattern(title))
                 .bind(i64::from(limit))
                 .fetch_all(conn)
-                .await)?
+                .await
+                .and_then(|rows| rows.iter().map(TaskColumns::task).collect()))?
         } else {
-            rows
+            tasks
         };
-        let tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
         if tasks.is_empty() {
             self.unless_owner_gone(owner, tasks).await
         } else {
@@ -397,11 +430,19 @@ impl Store {
         owner: Uuid,
         query: &TaskQuery,
     ) -> Result<(Vec<Task>, u64), StoreError> {
-        let (tasks, total) = self.page_of_tasks(owner, query).await?;
-        if total > 0 {
-            Ok((tasks, total))
+        let page = self.task_page(owner, query).await?;
+        let total = page.total();
+        Ok((page.into_tasks()?, total))
+    }
+
+    /// [`Store::list_tasks`] with the tasks left in their rows, for writing
+    /// them out without owned copies.
+    pub async fn task_page(&self, owner: Uuid, query: &TaskQuery) -> Result<TaskPage, StoreError> {
+        let page = self.page_of_tasks(owner, query).await?;
+        if page.total() > 0 {
+            Ok(page)
         } else {
-            self.unless_owner_gone(owner, (tasks, total)).await
+            self.unless_owner_gone(owner, page).await
         }
     }
 
@@ -424,15 +465,14 @@ impl Store {
                 sqlx::query_as(account).bind(owner).bind(today).fetch_optional(conn).await)?;
             row.ok_or(StoreError::OwnerGone)
         };
-        let (account, (tasks, total)) =
-            tokio::try_join!(account, self.page_of_tasks(owner, query))?;
+        let (account, page) = tokio::try_join!(account, self.page_of_tasks(owner, query))?;
         let (user, stats) = account.into_parts();
         Ok(TaskOverview {
             user,
             stats,
             tasks: TaskList {
-                items: tasks,
-                total,
+                total: page.total(),
+                items: page.into_tasks()?,
                 limit: query.limit,
                 offset: query.offset,
             },
@@ -440,11 +480,7 @@ impl Store {
     }
 
     /// [`Store::list_tasks`] without telling an empty list from a gone owner.
-    async fn page_of_tasks(
-        &self,
-        owner: Uuid,
-        query: &TaskQuery,
-    ) -> Result<(Vec<Task>, u64), StoreError> {
+    async fn page_of_tasks(&self, owner: Uuid, query: &TaskQuery) -> Result<TaskPage, StoreError> {
         let dialect = self.dialect();
         let search = query.search.as_deref().map(like_pattern);
         let completed = match query.status {
@@ -452,7 +488,7 @@ impl Store {
             StatusFilter::Active => Some(false),
             StatusFilter::Completed => Some(true),
         };
-        let (tasks, total) = with_connection!(self, conn => {
+        let page = with_connection!(self, conn => {
             let push_filters = |qb: &mut QueryBuilder<_>| {
                 qb.push(" FROM tasks WHERE owner_id = ").push_bind(owner);
                 if let Some(completed) = completed {
@@ -522,9 +558,10 @@ impl Store {
                 .push_bind(i64::from(query.limit))
                 .push(" OFFSET ")
                 .push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
-            let rows: Vec<TaskPageRow> = select.build_query_as().fetch_all(&mut *conn).await?;
-            let total = match rows.first() {
-                Some(row) => row.total,
+            let rows = select.build().fetch_all(&mut *conn).await?;
+            let total: i64 = match rows.first() {
+                // The column after the task's.
+                Some(row) => row.try_get(9)?,
                 // Past the end no row carries the total: count separately.
                 None if query.offset > 0 => {
                     let mut count = QueryBuilder::new("SELECT COUNT(*)");
@@ -533,9 +570,10 @@ impl Store {
                 }
                 None => 0,
             };
-            Ok::<_, sqlx::Error>((rows.into_iter().map(|row| Task::from(row.task)).collect::<Vec<_>>(), total.max(0) as u64))
+            let total = total.max(0) as u64;
+            Ok::<_, sqlx::Error>(TaskPage { rows: rows.into(), total })
         })?;
-        Ok((tasks, total))
+        Ok(page)
     }
 
     /// Applies `changes` atomically with no read-modify-write race: one
@@ -584,12 +622,10 @@ impl Store {
                             .push(" SELECT ")
                             .push(TASK_COLUMNS)
                             .push(" FROM updated");
-                        let row: Option<TaskRow> = statement
-                            .build_query_as()
-                            .fetch_optional(&mut *conn)
-                            .await?;
+                        let row = statement.build().fetch_optional(&mut *conn).await?;
+                        let task = row.as_ref().map(TaskColumns::task).transpose()?;
                         conn.settle();
-                        Ok(row)
+                        Ok(task)
                     }
                     Pool::Sqlite(pool) => {
                         let _turn = store.write_turn().await;
@@ -597,9 +633,9 @@ impl Store {
                         let mut tx = conn.begin_write().await?;
                         let mut update = QueryBuilder::new("");
                         push_update!(update, &changes, id, owner);
-                        let row: Option<TaskRow> =
-                            update.build_query_as().fetch_optional(&mut *tx).await?;
-                        if let (Some(_), Some(tags)) = (&row, tags) {
+                        let row = update.build().fetch_optional(&mut *tx).await?;
+                        let task = row.as_ref().map(TaskColumns::task).transpose()?;
+                        if let (Some(_), Some(tags)) = (&task, tags) {
                             sqlx::query("DELETE FROM task_tags WHERE task_id = $1")
                                 .bind(id)
                                 .execute(&mut *tx)
@@ -607,13 +643,13 @@ impl Store {
                             insert_sqlite_tags(&mut tx, id, owner, &tags).await?;
                         }
                         tx.commit().await?;
-                        Ok(row)
+                        Ok(task)
                     }
                 }
             })
             .await?;
         match updated {
-            Some(row) => Ok(Some(Task::from(row))),
+            Some(task) => Ok(Some(task)),
             None => self.unless_owner_gone(owner, None).await,
         }
     }
@@ -683,7 +719,6 @@ mod tests {
     #[test]
     fn the_task_columns_are_the_ones_decoded_by_position() {
         let names: Vec<&str> = TASK_COLUMNS.split(", ").collect();
-        assert_eq!(names.len(), TASK_COLUMN_COUNT);
         assert_eq!(
             names,
             [
@@ -697,7 +732,7 @@ mod tests {
                 "created_at",
                 "updated_at"
             ],
-            "decode_task_row! reads them in this order"
+            "decode_task_view! reads them in this order"
         );
     }
 

@@ -1,0 +1,261 @@
+//! A page of tasks written straight from borrowed data: [`TaskView`] is a
+//! [`Task`](crate::Task) whose text is borrowed (from a database row, say),
+//! and [`TaskListWriter`] writes a [`TaskList`](crate::TaskList) one task
+//! at a time.
+//!
+//! Why not serde: the list is the API's busiest answer, and serde_json
+//! passes every byte of every string, field name and timestamp through its
+//! escaper. Here field names are constants, text that needs no escaping
+//! (nearly all of it) is copied in one piece, and anything else goes
+//! through serde_json after all. The tests hold the output to exactly what
+//! serializing the owned types writes.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use uuid::Uuid;
+
+use crate::Priority;
+use crate::wire_time::{write_date, write_timestamp};
+
+/// A task that borrows its text. `Tags` yields the tag names, so tags can
+/// stay in whatever form they were read.
+#[derive(Debug, Clone)]
+pub struct TaskView<'a, Tags> {
+    pub id: Uuid,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub completed: bool,
+    pub priority: Priority,
+    pub due_date: Option<NaiveDate>,
+    pub tags: Tags,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Writes the JSON of a [`TaskList`](crate::TaskList) incrementally:
+/// items first, then the page's numbers.
+#[derive(Debug)]
+pub struct TaskListWriter {
+    json: Vec<u8>,
+    items: usize,
+}
+
+/// What a task usually takes on the wire, to size the buffer once: a
+/// page that fits is never copied while it grows.
+const TYPICAL_TASK_BYTES: usize = 384;
+
+impl TaskListWriter {
+    /// A writer with room for about `expected_items` tasks.
+    pub fn with_capacity(expected_items: usize) -> Self {
+        let mut json = Vec::with_capacity(64 + expected_items * TYPICAL_TASK_BYTES);
+        json.extend_from_slice(br#"{"items":["#);
+        Self { json, items: 0 }
+    }
+
+    /// Appends one task, its fields in [`Task`](crate::Task)'s order.
+    pub fn push<'a, Tags>(&mut self, task: &TaskView<'a, Tags>)
+    where
+        Tags: Clone + IntoIterator<Item = &'a str>,
+    {
+        let json = &mut self.json;
+        if self.items > 0 {
+            json.push(b',');
+        }
+        self.items += 1;
+        json.extend_from_slice(br#"{"id":""#);
+        json.extend_from_slice(
+            task.id
+                .hyphenated()
+                .encode_lower(&mut Uuid::encode_buffer())
+                .as_bytes(),
+        );
+        json.extend_from_slice(br#"","title":"#);
+        write_string(json, task.title);
+        json.extend_from_slice(br#","description":"#);
+        match task.description {
+            Some(description) => write_string(json, description),
+            None => json.extend_from_slice(b"null"),
+        }
+        json.extend_from_slice(br#","completed":"#);
+        json.extend_from_slice(if task.completed { b"true" } else { b"false" });
+        json.extend_from_slice(br#","priority":""#);
+        json.extend_from_slice(task.priority.as_str().as_bytes());
+        json.extend_from_slice(br#"","due_date":"#);
+        match &task.due_date {
+            Some(date) => {
+                let mut text = [0u8; 10];
+                match write_date(date, &mut text) {
+                    Some(()) => write_plain_string(json, &text),
+                    None => write_string(json, &date.to_string()),
+                }
+            }
+            None => json.extend_from_slice(b"null"),
+        }
+        json.extend_from_slice(br#","tags":["#);
+        for (index, tag) in task.tags.clone().into_iter().enumerate() {
+            if index > 0 {
+                json.push(b',');
+            }
+            write_string(json, tag);
+        }
+        json.extend_from_slice(br#"],"created_at":"#);
+        write_time(json, &task.created_at);
+        json.extend_from_slice(br#","updated_at":"#);
+        write_time(json, &task.updated_at);
+        json.push(b'}');
+    }
+
+    /// Closes the list: the JSON of the whole page.
+    pub fn finish(mut self, total: u64, limit: u32, offset: u64) -> Vec<u8> {
+        use std::io::Write as _;
+        write!(
+            self.json,
+            r#"],"total":{total},"limit":{limit},"offset":{offset}}}"#
+        )
+        .expect("writing into a Vec cannot fail");
+        self.json
+    }
+}
+
+fn write_time(json: &mut Vec<u8>, at: &DateTime<Utc>) {
+    let mut text = [0u8; 30];
+    match write_timestamp(at, &mut text) {
+        Some(text) => write_plain_string(json, text.as_bytes()),
+        None => write_string(json, &at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+    }
+}
+
+/// A JSON string, as serde_json writes it.
+fn write_string(json: &mut Vec<u8>, text: &str) {
+    // No short-circuit, so the check runs over whole vectors of bytes.
+    let needs_escape = text.bytes().fold(false, |found, byte| {
+        found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
+    });
+    if needs_escape {
+        serde_json::to_writer(&mut *json, text).expect("a string serializes into memory");
+    } else {
+        write_plain_string(json, text.as_bytes());
+    }
+}
+
+/// Quotes `text`, which holds nothing JSON escapes.
+fn write_plain_string(json: &mut Vec<u8>, text: &[u8]) {
+    json.push(b'"');
+    json.extend_from_slice(text);
+    json.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::{Task, TaskList};
+
+    /// Text that exercises every escape: each ASCII character, and
+    /// characters of two, three and four bytes.
+    fn awkward_texts() -> Vec<String> {
+        let mut texts: Vec<String> = (0u8..=0x7f).map(|b| format!("a{}b", b as char)).collect();
+        texts.extend(
+            [
+                "",
+                "plain words",
+                "é ✓ 😀",
+                "\"quoted\"\n\\slash\\",
+                "\u{7f}\u{80}\u{2028}\u{2029}",
+            ]
+            .map(String::from),
+        );
+        texts
+    }
+
+    fn tasks() -> Vec<Task> {
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 8, 35, 44).unwrap();
+        let mut tasks = vec![
+            Task {
+                id: Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef),
+                title: "Write the \"report\"\n".into(),
+                description: Some("tab\there, slash \\ and é ✓ \u{1}".into()),
+                completed: false,
+                priority: Priority::High,
+                due_date: NaiveDate::from_ymd_opt(2026, 12, 24),
+                tags: vec!["work".into(), "q4".into()],
+                created_at: at,
+                updated_at: at + chrono::Duration::microseconds(576_123),
+            },
+            Task {
+                id: Uuid::from_u128(u128::MAX),
+                title: "x".into(),
+                description: None,
+                completed: true,
+                priority: Priority::Low,
+                due_date: NaiveDate::from_ymd_opt(-3, 1, 1),
+                tags: vec![],
+                created_at: at + chrono::Duration::nanoseconds(1),
+                updated_at: Utc.with_ymd_and_hms(12_000, 1, 1, 0, 0, 0).unwrap(),
+            },
+        ];
+        for (index, text) in awkward_texts().into_iter().enumerate() {
+            tasks.push(Task {
+                id: Uuid::from_u128(index as u128),
+                title: text.clone(),
+                description: Some(text.clone()),
+                completed: index % 2 == 0,
+                priority: Priority::Medium,
+                due_date: None,
+                tags: vec![text.clone(), "tag".into()],
+                created_at: at + chrono::Duration::milliseconds(index as i64),
+                updated_at: at,
+            });
+        }
+        tasks
+    }
+
+    fn view(task: &Task) -> TaskView<'_, Vec<&str>> {
+        TaskView {
+            id: task.id,
+            title: &task.title,
+            description: task.description.as_deref(),
+            completed: task.completed,
+            priority: task.priority,
+            due_date: task.due_date,
+            tags: task.tags.iter().map(String::as_str).collect(),
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+        }
+    }
+
+    #[test]
+    fn the_writer_writes_what_a_task_list_serializes_to() {
+        let all = tasks();
+        for count in [0, 1, 2, all.len()] {
+            let items: Vec<Task> = all.iter().take(count).cloned().collect();
+            let mut writer = TaskListWriter::with_capacity(count);
+            for task in &items {
+                writer.push(&view(task));
+            }
+            let written = writer.finish(120, 50, 7);
+            let list = TaskList {
+                items,
+                total: 120,
+                limit: 50,
+                offset: 7,
+            };
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&list).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in awkward_texts() {
+            let mut json = Vec::new();
+            write_string(&mut json, &text);
+            assert_eq!(
+                String::from_utf8(json).unwrap(),
+                serde_json::to_string(&text).unwrap()
+            );
+        }
+    }
+}
