@@ -8,6 +8,7 @@
 //! ([`Store::uncancelled`]); nothing outside this module writes SQL.
 
 mod conversations;
+mod long_lists;
 pub mod postgres_pool;
 mod tasks;
 mod users;
@@ -124,6 +125,8 @@ pub struct Store {
     /// 100 ms, unfair) and keeps write latency flat under contention.
     /// `None` on PostgreSQL, which has row-level locking.
     sqlite_writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// How to count each owner's next list (see `long_lists`).
+    long_lists: std::sync::Arc<long_lists::LongLists>,
 }
 
 /// A pooled SQLite connection that sat idle this long is checked before use.
@@ -175,6 +178,7 @@ impl Store {
         Ok(Self {
             pool,
             sqlite_writer,
+            long_lists: Default::default(),
         })
     }
 

@@ -461,6 +461,33 @@ async fn pagination_reports_total_and_never_overlaps(ctx: TestCtx) {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 7, "no task appears on two pages");
+    // A page that holds every match, exactly or with room to spare, and
+    // one that misses a single match, all tell the same total.
+    for limit in [6, 7, 8] {
+        let page = api
+            .list_tasks(&ListQuery {
+                limit: Some(limit),
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!((page.total, page.items.len()), (7, limit.min(7) as usize));
+    }
+    // The store counts a list the way the owner's last one needed (one
+    // statement, or a page with a row to spare): the same pages again, in
+    // another order, so each is read both ways.
+    for offset in [6, 3, 0, 6] {
+        let page = api
+            .list_tasks(&ListQuery {
+                limit: Some(3),
+                offset: Some(offset),
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
+        let expected_items = if offset == 6 { 1 } else { 3 };
+        assert_eq!((page.total, page.items.len()), (7, expected_items));
+    }
     let past_end = api
         .list_tasks(&ListQuery {
             offset: Some(50),
