@@ -437,6 +437,15 @@ async fn every_sort_key_orders_both_ways(ctx: TestCtx) {
     );
 }
 
+async fn page_of(api: &ApiClient, limit: u32, offset: u64) -> todo_api::TaskList {
+    let query = ListQuery {
+        limit: Some(limit),
+        offset: Some(offset),
+        ..ListQuery::default()
+    };
+    api.list_tasks(&query).await.expect("a page lists")
+}
+
 async fn pagination_reports_total_and_never_overlaps(ctx: TestCtx) {
     let (api, _) = ctx.user("pager").await;
     for i in 0..7 {
@@ -444,14 +453,7 @@ async fn pagination_reports_total_and_never_overlaps(ctx: TestCtx) {
     }
     let mut seen = Vec::new();
     for offset in [0, 3, 6] {
-        let page = api
-            .list_tasks(&ListQuery {
-                limit: Some(3),
-                offset: Some(offset),
-                ..ListQuery::default()
-            })
-            .await
-            .unwrap();
+        let page = page_of(&api, 3, offset).await;
         assert_eq!(page.total, 7);
         assert_eq!(page.limit, 3);
         assert_eq!(page.offset, offset);
@@ -464,27 +466,14 @@ async fn pagination_reports_total_and_never_overlaps(ctx: TestCtx) {
     // A page that holds every match, exactly or with room to spare, and
     // one that misses a single match, all tell the same total.
     for limit in [6, 7, 8] {
-        let page = api
-            .list_tasks(&ListQuery {
-                limit: Some(limit),
-                ..ListQuery::default()
-            })
-            .await
-            .unwrap();
+        let page = page_of(&api, limit, 0).await;
         assert_eq!((page.total, page.items.len()), (7, limit.min(7) as usize));
     }
     // The store counts a list the way the owner's last one needed (one
     // statement, or a page with a row to spare): the same pages again, in
     // another order, so each is read both ways.
     for offset in [6, 3, 0, 6] {
-        let page = api
-            .list_tasks(&ListQuery {
-                limit: Some(3),
-                offset: Some(offset),
-                ..ListQuery::default()
-            })
-            .await
-            .unwrap();
+        let page = page_of(&api, 3, offset).await;
         let expected_items = if offset == 6 { 1 } else { 3 };
         assert_eq!((page.total, page.items.len()), (7, expected_items));
     }
