@@ -10,11 +10,11 @@
 //! through serde_json after all. The tests hold the output to exactly what
 //! serializing the owned types writes.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::Priority;
-use crate::wire_time::{write_date, write_timestamp};
+use crate::wire_time::{with_date, with_timestamp};
 
 /// A task that borrows its text. `Tags` yields the tag names, so tags can
 /// stay in whatever form they were read.
@@ -81,13 +81,7 @@ impl TaskListWriter {
         json.extend_from_slice(task.priority.as_str().as_bytes());
         json.extend_from_slice(br#"","due_date":"#);
         match &task.due_date {
-            Some(date) => {
-                let mut text = [0u8; 10];
-                match write_date(date, &mut text) {
-                    Some(()) => write_plain_string(json, &text),
-                    None => write_string(json, &date.to_string()),
-                }
-            }
+            Some(date) => with_date(date, |text| write_string(json, text)),
             None => json.extend_from_slice(b"null"),
         }
         json.extend_from_slice(br#","tags":["#);
@@ -98,9 +92,9 @@ impl TaskListWriter {
             write_string(json, tag);
         }
         json.extend_from_slice(br#"],"created_at":"#);
-        write_time(json, &task.created_at);
+        with_timestamp(&task.created_at, |text| write_string(json, text));
         json.extend_from_slice(br#","updated_at":"#);
-        write_time(json, &task.updated_at);
+        with_timestamp(&task.updated_at, |text| write_string(json, text));
         json.push(b'}');
     }
 
@@ -116,14 +110,6 @@ impl TaskListWriter {
     }
 }
 
-fn write_time(json: &mut Vec<u8>, at: &DateTime<Utc>) {
-    let mut text = [0u8; 30];
-    match write_timestamp(at, &mut text) {
-        Some(text) => write_plain_string(json, text.as_bytes()),
-        None => write_string(json, &at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-    }
-}
-
 /// A JSON string, as serde_json writes it.
 fn write_string(json: &mut Vec<u8>, text: &str) {
     // No short-circuit, so the check runs over whole vectors of bytes.
@@ -133,15 +119,10 @@ fn write_string(json: &mut Vec<u8>, text: &str) {
     if needs_escape {
         serde_json::to_writer(&mut *json, text).expect("a string serializes into memory");
     } else {
-        write_plain_string(json, text.as_bytes());
+        json.push(b'"');
+        json.extend_from_slice(text.as_bytes());
+        json.push(b'"');
     }
-}
-
-/// Quotes `text`, which holds nothing JSON escapes.
-fn write_plain_string(json: &mut Vec<u8>, text: &[u8]) {
-    json.push(b'"');
-    json.extend_from_slice(text);
-    json.push(b'"');
 }
 
 #[cfg(test)]

@@ -16,11 +16,7 @@ use serde::Serializer;
 
 /// For `#[serde(serialize_with = "crate::wire_time::timestamp")]`.
 pub fn timestamp<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    let mut text = [0u8; 30];
-    match write_timestamp(at, &mut text) {
-        Some(text) => serializer.serialize_str(text),
-        None => serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-    }
+    with_timestamp(at, |text| serializer.serialize_str(text))
 }
 
 /// For `#[serde(serialize_with = "crate::wire_time::optional_date")]`.
@@ -29,19 +25,32 @@ pub fn optional_date<S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     match date {
-        Some(date) => {
-            let mut text = [0u8; 10];
-            match write_date(date, &mut text) {
-                Some(()) => serializer.serialize_str(ascii(&text)),
-                None => serializer.serialize_str(&date.to_string()),
-            }
-        }
+        Some(date) => with_date(date, |text| serializer.serialize_str(text)),
         None => serializer.serialize_none(),
     }
 }
 
+/// Hands `write` the wire text of `at`, formatted on the stack unless
+/// chrono has to write it.
+pub(crate) fn with_timestamp<R>(at: &DateTime<Utc>, write: impl FnOnce(&str) -> R) -> R {
+    let mut text = [0u8; 30];
+    match write_timestamp(at, &mut text) {
+        Some(text) => write(text),
+        None => write(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+    }
+}
+
+/// Hands `write` the wire text of `date`, as [`with_timestamp`] does.
+pub(crate) fn with_date<R>(date: &NaiveDate, write: impl FnOnce(&str) -> R) -> R {
+    let mut text = [0u8; 10];
+    match write_date(date, &mut text) {
+        Some(()) => write(ascii(&text)),
+        None => write(&date.to_string()),
+    }
+}
+
 /// `YYYY-MM-DD` into `text`; `None` for a year chrono writes otherwise.
-pub(crate) fn write_date(date: &NaiveDate, text: &mut [u8; 10]) -> Option<()> {
+fn write_date(date: &NaiveDate, text: &mut [u8; 10]) -> Option<()> {
     let year = u32::try_from(date.year())
         .ok()
         .filter(|year| *year <= 9999)?;
@@ -55,7 +64,7 @@ pub(crate) fn write_date(date: &NaiveDate, text: &mut [u8; 10]) -> Option<()> {
 
 /// RFC 3339 in UTC with chrono's `AutoSi` fraction, into `text`; `None`
 /// for a year beyond four digits or a leap second.
-pub(crate) fn write_timestamp<'t>(at: &DateTime<Utc>, text: &'t mut [u8; 30]) -> Option<&'t str> {
+fn write_timestamp<'t>(at: &DateTime<Utc>, text: &'t mut [u8; 30]) -> Option<&'t str> {
     let nanos = at.nanosecond();
     if nanos >= 1_000_000_000 {
         return None;

@@ -138,6 +138,8 @@ macro_rules! task_columns {
     };
 }
 const TASK_COLUMNS: &str = task_columns!();
+/// Where a column after a task's starts.
+const TASK_COLUMN_COUNT: usize = 9;
 
 fn priority_rank(priority: Priority) -> i16 {
     match priority {
@@ -547,6 +549,8 @@ impl Store {
                 select.push(")");
             }
             push_filters(&mut select);
+            let page_size = query.limit as usize;
+            let read = i64::from(query.limit) + i64::from(!count_inline);
             let direction = sort_direction(query.order);
             let (column, nullable) = sort_column(query.sort);
             // Tasks without a due date sort last either way. Only there:
@@ -554,8 +558,6 @@ impl Store {
             // from reading a page backwards off the `(owner_id, column, id)`
             // index (it would sort every match instead). `id` breaks ties
             // so pages never overlap or skip.
-            let page_size = query.limit as usize;
-            let read = i64::from(query.limit) + i64::from(!count_inline);
             select
                 .push(" ORDER BY ")
                 .push(column)
@@ -570,8 +572,7 @@ impl Store {
                 .push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
             let mut rows = select.build().fetch_all(&mut *conn).await?;
             let counted: Option<i64> = match rows.first() {
-                // The column after the task's.
-                Some(row) if count_inline => Some(row.try_get(9)?),
+                Some(row) if count_inline => Some(row.try_get(TASK_COLUMN_COUNT)?),
                 _ => None,
             };
             let ran_past = rows.len() > page_size;
