@@ -14,22 +14,23 @@ use super::{BeginWrite, Dialect, Pool, Store, StoreError, now, owner_gone_or, wi
 use crate::domain::{StoredTags, TaskChanges, TaskDraft, TaskQuery};
 
 /// Decodes the task in the columns `0..9` of a row, in [`task_columns!`]
-/// order, borrowing its text from the row. By position, not by name: a
-/// page is 50 rows of nine columns, and a lookup by name hashes the name
-/// every time.
+/// order, borrowing its text from the row, with `$get` (`try_get`, or
+/// `try_get_unchecked` for a row whose statement's column types were
+/// already checked). By position, not by name: a page is 50 rows of nine
+/// columns, and a lookup by name hashes the name every time.
 macro_rules! decode_task_view {
-    ($row:expr) => {{
+    ($row:expr, $get:ident) => {{
         let row = $row;
         TaskView {
-            id: row.try_get(0)?,
-            title: row.try_get(1)?,
-            description: row.try_get(2)?,
-            completed: row.try_get(3)?,
-            priority: priority_from_rank(row.try_get(4)?),
-            due_date: row.try_get(5)?,
-            tags: StoredTags(row.try_get(6)?),
-            created_at: row.try_get(7)?,
-            updated_at: row.try_get(8)?,
+            id: row.$get(0)?,
+            title: row.$get(1)?,
+            description: row.$get(2)?,
+            completed: row.$get(3)?,
+            priority: priority_from_rank(row.$get(4)?),
+            due_date: row.$get(5)?,
+            tags: StoredTags(row.$get(6)?),
+            created_at: row.$get(7)?,
+            updated_at: row.$get(8)?,
         }
     }};
 }
@@ -37,7 +38,16 @@ macro_rules! decode_task_view {
 /// A row that starts with the [`task_columns!`]: the one way a task is
 /// read from either database.
 trait TaskColumns: Row {
+    /// The task, each column's type checked against the Rust type it
+    /// decodes to.
     fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error>;
+
+    /// The task, for a row of a statement whose column types
+    /// [`TaskColumns::task_view`] already accepted on another row: every
+    /// row of one result shares its columns, so a page checks them once,
+    /// not once per row (the check clones and compares each column's type
+    /// description, a tenth of decoding a page).
+    fn task_view_of_checked_columns(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error>;
 
     fn task(&self) -> Result<Task, sqlx::Error> {
         self.task_view().map(owned_task)
@@ -46,13 +56,21 @@ trait TaskColumns: Row {
 
 impl TaskColumns for PgRow {
     fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
-        Ok(decode_task_view!(self))
+        Ok(decode_task_view!(self, try_get))
+    }
+
+    fn task_view_of_checked_columns(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
+        Ok(decode_task_view!(self, try_get_unchecked))
     }
 }
 
 impl TaskColumns for SqliteRow {
     fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
-        Ok(decode_task_view!(self))
+        Ok(decode_task_view!(self, try_get))
+    }
+
+    fn task_view_of_checked_columns(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
+        Ok(decode_task_view!(self, try_get_unchecked))
     }
 }
 
@@ -115,11 +133,22 @@ impl TaskPage {
     }
 
     /// The page's tasks in order; one that fails to decode is an error.
+    /// The first row's column types are checked; the rest share them.
     pub fn tasks(&self) -> impl Iterator<Item = Result<TaskView<'_, StoredTags<'_>>, StoreError>> {
+        fn decode<R: TaskColumns>(
+            rows: &[R],
+            index: usize,
+        ) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
+            if index == 0 {
+                rows[index].task_view()
+            } else {
+                rows[index].task_view_of_checked_columns()
+            }
+        }
         (0..self.len()).map(|index| {
             let view = match &self.rows {
-                PageRows::Postgres(rows) => rows[index].task_view(),
-                PageRows::Sqlite(rows) => rows[index].task_view(),
+                PageRows::Postgres(rows) => decode(rows, index),
+                PageRows::Sqlite(rows) => decode(rows, index),
             };
             view.map_err(StoreError::from)
         })
@@ -766,5 +795,45 @@ mod tests {
             assert_eq!(priority_from_rank(priority_rank(*p)), *p);
         }
         assert!(priority_rank(Priority::Low) < priority_rank(Priority::High));
+    }
+
+    /// Two rows whose `priority` is text: a checked read refuses it, an
+    /// unchecked one reads the number SQLite converts it to. So the page
+    /// must refuse its first row, and the second (not checked again) must
+    /// decode.
+    #[tokio::test]
+    async fn a_page_checks_its_column_types_on_its_first_row() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        macro_rules! row {
+            () => {
+                "SELECT X'000102030405060708090a0b0c0d0e0f' AS id, 'title' AS title, \
+                 NULL AS description, 0 AS completed, '2' AS priority, NULL AS due_date, \
+                 'a b' AS tags, '2026-12-05T08:35:44Z' AS created_at, \
+                 '2026-12-05T08:35:44Z' AS updated_at"
+            };
+        }
+        let rows: Vec<SqliteRow> = sqlx::query(concat!(row!(), " UNION ALL ", row!()))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        let page = TaskPage {
+            rows: rows.into(),
+            total: 2,
+        };
+        let mut tasks = page.tasks();
+        let first = tasks.next().expect("a first row");
+        assert!(
+            matches!(&first, Err(StoreError::Database(sqlx::Error::ColumnDecode { index, .. })) if index.contains('4')),
+            "the first row's text priority is refused: {first:?}"
+        );
+        let second = tasks
+            .next()
+            .expect("a second row")
+            .expect("decodes unchecked");
+        assert_eq!(second.priority, Priority::High);
+        assert_eq!(second.tags.iter().collect::<Vec<_>>(), ["a", "b"]);
     }
 }
