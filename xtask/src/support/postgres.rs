@@ -111,6 +111,19 @@ impl TempPostgres {
         Ok(cluster)
     }
 
+    /// `VACUUM ANALYZE` on every table: what autovacuum does within its
+    /// first minute of a new table's life (its statistics for the planner,
+    /// its visibility map for scans), done now.
+    pub fn vacuum_analyze(&self) -> anyhow::Result<()> {
+        output(
+            self.tool("vacuumdb")
+                .args(["--analyze", "--quiet", "--dbname"])
+                .arg(&self.url),
+        )
+        .context("vacuumdb failed")?;
+        Ok(())
+    }
+
     fn tool(&self, name: &str) -> Command {
         let program = self.bin.join(name);
         if self.as_postgres_user {
