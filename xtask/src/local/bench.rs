@@ -497,14 +497,7 @@ const NEIGHBOURS: usize = 20;
 async fn seed(base: &str) -> anyhow::Result<Seeded> {
     let api = ApiClient::new(base);
     for neighbour in 0..NEIGHBOURS {
-        let auth = api
-            .signup(&SignupRequest {
-                email: format!("bench-neighbour-{neighbour}-{}@example.com", uuid_like()),
-                password: "benchmark password".into(),
-                name: "Neighbour".into(),
-            })
-            .await?;
-        let neighbour = api.with_token(&auth.token);
+        let neighbour = api.with_token(&sign_up(&api, &format!("neighbour-{neighbour}")).await?);
         for i in 0..50 {
             neighbour
                 .create_task(&NewTask {
@@ -517,14 +510,7 @@ async fn seed(base: &str) -> anyhow::Result<Seeded> {
     }
     let mut tokens = Vec::new();
     for role in ["reader", "writer"] {
-        let auth = api
-            .signup(&SignupRequest {
-                email: format!("bench-{role}-{}@example.com", uuid_like()),
-                password: "benchmark password".into(),
-                name: "Bench".into(),
-            })
-            .await?;
-        tokens.push(auth.token);
+        tokens.push(sign_up(&api, role).await?);
     }
     let reader = api.with_token(&tokens[0]);
     let mut first = None;
@@ -548,6 +534,18 @@ async fn seed(base: &str) -> anyhow::Result<Seeded> {
         writer,
         task_id: first.expect("50 tasks were created").to_string(),
     })
+}
+
+/// A new user's token; `who` shows in the email address.
+async fn sign_up(api: &ApiClient, who: &str) -> anyhow::Result<String> {
+    let auth = api
+        .signup(&SignupRequest {
+            email: format!("bench-{who}-{}@example.com", uuid_like()),
+            password: "benchmark password".into(),
+            name: "Bench".into(),
+        })
+        .await?;
+    Ok(auth.token)
 }
 
 fn uuid_like() -> String {
