@@ -13,6 +13,13 @@ use todo_api::{ApiClient, SignupRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+// Shared with the contract suite, which uses all of it; this file only starts one.
+#[allow(dead_code)]
+#[path = "common/own_postgres.rs"]
+mod own_postgres;
+
+use own_postgres::OwnPostgres;
+
 const BINARY: &str = env!("CARGO_BIN_EXE_todo-backend");
 const SECRET: &str = "cli-tests-secret-0123456789abcdef0123";
 
@@ -157,100 +164,6 @@ fn migrate_with_an_unreachable_database_fails_naming_it() {
     );
 }
 
-/// A PostgreSQL server of our own, made from the host's server binaries
-/// (as the `postgres` user when we are root: initdb refuses root).
-struct LatePostgres {
-    bin: std::path::PathBuf,
-    dir: tempfile::TempDir,
-    as_postgres: bool,
-}
-
-impl LatePostgres {
-    fn tool(&self, name: &str) -> Command {
-        let program = self.bin.join(name);
-        if self.as_postgres {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(program);
-            command
-        } else {
-            Command::new(program)
-        }
-    }
-
-    fn start(port: u16, password: &str) -> Self {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.path().join("bin"))
-            .filter(|bin| bin.join("initdb").is_file())
-            .max()
-            .expect(
-                "this test starts a real PostgreSQL: install the server \
-                 (Debian: apt-get install postgresql; `cargo xtask test` does it)",
-            );
-        let as_postgres = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("pw"), password).unwrap();
-        if as_postgres {
-            let chown = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(chown.success());
-        }
-        let server = Self {
-            bin,
-            dir,
-            as_postgres,
-        };
-        let data = server.dir.path().join("data");
-        let initdb = server
-            .tool("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "todo", "-A", "scram-sha-256", "--no-sync"])
-            .arg(format!(
-                "--pwfile={}",
-                server.dir.path().join("pw").display()
-            ))
-            .output()
-            .unwrap();
-        assert!(initdb.status.success(), "initdb: {initdb:?}");
-        let started = server
-            .tool("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("-o")
-            .arg(format!(
-                "-h 127.0.0.1 -p {port} -k {} -F",
-                server.dir.path().display()
-            ))
-            .arg("-l")
-            .arg(server.dir.path().join("log"))
-            .args(["-w", "start"])
-            .output()
-            .unwrap();
-        assert!(started.status.success(), "pg_ctl start: {started:?}");
-        server
-    }
-}
-
-impl Drop for LatePostgres {
-    fn drop(&mut self) {
-        let _ = self
-            .tool("pg_ctl")
-            .arg("-D")
-            .arg(self.dir.path().join("data"))
-            .args(["-m", "immediate", "-w", "stop"])
-            .output();
-    }
-}
-
 /// A child process killed when the test ends, however it ends.
 struct Reaped(std::process::Child);
 
@@ -313,7 +226,7 @@ async fn serve_waits_for_a_postgresql_that_starts_late() {
     assert!(logged.contains("DATABASE_URL"), "{logged}");
     assert!(!logged.contains(password), "the password stays out of logs");
 
-    let _postgres = LatePostgres::start(port, password);
+    let _postgres = OwnPostgres::start(port, password);
     let deadline = Instant::now() + Duration::from_secs(30);
     while status_of(&api, "/ready").await != Some(200) {
         assert!(Instant::now() < deadline, "never became ready");
