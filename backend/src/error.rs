@@ -74,13 +74,13 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            // The database is down or saturated: tell the client to retry,
-            // and let readiness take the Pod out of rotation.
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                ApiError::Unavailable(error.to_string())
-            }
-            other => ApiError::Internal(other.into()),
+        // The database is restarting, failing over, unreachable or
+        // saturated: not a bug. Tell the client to retry, and let readiness
+        // take the Pod out of rotation meanwhile.
+        if crate::store::availability::unavailable(&error) {
+            ApiError::Unavailable(error.to_string())
+        } else {
+            ApiError::Internal(error.into())
         }
     }
 }

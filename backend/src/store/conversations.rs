@@ -101,7 +101,7 @@ impl Store {
                     let sql = "INSERT INTO conversations (id, owner_id, title, created_at, updated_at) \
                                VALUES ($1, $2, $3, $4, $4)";
                     let _turn = store.write_turn().await;
-                    with_connection!(store, conn => sqlx::query(sql)
+                    with_connection!(write store, conn => sqlx::query(sql)
                         .bind(id)
                         .bind(owner)
                         .bind(&title)
@@ -133,7 +133,7 @@ impl Store {
                 .uncancelled(move |store| async move {
                     let _turn = store.write_turn().await;
                     let at = now();
-                    with_connection!(store, conn => {
+                    with_connection!(write store, conn => {
                         let mut tx = conn.begin_write().await?;
                         let touched = sqlx::query(
                             "UPDATE conversations SET updated_at = $1 WHERE id = $2 AND owner_id = $3",
@@ -245,7 +245,7 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM conversations WHERE id = $1 AND owner_id = $2";
                 let _turn = store.write_turn().await;
-                Ok(with_connection!(store, conn => sqlx::query(sql)
+                Ok(with_connection!(write store, conn => sqlx::query(sql)
                     .bind(id)
                     .bind(owner)
                     .execute(conn)

@@ -7,6 +7,7 @@
 //! answer; every write runs to completion once started
 //! ([`Store::uncancelled`]); nothing outside this module writes SQL.
 
+pub(crate) mod availability;
 mod conversations;
 mod long_lists;
 pub mod postgres_pool;
@@ -89,33 +90,74 @@ enum Pool {
 
 /// Runs `$body` with `$conn` bound to a pooled connection of the concrete
 /// database (`&mut PgConnection` or `&mut SqliteConnection`); the body is
-/// type-checked once per database, and must be a `Result`. Failing to get
-/// a connection returns from the enclosing function with the error (`?`).
-/// A PostgreSQL connection whose body failed, or returned early, is checked
-/// before it is reused (see `postgres_pool`): it may be broken.
+/// type-checked once per database, and must be a `Result`; `?` and
+/// `return` inside it end the body, not the enclosing function. Failing to
+/// get a connection returns from the enclosing function with the error.
+///
+/// `with_connection!(self, conn => …)` is a read; `with_connection!(write
+/// self, conn => …)` a write. On PostgreSQL a read that met a lost
+/// connection (a restarted or failed-over server: see `availability`) runs
+/// once more on a live one, so its body must be repeatable; a write runs
+/// again only when the failure proves it never ran. A connection whose body
+/// failed, or returned early, is checked before it is reused, and a lost
+/// one is discarded (see `postgres_pool`).
 macro_rules! with_connection {
+    (write $store:expr, $conn:ident => $body:expr) => {
+        $crate::store::with_connection!(@run Write, $store, $conn => $body)
+    };
     ($store:expr, $conn:ident => $body:expr) => {
+        $crate::store::with_connection!(@run Read, $store, $conn => $body)
+    };
+    (@run $work:ident, $store:expr, $conn:ident => $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Postgres(pool) => {
-                let mut lease = pool.lease().await?;
-                let result: Result<_, _> = {
-                    let $conn: &mut sqlx::PgConnection = &mut lease;
-                    $body
-                };
-                if result.is_ok() {
-                    lease.settle();
-                }
-                result
+                $crate::store::on_postgres!($work, pool, $conn => $body)
             }
             $crate::store::Pool::Sqlite(pool) => {
                 let mut connection = pool.acquire().await?;
-                let $conn: &mut sqlx::SqliteConnection = &mut connection;
-                $body
+                async {
+                    let $conn: &mut sqlx::SqliteConnection = &mut connection;
+                    $body
+                }
+                .await
             }
         }
     };
 }
 pub(crate) use with_connection;
+
+/// [`with_connection!`]'s PostgreSQL half, for code that speaks one
+/// dialect: `$work` is `Read` or `Write` (`availability::Work`).
+macro_rules! on_postgres {
+    ($work:ident, $pool:expr, $conn:ident => $body:expr) => {{
+        use $crate::store::availability::{Work, may_retry};
+        let pool: &$crate::store::postgres_pool::PostgresPool = $pool;
+        let mut retried = false;
+        loop {
+            let mut lease = match pool.lease().await {
+                Ok(lease) => lease,
+                Err(error) if !retried && may_retry(&error, Work::$work) => {
+                    retried = true;
+                    pool.note_lost();
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+            let result: Result<_, _> = async {
+                let $conn: &mut sqlx::PgConnection = &mut lease;
+                $body
+            }
+            .await;
+            pool.end(lease, &result);
+            if retried || !$crate::store::availability::failed_retryably(&result, Work::$work) {
+                break result;
+            }
+            retried = true;
+            tracing::debug!("database connection lost; trying once more");
+        }
+    }};
+}
+pub(crate) use on_postgres;
 
 #[derive(Debug, Clone)]
 pub struct Store {

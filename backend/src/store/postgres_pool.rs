@@ -14,6 +14,12 @@
 //! connection lives longer than [`MAX_LIFETIME`], idle ones are closed after
 //! [`IDLE_TIMEOUT`], and getting one (waiting, connecting, pinging) is
 //! bounded by one acquire timeout.
+//!
+//! A connection found lost (see `availability`: a restart, a crash, a
+//! failover) is discarded, never pooled again, and makes every pooled
+//! connection handed out before that moment suspect: each is pinged
+//! before its next use, so the rest of a restarted server's connections
+//! are replaced without a user ever meeting them.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -23,6 +29,8 @@ use std::time::{Duration, Instant};
 use deadpool::managed::{self, Metrics, Object, PoolError, QueueMode, RecycleError, RecycleResult};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
+
+use super::availability::{DatabaseFailure, connection_lost};
 
 /// A connection that sat idle this long is pinged before use: it may have
 /// been cut (a database restart, a proxy's idle timeout).
@@ -43,6 +51,24 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 struct Manager {
     options: PgConnectOptions,
+    /// What [`Manager::lost_at`] counts from.
+    started: Instant,
+    /// Milliseconds after `started`, plus one, of the last lost connection;
+    /// zero while none was.
+    lost_at: AtomicU64,
+}
+
+impl Manager {
+    fn millis_since_start(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.started).as_millis() as u64
+    }
+
+    /// Whether a connection last handed out at `handed_out` may have died
+    /// with the one lost last.
+    fn suspect(&self, handed_out: Instant) -> bool {
+        let lost_at = self.lost_at.load(Ordering::Relaxed);
+        lost_at != 0 && self.millis_since_start(handed_out) < lost_at
+    }
 }
 
 impl managed::Manager for Manager {
@@ -61,7 +87,8 @@ impl managed::Manager for Manager {
         if metrics.age() >= MAX_LIFETIME {
             return Err(RecycleError::message("past its lifetime"));
         }
-        if metrics.last_used() >= PING_AFTER_IDLE {
+        let handed_out = metrics.recycled.unwrap_or(metrics.created);
+        if metrics.last_used() >= PING_AFTER_IDLE || self.suspect(handed_out) {
             connection.ping().await.map_err(RecycleError::Backend)?;
         }
         Ok(())
@@ -81,7 +108,12 @@ pub struct PostgresPool {
 impl PostgresPool {
     /// Connects nothing yet: the first lease opens the first connection.
     pub fn new(options: PgConnectOptions, max_connections: u32, acquire_timeout: Duration) -> Self {
-        let pool = managed::Pool::builder(Manager { options })
+        let manager = Manager {
+            options,
+            started: Instant::now(),
+            lost_at: AtomicU64::new(0),
+        };
+        let pool = managed::Pool::builder(manager)
             .max_size(max_connections.max(1) as usize)
             // The connection used last is handed out first: warm ones stay
             // busy and the rest go idle long enough to be closed.
@@ -118,6 +150,30 @@ impl PostgresPool {
             Ok(Err(other)) => Err(sqlx::Error::Protocol(format!("connection pool: {other}"))),
             Err(_) => Err(sqlx::Error::PoolTimedOut),
         }
+    }
+
+    /// Ends a lease by what its work came to: settled when it succeeded;
+    /// discarded when its connection was lost, after which every pooled
+    /// connection handed out before now is pinged before its next use;
+    /// otherwise flushed before reuse (see [`Lease`]).
+    pub(crate) fn end<T, E: DatabaseFailure>(&self, mut lease: Lease, result: &Result<T, E>) {
+        match result {
+            Ok(_) => lease.settle(),
+            Err(error) => {
+                if error.database_error().is_some_and(connection_lost) {
+                    lease.discard();
+                    self.note_lost();
+                }
+            }
+        }
+    }
+
+    /// A connection was found lost: the others opened to the same server
+    /// may be too.
+    pub(crate) fn note_lost(&self) {
+        let manager = self.pool.manager();
+        let now = manager.millis_since_start(Instant::now()) + 1;
+        manager.lost_at.fetch_max(now, Ordering::Relaxed);
     }
 
     /// Closes connections idle for longer than [`IDLE_TIMEOUT`], at most
@@ -180,6 +236,14 @@ impl Lease {
     /// The work on this connection ran to its end.
     pub fn settle(&mut self) {
         self.settled = true;
+    }
+
+    /// The connection is lost: close it rather than return it (no
+    /// goodbye: its server has gone, or ended the session).
+    fn discard(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            drop(Object::take(connection));
+        }
     }
 }
 

@@ -10,7 +10,9 @@ use todo_api::{
 };
 use uuid::Uuid;
 
-use super::{BeginWrite, Dialect, Pool, Store, StoreError, now, owner_gone_or, with_connection};
+use super::{
+    BeginWrite, Dialect, Pool, Store, StoreError, now, on_postgres, owner_gone_or, with_connection,
+};
 use crate::domain::{StoredTags, TaskChanges, TaskDraft, TaskQuery};
 
 /// Decodes the task in the columns `0..9` of a row, in [`task_columns!`]
@@ -354,8 +356,7 @@ impl Store {
             }
             match &store.pool {
                 Pool::Postgres(pool) => {
-                    let mut conn = pool.lease().await?;
-                    insert!(
+                    on_postgres!(Write, pool, conn => insert!(
                         "WITH task AS (INSERT INTO tasks (id, owner_id, title, description, \
                          completed, priority, due_date, tags, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) \
@@ -363,10 +364,9 @@ impl Store {
                          SELECT task.id, $2, tag FROM task, unnest($11::text[]) AS tag",
                     )
                     .bind(&task.tags)
-                    .execute(&mut *conn)
+                    .execute(conn)
                     .await
-                    .map_err(owner_gone_or)?;
-                    conn.settle();
+                    .map_err(owner_gone_or))?;
                 }
                 Pool::Sqlite(pool) => {
                     let _turn = store.write_turn().await;
@@ -645,12 +645,11 @@ impl Store {
                     .as_ref()
                     .map(|tags| tags.iter().map(|t| t.as_str().to_owned()).collect());
                 match &store.pool {
-                    Pool::Postgres(pool) => {
-                        let mut conn = pool.lease().await?;
+                    Pool::Postgres(pool) => on_postgres!(Write, pool, conn => {
                         let mut statement = QueryBuilder::new("WITH updated AS (");
                         push_update!(statement, &changes, id, owner);
                         statement.push(")");
-                        if let Some(tags) = tags {
+                        if let Some(tags) = &tags {
                             // Tags that stay are neither deleted nor inserted,
                             // so the sub-statements never touch the same row.
                             statement
@@ -663,18 +662,16 @@ impl Store {
                                     ")), added AS (INSERT INTO task_tags (task_id, owner_id, tag) \
                                      SELECT id, owner_id, tag FROM updated, unnest(",
                                 )
-                                .push_bind(tags)
+                                .push_bind(tags.clone())
                                 .push("::text[]) AS tag ON CONFLICT (task_id, tag) DO NOTHING)");
                         }
                         statement
                             .push(" SELECT ")
                             .push(TASK_COLUMNS)
                             .push(" FROM updated");
-                        let row = statement.build().fetch_optional(&mut *conn).await?;
-                        let task = row.as_ref().map(TaskColumns::task).transpose()?;
-                        conn.settle();
-                        Ok(task)
-                    }
+                        let row = statement.build().fetch_optional(conn).await?;
+                        Ok::<_, StoreError>(row.as_ref().map(TaskColumns::task).transpose()?)
+                    }),
                     Pool::Sqlite(pool) => {
                         let _turn = store.write_turn().await;
                         let mut conn = pool.acquire().await?;
@@ -708,7 +705,7 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM tasks WHERE id = $1 AND owner_id = $2";
                 let _turn = store.write_turn().await;
-                Ok(with_connection!(store, conn => sqlx::query(sql)
+                Ok(with_connection!(write store, conn => sqlx::query(sql)
                     .bind(id)
                     .bind(owner)
                     .execute(conn)
@@ -728,7 +725,7 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM tasks WHERE owner_id = $1 AND completed = $2";
                 let _turn = store.write_turn().await;
-                Ok(with_connection!(store, conn => sqlx::query(sql)
+                Ok(with_connection!(write store, conn => sqlx::query(sql)
                     .bind(owner)
                     .bind(true)
                     .execute(conn)

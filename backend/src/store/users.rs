@@ -33,7 +33,7 @@ impl Store {
             let sql = "INSERT INTO users (id, email, name, password_hash, created_at) \
                        VALUES ($1, $2, $3, $4, $5)";
             let _turn = store.write_turn().await;
-            let result = with_connection!(store, conn => sqlx::query(sql)
+            let result = with_connection!(write store, conn => sqlx::query(sql)
                 .bind(user.id)
                 .bind(&user.email)
                 .bind(&user.name)
@@ -69,7 +69,7 @@ impl Store {
             .uncancelled(move |store| async move {
                 let sql = "DELETE FROM users WHERE id = $1";
                 let _turn = store.write_turn().await;
-                Ok(with_connection!(store, conn => sqlx::query(sql).bind(id).execute(conn).await.map(|done| done.rows_affected()))?)
+                Ok(with_connection!(write store, conn => sqlx::query(sql).bind(id).execute(conn).await.map(|done| done.rows_affected()))?)
             })
             .await?;
         if deleted > 0 {

@@ -6,6 +6,8 @@
 //! `TEST_DATABASE_URL` or testcontainers) be shared by all cases and torn
 //! down at the end; filters work as usual: `cargo test --test contract -- sqlite::`.
 
+#[path = "../common/own_postgres.rs"]
+mod own_postgres;
 mod support;
 
 mod assistant;
@@ -19,6 +21,7 @@ mod operations;
 mod pool;
 mod provider;
 mod readiness;
+mod restart;
 mod tasks;
 mod validation;
 
@@ -86,6 +89,12 @@ fn main() -> std::process::ExitCode {
                 readiness::postgres_cases()
                     .into_iter()
                     .map(|(name, f)| ("readiness", name, f)),
+            );
+            // A server of its own, stopped and started under load.
+            cases.extend(
+                restart::postgres_cases()
+                    .into_iter()
+                    .map(|(name, f)| ("restart", name, f)),
             );
             // Its connection pool is PostgreSQL's own.
             cases.extend(

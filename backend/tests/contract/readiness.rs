@@ -100,8 +100,19 @@ async fn readiness_follows_the_database(ctx: TestCtx) {
 
     let (status, body) = probe(&api, "/ready").await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let (user, _) = app.ctx.user("before-outage").await;
+    user.stats().await.expect("a pooled connection is open");
 
     proxy.cut().await;
+    // The first request after the cut meets the pooled connection that
+    // was cut, and is a 503 with Retry-After like every one after it.
+    let first = user
+        .request(Method::GET, "/api/tasks/stats")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(first.headers().contains_key("retry-after"));
     let cut_at = Instant::now();
     let (status, body) = probe(&api, "/ready").await;
     let took = cut_at.elapsed();
