@@ -9,6 +9,7 @@ mod client;
 mod error;
 mod ops;
 mod task;
+mod task_fields;
 mod task_page;
 mod user;
 mod wire_time;
@@ -24,7 +25,7 @@ pub use task::{
     ClearedCompleted, ListQuery, NewTask, Priority, SortField, SortOrder, StatusFilter, Task,
     TaskList, TaskOverview, TaskPatch, TaskStats,
 };
-pub use task_page::{TaskListWriter, TaskView};
+pub use task_page::{BorrowedTags, TaskListWriter, TaskView};
 pub use user::{AuthResponse, LoginRequest, SignupRequest, User};
 
 /// Limits shared by the server's parsers and by any client that wants to

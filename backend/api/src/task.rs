@@ -3,9 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
-use uuid::Uuid;
 
 /// Declares a closed set of lower-case wire words with `as_str`, `ALL`,
 /// `Display` and `FromStr`, so query strings, forms and JSON agree.
@@ -76,23 +75,7 @@ wire_enum!(
     SortOrder { Asc => "asc", Desc => "desc" }
 );
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Task {
-    pub id: Uuid,
-    pub title: String,
-    pub description: Option<String>,
-    pub completed: bool,
-    pub priority: Priority,
-    /// `YYYY-MM-DD`
-    #[serde(serialize_with = "crate::wire_time::optional_date")]
-    pub due_date: Option<NaiveDate>,
-    pub tags: Vec<String>,
-    #[serde(serialize_with = "crate::wire_time::timestamp")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire_time::timestamp")]
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::task_fields::Task;
 
 impl Task {
     /// Overdue means: not completed and due strictly before `today`.

@@ -10,26 +10,7 @@
 //! through serde_json after all. The tests hold the output to exactly what
 //! serializing the owned types writes.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use uuid::Uuid;
-
-use crate::Priority;
-use crate::wire_time::{with_date, with_timestamp};
-
-/// A task that borrows its text. `Tags` yields the tag names, so tags can
-/// stay in whatever form they were read.
-#[derive(Debug, Clone)]
-pub struct TaskView<'a, Tags> {
-    pub id: Uuid,
-    pub title: &'a str,
-    pub description: Option<&'a str>,
-    pub completed: bool,
-    pub priority: Priority,
-    pub due_date: Option<NaiveDate>,
-    pub tags: Tags,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::task_fields::{BorrowedTags, TaskView};
 
 /// Writes the JSON of a [`TaskList`](crate::TaskList) incrementally:
 /// items first, then the page's numbers.
@@ -56,46 +37,11 @@ impl TaskListWriter {
     where
         Tags: Clone + IntoIterator<Item = &'a str>,
     {
-        let json = &mut self.json;
         if self.items > 0 {
-            json.push(b',');
+            self.json.push(b',');
         }
         self.items += 1;
-        json.extend_from_slice(br#"{"id":""#);
-        json.extend_from_slice(
-            task.id
-                .hyphenated()
-                .encode_lower(&mut Uuid::encode_buffer())
-                .as_bytes(),
-        );
-        json.extend_from_slice(br#"","title":"#);
-        write_string(json, task.title);
-        json.extend_from_slice(br#","description":"#);
-        match task.description {
-            Some(description) => write_string(json, description),
-            None => json.extend_from_slice(b"null"),
-        }
-        json.extend_from_slice(br#","completed":"#);
-        json.extend_from_slice(if task.completed { b"true" } else { b"false" });
-        json.extend_from_slice(br#","priority":""#);
-        json.extend_from_slice(task.priority.as_str().as_bytes());
-        json.extend_from_slice(br#"","due_date":"#);
-        match &task.due_date {
-            Some(date) => with_date(date, |text| write_string(json, text)),
-            None => json.extend_from_slice(b"null"),
-        }
-        json.extend_from_slice(br#","tags":["#);
-        for (index, tag) in task.tags.clone().into_iter().enumerate() {
-            if index > 0 {
-                json.push(b',');
-            }
-            write_string(json, tag);
-        }
-        json.extend_from_slice(br#"],"created_at":"#);
-        with_timestamp(&task.created_at, |text| write_string(json, text));
-        json.extend_from_slice(br#","updated_at":"#);
-        with_timestamp(&task.updated_at, |text| write_string(json, text));
-        json.push(b'}');
+        task.write_json(&mut self.json);
     }
 
     /// Closes the list: the JSON of the whole page.
@@ -111,7 +57,7 @@ impl TaskListWriter {
 }
 
 /// A JSON string, as serde_json writes it.
-fn write_string(json: &mut Vec<u8>, text: &str) {
+pub(crate) fn write_string(json: &mut Vec<u8>, text: &str) {
     // No short-circuit, so the check runs over whole vectors of bytes.
     let needs_escape = text.bytes().fold(false, |found, byte| {
         found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
@@ -127,10 +73,11 @@ fn write_string(json: &mut Vec<u8>, text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use uuid::Uuid;
 
     use super::*;
-    use crate::{Task, TaskList};
+    use crate::{Priority, Task, TaskList};
 
     /// Text that exercises every escape: each ASCII character, and
     /// characters of two, three and four bytes.
@@ -191,20 +138,6 @@ mod tests {
         tasks
     }
 
-    fn view(task: &Task) -> TaskView<'_, Vec<&str>> {
-        TaskView {
-            id: task.id,
-            title: &task.title,
-            description: task.description.as_deref(),
-            completed: task.completed,
-            priority: task.priority,
-            due_date: task.due_date,
-            tags: task.tags.iter().map(String::as_str).collect(),
-            created_at: task.created_at,
-            updated_at: task.updated_at,
-        }
-    }
-
     #[test]
     fn the_writer_writes_what_a_task_list_serializes_to() {
         let all = tasks();
@@ -212,7 +145,7 @@ mod tests {
             let items: Vec<Task> = all.iter().take(count).cloned().collect();
             let mut writer = TaskListWriter::with_capacity(count);
             for task in &items {
-                writer.push(&view(task));
+                writer.push(&task.view());
             }
             let written = writer.finish(120, 50, 7);
             let list = TaskList {

@@ -97,10 +97,9 @@ impl Store {
             None => {
                 let id = Uuid::new_v4();
                 let title = title_of(text);
-                self.uncancelled(move |store| async move {
+                self.write(move |store| async move {
                     let sql = "INSERT INTO conversations (id, owner_id, title, created_at, updated_at) \
                                VALUES ($1, $2, $3, $4, $4)";
-                    let _turn = store.write_turn().await;
                     with_connection!(write store, conn => sqlx::query(sql)
                         .bind(id)
                         .bind(owner)
@@ -130,8 +129,7 @@ impl Store {
         for attempt in 1..=APPEND_ATTEMPTS {
             let batch = messages.clone();
             let outcome = self
-                .uncancelled(move |store| async move {
-                    let _turn = store.write_turn().await;
+                .write(move |store| async move {
                     let at = now();
                     with_connection!(write store, conn => {
                         let mut tx = conn.begin_write().await?;
@@ -241,23 +239,22 @@ impl Store {
     /// Deletes the conversation and its messages; `false` when the owner
     /// has no such conversation.
     pub async fn delete_conversation(&self, owner: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        let sql = "DELETE FROM conversations WHERE id = $1 AND owner_id = $2";
         let deleted = self
-            .uncancelled(move |store| async move {
-                let sql = "DELETE FROM conversations WHERE id = $1 AND owner_id = $2";
-                let _turn = store.write_turn().await;
-                Ok(with_connection!(write store, conn => sqlx::query(sql)
-                    .bind(id)
-                    .bind(owner)
-                    .execute(conn)
-                    .await
-                    .map(|done| done.rows_affected()))?)
-            })
+            .write_for_owner(
+                owner,
+                move |store| async move {
+                    Ok(with_connection!(write store, conn => sqlx::query(sql)
+                        .bind(id)
+                        .bind(owner)
+                        .execute(conn)
+                        .await
+                        .map(|done| done.rows_affected()))?)
+                },
+                |deleted| *deleted > 0,
+            )
             .await?;
-        if deleted > 0 {
-            Ok(true)
-        } else {
-            self.unless_owner_gone(owner, false).await
-        }
+        Ok(deleted > 0)
     }
 }
 

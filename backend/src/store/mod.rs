@@ -4,12 +4,12 @@
 //!
 //! Invariants: every task query is scoped by `owner_id`, and an owner that
 //! no longer exists is an error ([`StoreError::OwnerGone`]), never an empty
-//! answer; every write runs to completion once started
-//! ([`Store::uncancelled`]); nothing outside this module writes SQL.
+//! answer; every write runs to completion once started, in its turn
+//! ([`Store::write`], [`Store::write_for_owner`]); nothing outside this
+//! module writes SQL.
 
 pub(crate) mod availability;
 mod conversations;
-mod long_lists;
 pub mod postgres_pool;
 mod tasks;
 mod users;
@@ -167,8 +167,8 @@ pub struct Store {
     /// 100 ms, unfair) and keeps write latency flat under contention.
     /// `None` on PostgreSQL, which has row-level locking.
     sqlite_writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
-    /// How to count each owner's next list (see `long_lists`).
-    long_lists: std::sync::Arc<long_lists::LongLists>,
+    /// How to count each owner's next list (see `tasks::long_lists`).
+    long_lists: std::sync::Arc<tasks::LongLists>,
 }
 
 /// A pooled SQLite connection that sat idle this long is checked before use.
@@ -235,10 +235,7 @@ impl Store {
     /// 2xx, vanish when the connection closes. A write that is never
     /// cancelled commits or rolls back, and only then releases its
     /// connection.
-    pub(crate) async fn uncancelled<T, Fut>(
-        &self,
-        write: impl FnOnce(Store) -> Fut,
-    ) -> Result<T, StoreError>
+    async fn uncancelled<T, Fut>(&self, write: impl FnOnce(Store) -> Fut) -> Result<T, StoreError>
     where
         Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
         T: Send + 'static,
@@ -248,6 +245,45 @@ impl Store {
             Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
             // Only a runtime that is shutting down cancels a spawned task.
             Err(_) => Err(StoreError::Database(sqlx::Error::PoolClosed)),
+        }
+    }
+
+    /// Runs one write as every write runs: on a task of its own, to
+    /// completion ([`Store::uncancelled`]), in its turn (SQLite has one
+    /// writer at a time; [`Store::write_turn`]).
+    pub(crate) async fn write<T, Fut>(
+        &self,
+        write: impl FnOnce(Store) -> Fut + Send + 'static,
+    ) -> Result<T, StoreError>
+    where
+        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.uncancelled(move |store| async move {
+            let _turn = store.write_turn().await;
+            write(store).await
+        })
+        .await
+    }
+
+    /// [`Store::write`] for `owner`: when the write `touched` nothing, it
+    /// says whether that is because the owner's account is gone
+    /// ([`StoreError::OwnerGone`]) rather than the row.
+    pub(crate) async fn write_for_owner<T, Fut>(
+        &self,
+        owner: uuid::Uuid,
+        write: impl FnOnce(Store) -> Fut + Send + 'static,
+        touched: impl FnOnce(&T) -> bool,
+    ) -> Result<T, StoreError>
+    where
+        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let done = self.write(write).await?;
+        if touched(&done) {
+            Ok(done)
+        } else {
+            self.unless_owner_gone(owner, done).await
         }
     }
 
@@ -274,7 +310,7 @@ impl Store {
     }
 
     /// Held for the duration of one write (statement or transaction).
-    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match &self.sqlite_writer {
             Some(writer) => Some(writer.clone().lock_owned().await),
             None => None,

@@ -29,10 +29,9 @@ impl Store {
     /// [`StoreError::EmailTaken`] when the (lower-cased) email is in use.
     pub async fn insert_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         let user = user.clone();
-        self.uncancelled(move |store| async move {
+        self.write(move |store| async move {
             let sql = "INSERT INTO users (id, email, name, password_hash, created_at) \
                        VALUES ($1, $2, $3, $4, $5)";
-            let _turn = store.write_turn().await;
             let result = with_connection!(write store, conn => sqlx::query(sql)
                 .bind(user.id)
                 .bind(&user.email)
@@ -65,17 +64,19 @@ impl Store {
     /// Deletes the account; its tasks go with it (ON DELETE CASCADE).
     /// [`StoreError::OwnerGone`] when there is no such account.
     pub async fn delete_user(&self, id: Uuid) -> Result<(), StoreError> {
-        let deleted = self
-            .uncancelled(move |store| async move {
-                let sql = "DELETE FROM users WHERE id = $1";
-                let _turn = store.write_turn().await;
-                Ok(with_connection!(write store, conn => sqlx::query(sql).bind(id).execute(conn).await.map(|done| done.rows_affected()))?)
-            })
-            .await?;
-        if deleted > 0 {
-            Ok(())
-        } else {
-            Err(StoreError::OwnerGone)
-        }
+        let sql = "DELETE FROM users WHERE id = $1";
+        self.write_for_owner(
+            id,
+            move |store| async move {
+                Ok(with_connection!(write store, conn => sqlx::query(sql)
+                    .bind(id)
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected()))?)
+            },
+            |deleted| *deleted > 0,
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -1,0 +1,14 @@
+//! Tasks, by concern: `columns` (a task's columns, from the API's one
+//! table of its fields, and the one row decoder), `page` (a page of rows
+//! as read), `read` (owner-scoped reads; `long_lists` picks how a page is
+//! counted) and `write` (atomic writes, run to completion).
+
+#[macro_use]
+mod columns;
+mod long_lists;
+mod page;
+mod read;
+mod write;
+
+pub(super) use long_lists::LongLists;
+pub use page::TaskPage;

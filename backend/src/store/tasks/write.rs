@@ -1,0 +1,257 @@
+//! Task writes: each one statement on PostgreSQL, one transaction on
+//! SQLite, run to completion whatever becomes of the request
+//! ([`Store::write_for_owner`]), never a read-modify-write.
+
+use sqlx::QueryBuilder;
+use todo_api::Task;
+use uuid::Uuid;
+
+use super::columns::{TASK_COLUMNS, TaskColumns, priority_rank};
+use crate::domain::{TaskChanges, TaskDraft};
+use crate::store::{
+    BeginWrite, Pool, Store, StoreError, now, on_postgres, owner_gone_or, with_connection,
+};
+
+/// Pushes `UPDATE tasks SET … WHERE id = … AND owner_id = … RETURNING
+/// <task columns>, owner_id` for `changes` onto a query builder of either
+/// database.
+macro_rules! push_update {
+    ($builder:expr, $changes:expr, $id:expr, $owner:expr) => {{
+        let changes: &TaskChanges = $changes;
+        $builder
+            .push("UPDATE tasks SET updated_at = ")
+            .push_bind(now());
+        if let Some(title) = &changes.title {
+            $builder
+                .push(", title = ")
+                .push_bind(title.as_str().to_owned());
+        }
+        if let Some(description) = &changes.description {
+            $builder
+                .push(", description = ")
+                .push_bind(description.as_ref().map(|d| d.as_str().to_owned()));
+        }
+        if let Some(completed) = changes.completed {
+            $builder.push(", completed = ").push_bind(completed);
+        }
+        if let Some(priority) = changes.priority {
+            $builder
+                .push(", priority = ")
+                .push_bind(priority_rank(priority));
+        }
+        if let Some(due_date) = changes.due_date {
+            $builder.push(", due_date = ").push_bind(due_date);
+        }
+        if let Some(tags) = &changes.tags {
+            $builder.push(", tags = ").push_bind(tags.joined());
+        }
+        $builder
+            .push(" WHERE id = ")
+            .push_bind($id)
+            .push(" AND owner_id = ")
+            .push_bind($owner)
+            .push(" RETURNING ")
+            .push(TASK_COLUMNS)
+            // Last, so the task's columns decode by position from the start.
+            .push(", owner_id");
+    }};
+}
+
+/// The tag rows of one task, as one multi-row INSERT.
+async fn insert_sqlite_tags(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    task: Uuid,
+    owner: Uuid,
+    tags: &[String],
+) -> Result<(), sqlx::Error> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let mut insert = QueryBuilder::new("INSERT INTO task_tags (task_id, owner_id, tag) ");
+    insert.push_values(tags, |mut row, tag| {
+        row.push_bind(task).push_bind(owner).push_bind(tag.clone());
+    });
+    insert.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+impl Store {
+    /// One statement on PostgreSQL (the task and its tags through a
+    /// data-modifying CTE); one transaction on SQLite, where a round trip
+    /// is a function call.
+    pub async fn insert_task(&self, owner: Uuid, draft: &TaskDraft) -> Result<Task, StoreError> {
+        let at = now();
+        let task = Task {
+            id: Uuid::new_v4(),
+            title: draft.title.as_str().to_owned(),
+            description: draft.description.as_ref().map(|d| d.as_str().to_owned()),
+            completed: draft.completed,
+            priority: draft.priority,
+            due_date: draft.due_date,
+            tags: draft.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            created_at: at,
+            updated_at: at,
+        };
+        let joined = draft.tags.joined();
+        self.write(move |store| async move {
+            // The row's ten values, bound the same way for either database.
+            macro_rules! insert {
+                ($sql:expr $(,)?) => {
+                    sqlx::query($sql)
+                        .bind(task.id)
+                        .bind(owner)
+                        .bind(&task.title)
+                        .bind(&task.description)
+                        .bind(task.completed)
+                        .bind(priority_rank(task.priority))
+                        .bind(task.due_date)
+                        .bind(&joined)
+                        .bind(task.created_at)
+                        .bind(task.updated_at)
+                };
+            }
+            match &store.pool {
+                Pool::Postgres(pool) => {
+                    on_postgres!(Write, pool, conn => insert!(
+                        "WITH task AS (INSERT INTO tasks (id, owner_id, title, description, \
+                         completed, priority, due_date, tags, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) \
+                         INSERT INTO task_tags (task_id, owner_id, tag) \
+                         SELECT task.id, $2, tag FROM task, unnest($11::text[]) AS tag",
+                    )
+                    .bind(&task.tags)
+                    .execute(conn)
+                    .await
+                    .map_err(owner_gone_or))?;
+                }
+                Pool::Sqlite(pool) => {
+                    let mut conn = pool.acquire().await?;
+                    let mut tx = conn.begin_write().await?;
+                    insert!(
+                        "INSERT INTO tasks (id, owner_id, title, description, completed, \
+                         priority, due_date, tags, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(owner_gone_or)?;
+                    insert_sqlite_tags(&mut tx, task.id, owner, &task.tags).await?;
+                    tx.commit().await?;
+                }
+            }
+            Ok(task)
+        })
+        .await
+    }
+
+    /// Applies `changes` atomically with no read-modify-write race: one
+    /// statement on PostgreSQL (the row and its tags through a CTE), one
+    /// transaction on SQLite. [`StoreError::OwnerGone`] when the owner has
+    /// gone; `None` when the owner has no such task.
+    pub async fn update_task(
+        &self,
+        owner: Uuid,
+        id: Uuid,
+        changes: &TaskChanges,
+    ) -> Result<Option<Task>, StoreError> {
+        if changes.is_empty() {
+            return self.task(owner, id).await;
+        }
+        let changes = changes.clone();
+        self.write_for_owner(
+            owner,
+            move |store| async move {
+                let tags: Option<Vec<String>> = changes
+                    .tags
+                    .as_ref()
+                    .map(|tags| tags.iter().map(|t| t.as_str().to_owned()).collect());
+                match &store.pool {
+                    Pool::Postgres(pool) => on_postgres!(Write, pool, conn => {
+                        let mut statement = QueryBuilder::new("WITH updated AS (");
+                        push_update!(statement, &changes, id, owner);
+                        statement.push(")");
+                        if let Some(tags) = &tags {
+                            // Tags that stay are neither deleted nor inserted,
+                            // so the sub-statements never touch the same row.
+                            statement
+                                .push(
+                                    ", dropped AS (DELETE FROM task_tags \
+                                     WHERE task_id IN (SELECT id FROM updated) AND tag <> ALL(",
+                                )
+                                .push_bind(tags.clone())
+                                .push(
+                                    ")), added AS (INSERT INTO task_tags (task_id, owner_id, tag) \
+                                     SELECT id, owner_id, tag FROM updated, unnest(",
+                                )
+                                .push_bind(tags.clone())
+                                .push("::text[]) AS tag ON CONFLICT (task_id, tag) DO NOTHING)");
+                        }
+                        statement
+                            .push(" SELECT ")
+                            .push(TASK_COLUMNS)
+                            .push(" FROM updated");
+                        let row = statement.build().fetch_optional(conn).await?;
+                        Ok::<_, StoreError>(row.as_ref().map(TaskColumns::task).transpose()?)
+                    }),
+                    Pool::Sqlite(pool) => {
+                        let mut conn = pool.acquire().await?;
+                        let mut tx = conn.begin_write().await?;
+                        let mut update = QueryBuilder::new("");
+                        push_update!(update, &changes, id, owner);
+                        let row = update.build().fetch_optional(&mut *tx).await?;
+                        let task = row.as_ref().map(TaskColumns::task).transpose()?;
+                        if let (Some(_), Some(tags)) = (&task, tags) {
+                            sqlx::query("DELETE FROM task_tags WHERE task_id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                            insert_sqlite_tags(&mut tx, id, owner, &tags).await?;
+                        }
+                        tx.commit().await?;
+                        Ok(task)
+                    }
+                }
+            },
+            Option::is_some,
+        )
+        .await
+    }
+
+    /// `false` when the owner has no such task (the tags go with it).
+    pub async fn delete_task(&self, owner: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        let sql = "DELETE FROM tasks WHERE id = $1 AND owner_id = $2";
+        let deleted = self
+            .write_for_owner(
+                owner,
+                move |store| async move {
+                    Ok(with_connection!(write store, conn => sqlx::query(sql)
+                        .bind(id)
+                        .bind(owner)
+                        .execute(conn)
+                        .await
+                        .map(|done| done.rows_affected()))?)
+                },
+                |deleted| *deleted > 0,
+            )
+            .await?;
+        Ok(deleted > 0)
+    }
+
+    /// How many completed tasks were deleted.
+    pub async fn clear_completed(&self, owner: Uuid) -> Result<u64, StoreError> {
+        let sql = "DELETE FROM tasks WHERE owner_id = $1 AND completed = $2";
+        self.write_for_owner(
+            owner,
+            move |store| async move {
+                Ok(with_connection!(write store, conn => sqlx::query(sql)
+                    .bind(owner)
+                    .bind(true)
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected()))?)
+            },
+            |deleted| *deleted > 0,
+        )
+        .await
+    }
+}
