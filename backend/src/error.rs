@@ -184,6 +184,7 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
+        // Every variant is named, so a new one decides its headers here.
         match &self {
             ApiError::Unavailable(_) | ApiError::AssistantUnavailable(_) => {
                 headers.insert(
@@ -201,7 +202,17 @@ impl IntoResponse for ApiError {
             | ApiError::InvalidCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            _ => {}
+            ApiError::MalformedBody(_)
+            | ApiError::NotFound(_)
+            | ApiError::MethodNotAllowed
+            | ApiError::EmailTaken
+            | ApiError::PayloadTooLarge
+            | ApiError::UnsupportedMediaType
+            | ApiError::Validation(_)
+            | ApiError::RequestTimeout
+            | ApiError::AssistantFailed(_)
+            | ApiError::AssistantTimeout(_)
+            | ApiError::Internal(_) => {}
         }
         response
     }
@@ -217,6 +228,57 @@ mod tests {
         let message = error.public_message();
         assert!(!message.contains("hunter2"));
         assert!(!message.contains("db.internal"));
+    }
+
+    /// One of each variant: adding a variant without adding it here
+    /// fails to compile in `into_response` first, and this list is next
+    /// to it.
+    fn one_of_each() -> Vec<ApiError> {
+        vec![
+            ApiError::MalformedBody("x".into()),
+            ApiError::Unauthorized("x"),
+            ApiError::AccountGone,
+            ApiError::TokenExpired,
+            ApiError::InvalidCredentials,
+            ApiError::NotFound("task"),
+            ApiError::MethodNotAllowed,
+            ApiError::EmailTaken,
+            ApiError::PayloadTooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::Validation(FieldErrors::default()),
+            ApiError::TooManyRequests {
+                retry_after: Duration::from_secs(3),
+            },
+            ApiError::RequestTimeout,
+            ApiError::Unavailable("x".into()),
+            ApiError::AssistantFailed("x".into()),
+            ApiError::AssistantUnavailable("x".into()),
+            ApiError::AssistantTimeout(Duration::from_secs(1)),
+            ApiError::Internal(anyhow::anyhow!("x")),
+        ]
+    }
+
+    #[test]
+    fn a_401_says_how_to_authenticate_and_a_503_or_429_when_to_retry() {
+        for error in one_of_each() {
+            let name = format!("{error:?}");
+            let response = error.into_response();
+            let headers = response.headers();
+            let status = response.status();
+            assert_eq!(
+                status == StatusCode::UNAUTHORIZED,
+                headers.contains_key(header::WWW_AUTHENTICATE),
+                "{name}"
+            );
+            assert_eq!(
+                matches!(
+                    status,
+                    StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+                ),
+                headers.contains_key(header::RETRY_AFTER),
+                "{name}"
+            );
+        }
     }
 
     #[test]
