@@ -38,7 +38,7 @@ struct OutcomeLabels {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ToolLabels {
-    tool: String,
+    tool: &'static str,
     outcome: &'static str,
     /// `chat` (the agent) or `mcp` (an MCP client).
     door: &'static str,
@@ -53,15 +53,6 @@ struct ProviderLabels {
 /// Provider calls take from milliseconds (offline) to tens of seconds.
 const PROVIDER_BUCKETS: [f64; 12] = [
     0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 60.0,
-];
-
-/// The tools' names, so a client naming another tool adds no label value.
-const TOOL_NAMES: [&str; 5] = [
-    "add_task",
-    "list_tasks",
-    "complete_task",
-    "update_task",
-    "delete_task",
 ];
 
 /// Latency buckets from 1 ms to 10 s: API calls live in the low
@@ -166,15 +157,15 @@ impl Metrics {
         self.chats.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
+    /// `tool` is the name a client asked for: one that is no tool counts
+    /// as `unknown`, so clients cannot add label values.
     pub fn count_tool_call(&self, tool: &str, outcome: &'static str, door: &'static str) {
-        let tool = if TOOL_NAMES.contains(&tool) {
-            tool
-        } else {
-            "unknown"
-        };
+        let tool = tool
+            .parse::<todo_api::Tool>()
+            .map_or("unknown", todo_api::Tool::as_str);
         self.tool_calls
             .get_or_create(&ToolLabels {
-                tool: tool.to_owned(),
+                tool,
                 outcome,
                 door,
             })

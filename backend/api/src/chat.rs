@@ -17,11 +17,24 @@ pub struct ChatRequest {
     pub message: String,
 }
 
+wire_enum!(
+    /// The assistant's tools, served to the chat agent and at `/mcp`.
+    Tool {
+        AddTask => "add_task",
+        ListTasks => "list_tasks",
+        CompleteTask => "complete_task",
+        UpdateTask => "update_task",
+        DeleteTask => "delete_task",
+    }
+);
+
 /// One action the assistant took: which tool, with what, and what came back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolCallRecord {
-    /// `add_task`, `list_tasks`, `complete_task`, `update_task` or `delete_task`.
+    /// The tool's name, as the model asked for it: one of [`Tool`]'s, or,
+    /// when the model named a tool that does not exist, that name (and
+    /// the result is the error saying so).
     pub tool: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub arguments: Value,

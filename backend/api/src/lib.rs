@@ -4,6 +4,9 @@
 //! The backend serialises these types, the frontend, `xtask` and the tests
 //! deserialise them: the contract is written once, here.
 
+#[macro_use]
+mod wire_enum;
+
 mod chat;
 mod client;
 mod error;
@@ -15,7 +18,7 @@ mod user;
 mod wire_time;
 
 pub use chat::{
-    ChatRequest, ChatResponse, Conversation, ConversationList, Message, MessageList, Role,
+    ChatRequest, ChatResponse, Conversation, ConversationList, Message, MessageList, Role, Tool,
     ToolCallRecord,
 };
 pub use client::{ApiClient, ClientError};

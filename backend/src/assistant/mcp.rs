@@ -41,10 +41,10 @@ impl ServerHandler for TodoMcp {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("todo", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Manage the caller's to-do tasks: add_task, list_tasks, complete_task, \
-                 update_task, delete_task. Tasks are always the token holder's own.",
-            )
+            .with_instructions(format!(
+                "Manage the caller's to-do tasks: {}. Tasks are always the token holder's own.",
+                todo_api::Tool::expected()
+            ))
     }
 
     async fn list_tools(
@@ -54,7 +54,7 @@ impl ServerHandler for TodoMcp {
     ) -> Result<ListToolsResult, ErrorData> {
         let tools = specs()
             .into_iter()
-            .map(|spec| Tool::new(spec.name, spec.description, Arc::new(spec.input_schema)))
+            .map(|spec| Tool::new(spec.name(), spec.description, Arc::new(spec.input_schema)))
             .collect();
         Ok(ListToolsResult::with_all_items(tools))
     }

@@ -14,7 +14,9 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use todo_api::{ErrorBody, ErrorCode, ErrorDetail, Priority, StatusFilter, Task, TaskCandidate};
+use todo_api::{
+    ErrorBody, ErrorCode, ErrorDetail, Priority, StatusFilter, Task, TaskCandidate, Tool,
+};
 use uuid::Uuid;
 
 use crate::domain::{FieldErrors, TaskChanges, TaskDraft, TaskQuery};
@@ -91,10 +93,16 @@ pub struct UpdateTaskArgs {
 /// A tool as both doors list it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolSpec {
-    pub name: &'static str,
+    pub tool: Tool,
     pub description: &'static str,
     /// JSON Schema of the arguments.
     pub input_schema: Map<String, Value>,
+}
+
+impl ToolSpec {
+    pub fn name(&self) -> &'static str {
+        self.tool.as_str()
+    }
 }
 
 /// The arguments' JSON Schema, self-contained (no `$ref`: several
@@ -113,35 +121,37 @@ fn schema_of<T: JsonSchema>() -> Map<String, Value> {
     map
 }
 
-/// The five tools.
+/// How `tool` is described to a model or an MCP client.
+pub fn spec(tool: Tool) -> ToolSpec {
+    let (description, input_schema) = match tool {
+        Tool::AddTask => ("Add a task for the user.", schema_of::<AddTaskArgs>()),
+        Tool::ListTasks => (
+            "List the user's tasks, optionally filtered; answers the tasks and how many match.",
+            schema_of::<ListTasksArgs>(),
+        ),
+        Tool::CompleteTask => (
+            "Mark one of the user's tasks done, by id or by title.",
+            schema_of::<TaskRefArgs>(),
+        ),
+        Tool::UpdateTask => (
+            "Change one of the user's tasks (title, description, priority, due date, tags, completed), found by id or current title.",
+            schema_of::<UpdateTaskArgs>(),
+        ),
+        Tool::DeleteTask => (
+            "Delete one of the user's tasks, by id or by title.",
+            schema_of::<TaskRefArgs>(),
+        ),
+    };
+    ToolSpec {
+        tool,
+        description,
+        input_schema,
+    }
+}
+
+/// Every tool, in [`Tool::ALL`]'s order.
 pub fn specs() -> Vec<ToolSpec> {
-    vec![
-        ToolSpec {
-            name: "add_task",
-            description: "Add a task for the user.",
-            input_schema: schema_of::<AddTaskArgs>(),
-        },
-        ToolSpec {
-            name: "list_tasks",
-            description: "List the user's tasks, optionally filtered; answers the tasks and how many match.",
-            input_schema: schema_of::<ListTasksArgs>(),
-        },
-        ToolSpec {
-            name: "complete_task",
-            description: "Mark one of the user's tasks done, by id or by title.",
-            input_schema: schema_of::<TaskRefArgs>(),
-        },
-        ToolSpec {
-            name: "update_task",
-            description: "Change one of the user's tasks (title, description, priority, due date, tags, completed), found by id or current title.",
-            input_schema: schema_of::<UpdateTaskArgs>(),
-        },
-        ToolSpec {
-            name: "delete_task",
-            description: "Delete one of the user's tasks, by id or by title.",
-            input_schema: schema_of::<TaskRefArgs>(),
-        },
-    ]
+    Tool::ALL.iter().copied().map(spec).collect()
 }
 
 /// Why a tool call failed, in the API's error vocabulary.
@@ -234,20 +244,23 @@ impl Tools {
             Value::Null => Map::new(),
             _ => return Err(ToolError::one_field("arguments", "must be a JSON object")),
         };
-        match name {
-            "add_task" => self.add_task(owner, arguments).await,
-            "list_tasks" => self.list_tasks(owner, arguments).await,
-            "complete_task" => self.complete_task(owner, arguments).await,
-            "update_task" => self.update_task(owner, arguments).await,
-            "delete_task" => self.delete_task(owner, arguments).await,
-            other => Err(ToolError {
+        let Ok(tool) = name.parse::<Tool>() else {
+            return Err(ToolError {
                 code: ErrorCode::NotFound,
                 message: format!(
-                    "there is no tool {other:?}; the tools are add_task, list_tasks, complete_task, update_task, delete_task"
+                    "there is no tool {name:?}; the tools are {}",
+                    Tool::expected()
                 ),
                 fields: BTreeMap::new(),
                 candidates: Vec::new(),
-            }),
+            });
+        };
+        match tool {
+            Tool::AddTask => self.add_task(owner, arguments).await,
+            Tool::ListTasks => self.list_tasks(owner, arguments).await,
+            Tool::CompleteTask => self.complete_task(owner, arguments).await,
+            Tool::UpdateTask => self.update_task(owner, arguments).await,
+            Tool::DeleteTask => self.delete_task(owner, arguments).await,
         }
     }
 
@@ -423,8 +436,14 @@ fn task_json(task: &Task) -> Value {
 }
 
 /// One line saying what a call did, for people: "Added task “Buy milk”
-/// · high · due Dec 3".
+/// · high · due Dec 3". `tool` is the name the model asked for.
 pub fn describe(tool: &str, result: &Result<Value, ToolError>) -> String {
+    let Ok(tool) = tool.parse::<Tool>() else {
+        return match result {
+            Ok(_) => format!("Ran {tool}"),
+            Err(error) => format!("A tool failed: {}", error.message),
+        };
+    };
     let value = match result {
         Ok(value) => value,
         Err(error) => return format!("{} failed: {}", verb_of(tool), error.message),
@@ -444,26 +463,24 @@ pub fn describe(tool: &str, result: &Result<Value, ToolError>) -> String {
         parts.join(" · ")
     };
     match tool {
-        "add_task" => format!("Added task {}", details()),
-        "complete_task" => format!("Completed task “{title}”"),
-        "update_task" => format!("Updated task {}", details()),
-        "delete_task" => format!("Deleted task “{title}”"),
-        "list_tasks" => {
+        Tool::AddTask => format!("Added task {}", details()),
+        Tool::CompleteTask => format!("Completed task “{title}”"),
+        Tool::UpdateTask => format!("Updated task {}", details()),
+        Tool::DeleteTask => format!("Deleted task “{title}”"),
+        Tool::ListTasks => {
             let total = value["total"].as_u64().unwrap_or(0);
             format!("Listed tasks: {total} found")
         }
-        other => format!("Ran {other}"),
     }
 }
 
-fn verb_of(tool: &str) -> &'static str {
+fn verb_of(tool: Tool) -> &'static str {
     match tool {
-        "add_task" => "Adding a task",
-        "list_tasks" => "Listing tasks",
-        "complete_task" => "Completing a task",
-        "update_task" => "Updating a task",
-        "delete_task" => "Deleting a task",
-        _ => "A tool",
+        Tool::AddTask => "Adding a task",
+        Tool::ListTasks => "Listing tasks",
+        Tool::CompleteTask => "Completing a task",
+        Tool::UpdateTask => "Updating a task",
+        Tool::DeleteTask => "Deleting a task",
     }
 }
 
@@ -474,7 +491,7 @@ mod tests {
     #[test]
     fn every_tool_has_an_object_schema_that_refuses_unknown_fields() {
         let specs = specs();
-        let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+        let names: Vec<&str> = specs.iter().map(ToolSpec::name).collect();
         assert_eq!(
             names,
             [
@@ -486,11 +503,12 @@ mod tests {
             ]
         );
         for spec in &specs {
-            assert_eq!(spec.input_schema["type"], "object", "{}", spec.name);
+            assert_eq!(spec.input_schema["type"], "object", "{}", spec.name());
             assert_eq!(
-                spec.input_schema["additionalProperties"], false,
+                spec.input_schema["additionalProperties"],
+                false,
                 "{}",
-                spec.name
+                spec.name()
             );
         }
         let add = &specs[0].input_schema;

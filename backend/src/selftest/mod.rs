@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use todo_api::{
     ApiClient, AuthResponse, ChatResponse, ErrorBody, ErrorCode, Health, MessageList, Priority,
-    Readiness, Task, TaskList, TaskStats, User,
+    Readiness, Task, TaskList, TaskStats, Tool, User,
 };
 use uuid::Uuid;
 
@@ -373,13 +373,10 @@ async fn mcp_steps(user: &ApiClient) -> Result<(), Mismatch> {
     expect_eq(
         "mcp tools/list",
         "tools",
-        vec![
-            "add_task",
-            "list_tasks",
-            "complete_task",
-            "update_task",
-            "delete_task",
-        ],
+        Tool::ALL
+            .iter()
+            .map(|tool| tool.as_str())
+            .collect::<Vec<_>>(),
         names,
     )?;
     report("mcp tools/list", started);
@@ -391,7 +388,7 @@ async fn mcp_steps(user: &ApiClient) -> Result<(), Mismatch> {
         user,
         3,
         "tools/call",
-        json!({"name": "add_task", "arguments": {"title": title, "tags": ["selftest"]}}),
+        json!({"name": Tool::AddTask, "arguments": {"title": title, "tags": ["selftest"]}}),
     )
     .await?;
     expect_eq("mcp add_task", "isError", &json!(false), &added["isError"])?;
@@ -405,7 +402,7 @@ async fn mcp_steps(user: &ApiClient) -> Result<(), Mismatch> {
         user,
         4,
         "tools/call",
-        json!({"name": "delete_task", "arguments": {"task_id": task["id"]}}),
+        json!({"name": Tool::DeleteTask, "arguments": {"task_id": task["id"]}}),
     )
     .await?;
     expect_eq(
@@ -426,7 +423,12 @@ async fn chat_steps(user: &ApiClient) -> Result<(), Mismatch> {
         .json(&json!({"message": format!("add {title}, high priority")}));
     let (_, reply): (_, ChatResponse) = call("chat add", add, StatusCode::OK).await?;
     let tools: Vec<&str> = reply.tool_calls.iter().map(|c| c.tool.as_str()).collect();
-    expect_eq("chat add", "tool calls", vec!["add_task"], tools)?;
+    expect_eq(
+        "chat add",
+        "tool calls",
+        vec![Tool::AddTask.as_str()],
+        tools,
+    )?;
     expect_eq(
         "chat add",
         "the task",

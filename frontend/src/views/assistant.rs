@@ -4,7 +4,7 @@
 //! no script is needed or sent.
 
 use leptos::prelude::*;
-use todo_api::{Conversation, Message, Role, User, limits};
+use todo_api::{Conversation, Message, Role, Tool, User, limits};
 use uuid::Uuid;
 
 use super::fields::textarea_text;
@@ -130,7 +130,9 @@ fn message(message: &Message) -> impl IntoView + use<> {
             let task = message
                 .tool_call
                 .as_ref()
-                .filter(|call| call.tool != "delete_task" && call.result.get("error").is_none())
+                .filter(|call| {
+                    call.tool != Tool::DeleteTask.as_str() && call.result.get("error").is_none()
+                })
                 .and_then(|call| call.result["id"].as_str())
                 .and_then(|id| Uuid::try_parse(id).ok());
             let line = match task {

@@ -54,7 +54,7 @@ impl OpenAi {
             "tools": tools.iter().map(|tool| json!({
                 "type": "function",
                 "function": {
-                    "name": tool.name,
+                    "name": tool.name(),
                     "description": tool.description,
                     "parameters": tool.input_schema,
                 },

@@ -84,7 +84,6 @@ impl TaskPage {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::Row as _;
     use todo_api::Priority;
 
     use super::*;
