@@ -5,26 +5,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use todo_backend::selftest;
 use todo_backend::startup::redact;
 use todo_backend::{Application, Config};
 use todo_service::process::{check, run_configured, runtime};
 use todo_service::server::shutdown_signal;
 
-/// Memory freed after a burst of load goes back to the system (glibc's
-/// allocator keeps each thread arena at its peak); see docs/benchmarks.md.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// The Todo API server. Server configuration comes from environment
-/// variables; see docs/configuration.md.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
+/// What `--help` says the binary is.
+const ABOUT: &str = "The Todo API server. Server configuration comes from environment variables; see docs/configuration.md.";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -76,7 +65,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command.unwrap_or(Command::Serve) {
+    match todo_service::command_line!(Command, ABOUT).unwrap_or(Command::Serve) {
         Command::Serve => with_config(|config| async move {
             let database = redact(&config.database.url);
             let app = Application::build(config).await?;

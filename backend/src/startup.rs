@@ -2,11 +2,12 @@
 //! shutdown; `main` and the tests take the same path.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use todo_service::server::Listener;
+use axum::Router;
+use todo_service::application::Server;
+use todo_service::server::ServerSettings;
 
 use crate::config::Config;
 use crate::routes;
@@ -16,27 +17,29 @@ use crate::store::Store;
 /// How long `build` waits for a first migration before serving anyway.
 const FIRST_MIGRATION_WAIT: Duration = Duration::from_secs(3);
 
-/// A built, bound, migrated server that has not started serving yet.
-#[derive(Debug)]
-pub struct Application {
-    listener: Listener,
-    state: AppState,
-}
+/// A built, bound, migrated server that has not started serving yet:
+/// [`Application::build`] binds the port (port 0 picks a free one; see
+/// `local_addr`) and starts migrating the database in the background. A
+/// database that is up is migrated before it returns; one that is not yet
+/// keeps the server not-ready (and its database routes at 503) until it
+/// is, with no restart. `run_until` serves until shutdown, gives in-flight
+/// requests the configured grace period, and closes the pool.
+pub type Application = todo_service::application::Application<AppState>;
 
-impl Application {
-    /// Binds the port (port 0 picks a free one; see
-    /// [`Application::local_addr`]) and starts migrating the database in
-    /// the background. A database that is up is migrated before this
-    /// returns; one that is not yet keeps the server not-ready (and its
-    /// database routes at 503) until it is, with no restart.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+impl Server for AppState {
+    type Config = Config;
+
+    fn settings(config: &Config) -> &ServerSettings {
+        &config.server
+    }
+
+    async fn prepare(config: Config) -> anyhow::Result<Self> {
         let store = Store::open(&config.database).with_context(|| {
             format!(
                 "DATABASE_URL ({}) cannot be used",
                 redact(&config.database.url)
             )
         })?;
-        let listener = config.server.listen().await?;
         let state = AppState::new(config, store).context("could not set up the assistant")?;
         state.database.open_in_background(&state.store);
         if !state.database.opened_within(FIRST_MIGRATION_WAIT).await {
@@ -45,43 +48,29 @@ impl Application {
                 "starting before the database is ready; it is retried in the background"
             );
         }
-        Ok(Self { listener, state })
+        Ok(state)
     }
 
-    pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr()
+    fn router(&self) -> Router {
+        routes::app(self.clone())
     }
 
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
-    /// Serves until `shutdown` completes, then stops accepting, gives
-    /// in-flight requests the configured grace period, and closes the pool.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let Application { listener, state } = self;
-        let grace = state.config.server.shutdown_grace;
-        let store = state.store.clone();
-        let limiter = state.login_limiter.clone();
-        let assistant = state.assistant.clone();
-        let sweeper = tokio::spawn(async move {
+    /// Forgets idle login limits and chat limits once a minute.
+    fn alongside(&self) -> impl Future<Output = ()> + Send + 'static {
+        let limiter = self.login_limiter.clone();
+        let assistant = self.assistant.clone();
+        async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 limiter.forget_idle();
                 assistant.forget_idle();
             }
-        });
+        }
+    }
 
-        let served =
-            todo_service::server::serve(listener, routes::app(state), grace, shutdown).await;
-        sweeper.abort();
-        store.close().await;
-        tracing::info!("stopped");
-        served
+    async fn stopped(self) {
+        self.store.close().await;
     }
 }
 

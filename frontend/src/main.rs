@@ -4,24 +4,14 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use todo_frontend::{Application, Config};
 use todo_service::process::{check, run_configured};
 use todo_service::server::shutdown_signal;
 
-/// Memory freed after a burst of load goes back to the system (glibc's
-/// allocator keeps each thread arena at its peak); see docs/benchmarks.md.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// The Todo web UI. Configuration comes from environment variables;
-/// see docs/frontend.md.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
+/// What `--help` says the binary is.
+const ABOUT: &str =
+    "The Todo web UI. Configuration comes from environment variables; see docs/frontend.md.";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -36,7 +26,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command.unwrap_or(Command::Serve) {
+    match todo_service::command_line!(Command, ABOUT).unwrap_or(Command::Serve) {
         Command::Check { url } => check(&url, Duration::from_secs(5)),
         Command::Serve => run_configured(Config::from_env(), |c| &c.server, serve),
     }

@@ -1,47 +1,33 @@
-//! Building the web UI server from its configuration and running it until
-//! shutdown; `main` and the tests take the same path.
-
-use std::future::Future;
-use std::net::SocketAddr;
+//! The web UI server: [`Application::build`] binds the port (0 picks a
+//! free one) and prepares the backend client without contacting the
+//! backend, so the frontend starts (and answers its health check) while
+//! the backend is still coming up; `run_until` serves until shutdown and
+//! gives in-flight requests the configured grace period. `main` and the
+//! tests take the same path.
 
 use anyhow::Context;
-use todo_service::server::Listener;
+use axum::Router;
+use todo_service::application::Server;
+use todo_service::server::ServerSettings;
 
 use crate::config::Config;
 use crate::routes;
 use crate::state::AppState;
 
-/// A bound server that has not started serving yet. Building it does not
-/// contact the backend: the frontend starts (and answers its health
-/// check) while the backend is still coming up.
-#[derive(Debug)]
-pub struct Application {
-    listener: Listener,
-    state: AppState,
-}
+pub type Application = todo_service::application::Application<AppState>;
 
-impl Application {
-    /// Binds the port (0 picks a free one; see [`Application::local_addr`]).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let listener = config.server.listen().await?;
-        let state = AppState::new(config).context("could not build the backend client")?;
-        Ok(Self { listener, state })
+impl Server for AppState {
+    type Config = Config;
+
+    fn settings(config: &Config) -> &ServerSettings {
+        &config.server
     }
 
-    pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr()
+    async fn prepare(config: Config) -> anyhow::Result<Self> {
+        AppState::new(config).context("could not build the backend client")
     }
 
-    /// Serves until `shutdown` completes, then stops accepting and gives
-    /// in-flight requests the configured grace period.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let Application { listener, state } = self;
-        let grace = state.config.server.shutdown_grace;
-        todo_service::server::serve(listener, routes::app(state), grace, shutdown).await?;
-        tracing::info!("stopped");
-        Ok(())
+    fn router(&self) -> Router {
+        routes::app(self.clone())
     }
 }

@@ -1,10 +1,16 @@
 //! The service kit both Todo servers (backend and frontend) are built on,
-//! so the two behave alike as processes and on the wire: configuration
+//! so the two behave alike as processes and on the wire: the skeleton of
+//! a server (`application`), its command line (`cli`) and allocator
+//! (`allocator`), configuration
 //! from the environment (`env`, `server`), logging (`telemetry`), graceful
 //! shutdown (`server`), the `check` probe (`probe`), `main`'s runtime and
 //! exit codes (`process`), connection hygiene (`request_body`) and client
 //! addresses behind proxies (`client_address`).
 
+#[cfg(feature = "allocator")]
+mod allocator;
+pub mod application;
+pub mod cli;
 pub mod client_address;
 pub mod env;
 pub mod probe;

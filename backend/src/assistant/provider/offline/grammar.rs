@@ -218,7 +218,9 @@ pub const RULES: &[Rule] = &[
 
 /// The tool call a command means, if any.
 pub fn understand(text: &str, today: NaiveDate) -> Option<Call> {
-    understood_by(text, today).map(|(_, call)| call)
+    let (rule, call) = understood_by(text, today)?;
+    tracing::debug!(rule = rule.name, tool = %call.0, "offline provider understood");
+    Some(call)
 }
 
 /// The first rule that reads `text`, and the call it means.

@@ -1,0 +1,89 @@
+//! The skeleton both servers are: an [`Application`] is built from the
+//! configuration (its port bound, its state prepared) before it serves,
+//! then served until shutdown with a grace period for in-flight requests.
+//! `main` and the test suites take the same path. What differs between
+//! the servers is their [`Server`] state.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::server::{Listener, ServerSettings, serve};
+
+/// A server's state: what it is built from and what it serves.
+pub trait Server: Sized + Send + 'static {
+    type Config: Send;
+
+    /// Where to listen, how to log, how long to drain.
+    fn settings(config: &Self::Config) -> &ServerSettings;
+
+    /// The state, from the configuration, once the port is bound.
+    fn prepare(config: Self::Config) -> impl Future<Output = anyhow::Result<Self>> + Send;
+
+    /// Every route, with its layers.
+    fn router(&self) -> Router;
+
+    /// Work that runs while the server serves (housekeeping), dropped when
+    /// serving ends.
+    fn alongside(&self) -> impl Future<Output = ()> + Send + 'static {
+        std::future::pending()
+    }
+
+    /// Called once serving has ended, to release what the state holds.
+    fn stopped(self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// A built, bound server that has not started serving yet.
+#[derive(Debug)]
+pub struct Application<S> {
+    listener: Listener,
+    state: S,
+    grace: Duration,
+}
+
+impl<S: Server> Application<S> {
+    /// Binds the port (port 0 picks a free one; see
+    /// [`Application::local_addr`]), then prepares the state.
+    pub async fn build(config: S::Config) -> anyhow::Result<Self> {
+        let settings = S::settings(&config);
+        let grace = settings.shutdown_grace;
+        let listener = settings.listen().await?;
+        let state = S::prepare(config).await?;
+        Ok(Self {
+            listener,
+            state,
+            grace,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and gives
+    /// in-flight requests the grace period.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            grace,
+        } = self;
+        let alongside = tokio::spawn(state.alongside());
+        let served = serve(listener, state.router(), grace, shutdown).await;
+        alongside.abort();
+        state.stopped().await;
+        tracing::info!("stopped");
+        served
+    }
+}
