@@ -10,7 +10,8 @@ use todo_api::{ApiClient, ChatRequest, ChatResponse, ErrorCode, ListQuery, Role,
 
 use crate::cases;
 use crate::support::{
-    RunningApp, TestCtx, TestDatabase, TestFn, expect_api_error, expect_error, test_config,
+    RunningApp, TestCtx, TestDatabase, TestFn, expect_api_error, expect_error, expect_invalid,
+    send_json, test_config,
 };
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
@@ -584,18 +585,7 @@ async fn bad_chat_input_is_refused_and_nothing_is_stored(ctx: TestCtx) {
         ),
         (json!({"message": "hi", "colour": "red"}), "colour"),
     ] {
-        let response = api
-            .request(Method::POST, "/api/chat")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let error = expect_error(
-            response,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::ValidationFailed,
-        )
-        .await;
+        let error = expect_invalid(send_json(&api, Method::POST, "/api/chat", &body).await).await;
         assert!(error.error.fields.contains_key(field), "{body}: {error:?}");
     }
     let unknown = api

@@ -3,7 +3,10 @@ use serde_json::json;
 use todo_api::{ErrorCode, LoginRequest, SignupRequest};
 
 use crate::cases;
-use crate::support::{JWT_SECRET, TestCtx, TestFn, expect_api_error, expect_error, field_names};
+use crate::support::{
+    JWT_SECRET, TestCtx, TestFn, expect_api_error, expect_error, expect_invalid, field_names,
+    send_json,
+};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
@@ -119,34 +122,19 @@ async fn emails_are_unique_regardless_of_case(ctx: TestCtx) {
 }
 
 async fn signup_lists_every_invalid_field(ctx: TestCtx) {
-    let response = ctx
-        .api
-        .request(Method::POST, "/api/auth/signup")
-        .json(&json!({"email": "not-an-email", "password": "short", "name": "   "}))
-        .send()
-        .await
-        .unwrap();
-    let body = expect_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
+    let body = expect_invalid(
+        send_json(
+            &ctx.api,
+            Method::POST,
+            "/api/auth/signup",
+            &json!({"email": "not-an-email", "password": "short", "name": "   "}),
+        )
+        .await,
     )
     .await;
     assert_eq!(field_names(&body), ["email", "name", "password"]);
 
-    let response = ctx
-        .api
-        .request(Method::POST, "/api/auth/signup")
-        .json(&json!({"email": "a@example.com", "password": "p".repeat(129), "name": "n".repeat(101)}))
-        .send()
-        .await
-        .unwrap();
-    let body = expect_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
-    )
-    .await;
+    let body = expect_invalid(send_json(&ctx.api, Method::POST, "/api/auth/signup", &json!({"email": "a@example.com", "password": "p".repeat(129), "name": "n".repeat(101)})).await).await;
     assert_eq!(field_names(&body), ["name", "password"]);
     // Nothing was written: the address is still free.
     ctx.api

@@ -5,7 +5,7 @@ use serde_json::Value;
 use todo_backend::Application;
 
 use crate::cases;
-use crate::support::{TestCtx, TestDatabase, TestFn, test_config};
+use crate::support::{TestCtx, TestDatabase, TestFn, get_json, test_config};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
@@ -19,15 +19,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
 }
 
 async fn health_and_ready_report_ok(ctx: TestCtx) {
-    let health: Value = ctx
-        .api
-        .request(Method::GET, "/health")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = get_json(&ctx.api, "/health").await;
     assert_eq!(health, serde_json::json!({"status": "healthy"}));
     let ready = ctx.api.request(Method::GET, "/ready").send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
@@ -62,15 +54,7 @@ const ROUTES: &[(&str, &str)] = &[
 ];
 
 async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
-    let doc: Value = ctx
-        .api
-        .request(Method::GET, "/api/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = get_json(&ctx.api, "/api/openapi.json").await;
     assert!(
         doc["openapi"].as_str().unwrap().starts_with("3.1"),
         "OpenAPI 3.1"
@@ -138,15 +122,7 @@ fn references(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
 }
 
 async fn the_openapi_document_is_exact(ctx: TestCtx) {
-    let doc: Value = ctx
-        .api
-        .request(Method::GET, "/api/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = get_json(&ctx.api, "/api/openapi.json").await;
 
     let mut found = Vec::new();
     references(&doc, "", &mut found);

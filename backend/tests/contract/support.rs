@@ -304,6 +304,43 @@ pub async fn expect_error(
     body
 }
 
+/// `GET path` by `api`, its body read as JSON (whatever the status).
+pub async fn get_json<T: serde::de::DeserializeOwned>(api: &ApiClient, path: &str) -> T {
+    api.request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
+/// `method path` with `body` as JSON, sent by `api`: the response, whatever
+/// its status.
+pub async fn send_json(
+    api: &ApiClient,
+    method: reqwest::Method,
+    path: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    api.request(method, path)
+        .json(body)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+/// Asserts a response is the contract's 422 `validation_failed`, and
+/// returns its body (whose `fields` name every bad field).
+pub async fn expect_invalid(response: reqwest::Response) -> ErrorBody {
+    expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await
+}
+
 /// Asserts a client error is the contract's error with `status` and `code`.
 pub fn expect_api_error(
     result: Result<impl std::fmt::Debug, todo_api::ClientError>,

@@ -6,7 +6,7 @@ use todo_api::{
 };
 
 use crate::cases;
-use crate::support::{TestCtx, TestFn, expect_api_error};
+use crate::support::{TestCtx, TestFn, expect_api_error, get_json};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
@@ -67,14 +67,7 @@ async fn create_answers_201_with_location_and_defaults(ctx: TestCtx) {
     assert!(task.tags.is_empty());
     assert_eq!(task.created_at, task.updated_at);
     // The Location resolves to the same task.
-    let fetched: Task = api
-        .request(Method::GET, &location)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fetched: Task = get_json(&api, &location).await;
     assert_eq!(fetched, task);
 }
 

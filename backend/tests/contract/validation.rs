@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use todo_api::{ApiClient, ErrorCode, ListQuery, NewTask};
 
 use crate::cases;
-use crate::support::{TestCtx, TestFn, expect_error, field_names};
+use crate::support::{TestCtx, TestFn, expect_error, expect_invalid, field_names, send_json};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
@@ -212,18 +212,7 @@ async fn a_pooled_connection_survives_early_answers(ctx: TestCtx) {
 }
 
 async fn create_expecting_field(api: &ApiClient, body: Value, field: &str) {
-    let response = api
-        .request(Method::POST, "/api/tasks")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let error = expect_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
-    )
-    .await;
+    let error = expect_invalid(send_json(&api, Method::POST, "/api/tasks", &body).await).await;
     assert_eq!(field_names(&error), [field], "body {body}");
 }
 
@@ -277,18 +266,7 @@ async fn every_invalid_field_is_listed_at_once(ctx: TestCtx) {
     let (api, _) = ctx.user("all-at-once").await;
     let body =
         json!({"title": "", "priority": "p0", "due_date": "soon", "tags": ["A"], "colour": "red"});
-    let response = api
-        .request(Method::POST, "/api/tasks")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let error = expect_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
-    )
-    .await;
+    let error = expect_invalid(send_json(&api, Method::POST, "/api/tasks", &body).await).await;
     assert_eq!(
         field_names(&error),
         ["colour", "due_date", "priority", "tags", "title"]
@@ -307,31 +285,18 @@ async fn an_invalid_patch_changes_nothing(ctx: TestCtx) {
         .unwrap();
     let path = format!("/api/tasks/{}", task.id);
     // One good field and one bad: neither is applied.
-    let response = api
-        .request(Method::PATCH, &path)
-        .json(&json!({"title": "changed", "priority": "extreme"}))
-        .send()
-        .await
-        .unwrap();
-    let error = expect_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
+    let error = expect_invalid(
+        send_json(
+            &api,
+            Method::PATCH,
+            &path,
+            &json!({"title": "changed", "priority": "extreme"}),
+        )
+        .await,
     )
     .await;
     assert_eq!(field_names(&error), ["priority"]);
-    let response = api
-        .request(Method::PATCH, &path)
-        .json(&json!({"title": null}))
-        .send()
-        .await
-        .unwrap();
-    expect_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
-    )
-    .await;
+    expect_invalid(send_json(&api, Method::PATCH, &path, &json!({"title": null})).await).await;
     let response = api
         .request(Method::PATCH, &path)
         .header("content-type", "application/json")
