@@ -1,9 +1,11 @@
 //! Plain manifests (`infra/k8s/`) for people who deploy without Helm,
 //! written from the same typed objects the policy checked.
 
+use std::path::Path;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, parse_stream};
 
 /// Labels that describe Helm's bookkeeping, which plain manifests do not have.
 const HELM_ONLY_LABELS: &[&str] = &["helm.sh/chart"];
@@ -32,6 +34,40 @@ pub fn render(objects: &[Manifest], header: &str) -> Result<String, serde_saphyr
         }
     }
     Ok(out)
+}
+
+/// Renders the plain manifests of the `helm template` output `rendered`
+/// and compares them with the file at `path` (relative to the current
+/// directory), or writes them there with `write`. Ok with what was done;
+/// Err when the file is out of date.
+pub fn sync(rendered: &str, header: &str, path: &Path, write: bool) -> Result<String, String> {
+    let objects: Vec<Manifest> = parse_stream(rendered)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|d| d.manifest)
+        .collect();
+    let text = render(&objects, header).map_err(|e| e.to_string())?;
+    let shown = path.display();
+    if write {
+        std::fs::write(path, &text).map_err(|e| format!("cannot write {shown}: {e}"))?;
+        return Ok(format!(
+            "wrote {shown} ({} objects)",
+            text.matches("\n---\n").count()
+        ));
+    }
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current != text {
+        let line = current
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| current.lines().count().min(text.lines().count()))
+            + 1;
+        return Err(format!(
+            "{shown} is out of date with the chart (first difference at line {line}); run `cargo xtask chart --write` and commit it"
+        ));
+    }
+    Ok(format!("{shown} matches the chart"))
 }
 
 fn relabel(meta: &mut ObjectMeta) {

@@ -1,12 +1,13 @@
 //! `cargo xtask ci`: every check CI runs, in order.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use clap::Args;
 
 use crate::chart::Chart;
+use crate::containers::bases::{self, BaseSource, Bases, Role};
 use crate::local::{lint::Lint, test::Test};
-use crate::offline::base_images::{self, BaseSource};
 
 /// Everything `.ci/run` checks: lints, then the test suite.
 #[derive(Debug, Args)]
@@ -42,13 +43,13 @@ impl Ci {
             Some(why) => eprintln!("\nci: image steps SKIPPED: {why}"),
             None => {
                 let _daemon = crate::support::docker::Daemon::ensure()?;
-                let built = step("images", || crate::containers::images::build(self.base))?;
-                let postgres = step("database image", || base_images::postgres(self.base))?;
+                let (bases, postgres) = step("base images", || self.base_images())?;
+                let built = step("images", || crate::containers::images::build(&bases))?;
                 step("smoke", || {
                     crate::containers::smoke::smoke(&built, &postgres)
                 })?;
                 step("chart on docker", || {
-                    crate::offline::kubelet::run_release(&built.version, Some(&postgres))
+                    crate::chart::on_docker::run(&built.version, Some(&postgres), true)
                 })?;
                 step("testcontainers", || {
                     crate::containers::testcontainers::Testcontainers {
@@ -60,6 +61,34 @@ impl Ci {
         }
         eprintln!("\nci: all steps passed in {:.0?}", started.elapsed());
         Ok(())
+    }
+
+    /// The builder, runtime and database images of this run: the official
+    /// ones where they can be had (never with `--base local`), stand-ins
+    /// prepared now by the `offline/` crate for the rest.
+    fn base_images(&self) -> anyhow::Result<(Bases, String)> {
+        let mut images = BTreeMap::new();
+        for role in Role::ALL {
+            if let Some(image) = bases::official(self.base, role)? {
+                images.insert(role, image);
+            }
+        }
+        let local: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| !images.contains_key(role))
+            .collect();
+        if !local.is_empty() {
+            images.extend(crate::offline::prepare_stand_ins(&local)?);
+        }
+        // Every role has its image now: official, or prepared (which
+        // fails when one is missing).
+        let bases = Bases {
+            builder: images[&Role::Builder].clone(),
+            runtime: images[&Role::Runtime].clone(),
+        };
+        let postgres = images[&Role::Postgres].clone();
+        bases::check_database_image(&postgres)?;
+        Ok((bases, postgres))
     }
 }
 

@@ -3,9 +3,9 @@
 
 //! Code map: `local/` the local loop, `containers/` the images,
 //! `chart/` the chart checks, `cluster/` the cluster commands (plans as
-//! data), `offline/` the stand-ins for a registry and a cluster on
-//! machines without them, `support/` what they all use; `ci` runs them in
-//! CI's order.
+//! data), `support/` what they all use; `ci` runs them in CI's order.
+//! `offline` is the one door to the `offline/` crate (stand-ins for a
+//! registry and a cluster on machines without them), run as a process.
 
 mod chart;
 mod ci;
@@ -75,7 +75,7 @@ fn main() -> std::process::ExitCode {
         Command::Images(cmd) => cmd.run().and_then(|built| {
             if cmd.smoke {
                 let _daemon = support::docker::Daemon::ensure()?;
-                containers::smoke::smoke(&built, &offline::base_images::postgres(cmd.base)?)
+                containers::smoke::smoke(&built, &containers::bases::postgres(cmd.base)?)
             } else {
                 Ok(())
             }

@@ -213,8 +213,10 @@ fn execute_step(step: &Step, verbose: bool) -> anyhow::Result<Option<String>> {
         }
         Action::BuildImages { tag } => {
             let _daemon = crate::support::docker::Daemon::ensure()?;
-            let built =
-                crate::containers::images::build(crate::offline::base_images::BaseSource::Auto)?;
+            let bases = crate::containers::bases::Bases::resolve(
+                crate::containers::bases::BaseSource::Auto,
+            )?;
+            let built = crate::containers::images::build(&bases)?;
             for (image, repository) in [
                 (&built.backend, "todo-backend"),
                 (&built.frontend, "todo-frontend"),

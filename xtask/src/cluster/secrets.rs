@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use k8s_openapi::api::core::v1::Secret;
+use base64::Engine;
+use serde::Deserialize;
 
 /// The keys the chart reads from `secrets.existingSecret`.
 pub const KEYS: [&str; 2] = ["jwt-secret", "postgres-password"];
@@ -143,19 +144,34 @@ fn parse(text: &str) -> anyhow::Result<Values> {
     Values(values).check()
 }
 
-/// The values of a Secret as `kubectl get secret -o json` prints it (`data`
-/// is base64, which k8s-openapi decodes).
+/// The two fields of a Secret that hold its values.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretData {
+    kind: String,
+    /// Base64, as the API server returns it.
+    #[serde(default)]
+    data: BTreeMap<String, String>,
+    #[serde(default)]
+    string_data: BTreeMap<String, String>,
+}
+
+/// The values of a Secret as `kubectl get secret -o json` prints it.
 pub fn from_secret_json(json: &str) -> anyhow::Result<Values> {
-    let secret: Secret = serde_json::from_str(json).context("not a Secret")?;
+    let secret: SecretData = serde_json::from_str(json).context("not a Secret")?;
+    if secret.kind != "Secret" {
+        bail!("not a Secret but a {}", secret.kind);
+    }
     let mut values = BTreeMap::new();
-    for (key, bytes) in secret.data.unwrap_or_default() {
+    for (key, encoded) in secret.data {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&encoded)
+            .with_context(|| format!("key {key} is not base64"))?;
         let value =
-            String::from_utf8(bytes.0).with_context(|| format!("key {key} is not UTF-8 text"))?;
+            String::from_utf8(bytes).with_context(|| format!("key {key} is not UTF-8 text"))?;
         values.insert(key, value);
     }
-    for (key, value) in secret.string_data.unwrap_or_default() {
-        values.insert(key, value);
-    }
+    values.extend(secret.string_data);
     Values(values).check()
 }
 

@@ -2,14 +2,13 @@
 //! infra/docker/Dockerfile, tags them `<name>:<version>` and enforces the
 //! size budget.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::offline::base_images::{self, BaseSource, Bases};
+use super::bases::{BaseSource, Bases, DOCKERFILE};
 use crate::support::docker::{Daemon, docker, image_size};
 use crate::support::process::{output, project_root, run};
 
@@ -46,17 +45,12 @@ impl Images {
     /// runs, and says what was built.
     pub fn run(&self) -> anyhow::Result<Built> {
         let _daemon = Daemon::ensure()?;
-        build(self.base)
+        build(&Bases::resolve(self.base)?)
     }
 }
 
-pub fn dockerfile() -> PathBuf {
-    project_root().join("infra/docker/Dockerfile")
-}
-
-/// Builds both images; the daemon must be up.
-pub fn build(base: BaseSource) -> anyhow::Result<Built> {
-    let bases = base_images::resolve(base, &dockerfile())?;
+/// Builds both images from `bases`; the daemon must be up.
+pub fn build(bases: &Bases) -> anyhow::Result<Built> {
     let version = version()?;
     let revision = output(git().args(["rev-parse", "HEAD"]))?
         .trim()
@@ -69,7 +63,7 @@ pub fn build(base: BaseSource) -> anyhow::Result<Built> {
     for (target, name) in TARGETS {
         let tag = format!("{name}:{version}");
         let started = Instant::now();
-        build_target(&bases, target, &tag, &version, &revision)?;
+        build_target(bases, target, &tag, &version, &revision)?;
         let elapsed = started.elapsed();
         let size = image_size(&tag)?;
         report.push((tag, size, elapsed));
@@ -119,14 +113,12 @@ fn build_target(
     command
         .args(["build", "--network", "host", "--progress", "plain"])
         .arg("-f")
-        .arg(dockerfile())
+        .arg(project_root().join(DOCKERFILE))
         .args(["--target", target, "-t", tag])
         .args(["--build-arg", &format!("VERSION={version}")])
-        .args(["--build-arg", &format!("REVISION={revision}")]);
-    for (name, value) in &bases.build_args {
-        command.args(["--build-arg", &format!("{name}={value}")]);
-    }
-    command.arg(project_root());
+        .args(["--build-arg", &format!("REVISION={revision}")])
+        .args(bases.build_args()?)
+        .arg(project_root());
     run(&mut command).with_context(|| format!("building the {target} image failed"))
 }
 

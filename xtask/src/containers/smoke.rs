@@ -3,18 +3,17 @@
 //! memory limit — against a real PostgreSQL, and checks what they serve,
 //! that they hold no shell, and that SIGTERM ends them cleanly.
 
-use std::net::TcpListener;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::Args;
 
-use crate::containers::images::{self, Built, seconds};
-use crate::offline::base_images::{self, BaseSource};
+use super::bases::{self, BaseSource, Bases};
+use super::images::{self, Built, seconds};
 use crate::support::docker::{Daemon, docker};
 use crate::support::http;
-use crate::support::process::{output, run};
+use crate::support::process::{free_port, output, run, unique_suffix};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// A SIGTERM must end each container within this (then Docker kills);
@@ -45,9 +44,9 @@ impl Smoke {
                 frontend,
                 version: "given".into(),
             },
-            _ => images::build(self.base)?,
+            _ => images::build(&Bases::resolve(self.base)?)?,
         };
-        smoke(&built, &base_images::postgres(self.base)?)
+        smoke(&built, &bases::postgres(self.base)?)
     }
 }
 
@@ -103,10 +102,6 @@ fn hardened(memory: &str) -> Vec<String> {
     .to_vec()
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 fn env(name: &str, value: impl std::fmt::Display) -> [String; 2] {
     ["--env".to_string(), format!("{name}={value}")]
 }
@@ -134,17 +129,10 @@ fn running(container: &str) -> anyhow::Result<bool> {
     Ok(state.trim() == "true")
 }
 
-fn unique_suffix() -> anyhow::Result<String> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .subsec_nanos();
-    Ok(format!("{}-{nanos:x}", std::process::id()))
-}
-
 /// Smoke-tests `built` against a database of `postgres_image`.
 pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
     let started = Instant::now();
-    let suffix = unique_suffix()?;
+    let suffix = unique_suffix();
     let mut containers = Containers::default();
     let mut figures = Vec::new();
 
@@ -243,21 +231,30 @@ pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
         &format!("{public_url}/api/health"),
     )?;
 
-    // The contract check ships inside the backend image; run it from there,
-    // just as restricted, against the running backend.
-    let mut selftest = docker();
-    selftest
-        .args(["run", "--rm"])
-        .args(hardened(MEMORY_LIMIT))
-        .arg(&built.backend)
-        .args([
-            "selftest",
+    // The contract check ships inside the backend image, and so does the
+    // visitor's walk through the web pages (sign up and add a task with the
+    // forms, see it on /tasks, chat); run both from there, just as
+    // restricted, against the running containers.
+    let backend_url = format!("http://127.0.0.1:{backend_port}");
+    for walk in [
+        vec!["selftest", "--url", &backend_url],
+        vec![
+            "selftest-frontend",
             "--url",
-            &format!("http://127.0.0.1:{backend_port}"),
-        ]);
-    run(&mut selftest).context("`todo-backend selftest` against the backend container failed")?;
-
-    task_page_through_frontend(frontend_port, &public_url, &suffix)?;
+            &public_url,
+            "--backend-url",
+            &backend_url,
+        ],
+    ] {
+        let mut selftest = docker();
+        selftest
+            .args(["run", "--rm"])
+            .args(hardened(MEMORY_LIMIT))
+            .arg(&built.backend)
+            .args(&walk);
+        run(&mut selftest)
+            .with_context(|| format!("`todo-backend {}` against the containers failed", walk[0]))?;
+    }
     eprintln!("smoke: signed up, added a task and saw it on /tasks through the frontend");
     // After real traffic: a figure for the chart's memory requests/limits.
     let usage = output(docker().args([
@@ -356,117 +353,6 @@ fn assert_no_shell(image: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Signs up through the frontend, adds a task and loads /tasks with the
-/// session cookie: the page must list the task, which only the backend
-/// could have stored.
-fn task_page_through_frontend(port: u16, public_url: &str, suffix: &str) -> anyhow::Result<()> {
-    let email = format!("smoke-{suffix}@example.com");
-    let password = "smoke-password-1";
-    let title = format!("Smoke task {suffix}");
-    let form = [
-        ("Content-Type", "application/x-www-form-urlencoded"),
-        ("Origin", public_url),
-    ];
-    let signup = http::request(
-        http::LOOPBACK_TIMEOUT,
-        "POST",
-        port,
-        "/signup",
-        &form,
-        Some(&format!(
-            "name=Smoke&email={}&password={password}",
-            encode(&email)
-        )),
-    )?;
-    ensure!(
-        (300..400).contains(&signup.status),
-        "POST /signup through the frontend answered {} instead of a redirect: {}",
-        signup.status,
-        signup.body.trim()
-    );
-    let mut cookies = cookies(&signup);
-    if cookies.is_empty() {
-        let login = http::request(
-            http::LOOPBACK_TIMEOUT,
-            "POST",
-            port,
-            "/login",
-            &form,
-            Some(&format!("email={}&password={password}", encode(&email))),
-        )?;
-        cookies = cookies_of(&login, "POST /login")?;
-    }
-    let created = http::request(
-        http::LOOPBACK_TIMEOUT,
-        "POST",
-        port,
-        "/tasks",
-        &[form[0], form[1], ("Cookie", cookies.as_str())],
-        Some(&format!(
-            "title={}&description=&priority=medium&due_date=&tags=",
-            encode(&title)
-        )),
-    )?;
-    ensure!(
-        (300..400).contains(&created.status),
-        "POST /tasks through the frontend answered {}: {}",
-        created.status,
-        created.body.trim()
-    );
-    let page = http::request(
-        http::LOOPBACK_TIMEOUT,
-        "GET",
-        port,
-        "/tasks",
-        &[("Cookie", cookies.as_str())],
-        None,
-    )?;
-    ensure!(
-        page.status == 200,
-        "GET /tasks through the frontend answered {}",
-        page.status
-    );
-    ensure!(
-        page.body.contains(&title),
-        "the /tasks page does not list the task just added ({title:?})"
-    );
-    Ok(())
-}
-
-fn cookies(response: &http::Response) -> String {
-    response
-        .headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, value)| value.split(';').next())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn cookies_of(response: &http::Response, what: &str) -> anyhow::Result<String> {
-    let cookies = cookies(response);
-    ensure!(
-        !cookies.is_empty(),
-        "{what} answered {} without a session cookie: {}",
-        response.status,
-        response.body.trim()
-    );
-    Ok(cookies)
-}
-
-/// Percent-encoding for form values (everything but unreserved bytes).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
-}
-
 /// `docker stop` (SIGTERM, SIGKILL after the grace period); the container
 /// must be gone before the grace period ends, with exit code 0.
 fn stop(name: &str) -> anyhow::Result<Duration> {
@@ -489,15 +375,4 @@ fn stop(name: &str) -> anyhow::Result<Duration> {
         seconds(took)
     );
     Ok(took)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode;
-
-    #[test]
-    fn encodes_form_values() {
-        assert_eq!(encode("a b@c.d+e/f"), "a%20b%40c.d%2Be%2Ff");
-        assert_eq!(encode("Smoke-task_1.~"), "Smoke-task_1.~");
-    }
 }

@@ -2,12 +2,12 @@
 //! the path users without a database get — no `TEST_DATABASE_URL`, so the
 //! suite starts PostgreSQL itself through testcontainers — using the
 //! chart's default database image, or where it cannot be pulled the locally
-//! prepared `todo-postgres:15`, which testcontainers finds in the local
-//! store and never pulls.
+//! prepared stand-in `todo-postgres:15`, which testcontainers finds in the
+//! local store and never pulls.
 
 use clap::Args;
 
-use crate::offline::base_images::{self, BaseSource};
+use super::bases::{self, BaseSource};
 use crate::support::docker::Daemon;
 use crate::support::process::{cargo, run};
 
@@ -24,7 +24,7 @@ impl Testcontainers {
         let _daemon = Daemon::ensure()?;
         let image = match self.image {
             Some(image) => image,
-            None => base_images::postgres(BaseSource::Auto)?,
+            None => bases::postgres(BaseSource::Auto)?,
         };
         eprintln!("testcontainers: contract suite, PostgreSQL cases, on a container of {image}");
         // --workspace rather than -p todo-backend: the same feature

@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use todo_api::{ApiClient, SignupRequest};
 
-use crate::support::local_backend::LocalBackend;
+use crate::support::local_server::LocalServer;
 use crate::support::postgres::{TempPostgres, server_binaries};
 use crate::support::process::{cargo, run};
 use crate::support::workspace::target_dir;
@@ -92,7 +92,7 @@ impl ApiFuzz {
     ) -> anyhow::Result<()> {
         eprintln!("\napi-fuzz: {database}");
         // Rate-limit warnings are expected here; only errors are news.
-        let server = LocalBackend::start(binary, url, &[("RUST_LOG", "error")])?;
+        let server = LocalServer::backend(binary, url, &[("RUST_LOG", "error")])?;
         let base = server.base_url();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

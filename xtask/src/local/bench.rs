@@ -17,9 +17,9 @@ use anyhow::Context;
 use clap::Args;
 use todo_api::{ApiClient, NewTask, Priority, SignupRequest};
 
-use crate::support::local_backend::LocalBackend;
+use crate::support::local_server::LocalServer;
 use crate::support::postgres::{TempPostgres, server_binaries};
-use crate::support::process::{cargo, output, run, which};
+use crate::support::process::{cargo, output, run, unique_suffix, which};
 use crate::support::tools::install_debian_packages;
 use crate::support::workspace::target_dir;
 
@@ -166,12 +166,12 @@ impl Bench {
         eprintln!("\nbench: {database}");
         let backend_binary = release.join("todo-backend");
         // The first start applies migrations; the measured one finds them applied.
-        drop(LocalBackend::start(&backend_binary, url, LOAD_ENV)?);
-        let server = LocalBackend::start(&backend_binary, url, LOAD_ENV)?;
+        drop(LocalServer::backend(&backend_binary, url, LOAD_ENV)?);
+        let server = LocalServer::backend(&backend_binary, url, LOAD_ENV)?;
         std::thread::sleep(Duration::from_secs(1));
         let idle_rss_kib = server.rss_kib()?;
         let base = server.base_url();
-        let frontend = Frontend::start(&release.join("todo-frontend"), &base)?;
+        let frontend = LocalServer::frontend(&release.join("todo-frontend"), &base)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
@@ -322,53 +322,6 @@ impl Bench {
             .with_context(|| format!("could not read wrk's report:\n{text}"))?;
         scenario.cpu = used.per_request(scenario.requests, ticks_per_second());
         Ok(scenario)
-    }
-}
-
-/// The frontend release binary in front of `backend`, stopped on drop.
-struct Frontend {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Frontend {
-    fn start(binary: &Path, backend: &str) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let child = Command::new(binary)
-            .env("BACKEND_URL", backend)
-            .env("BIND_ADDR", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .with_context(|| format!("could not start {}", binary.display()))?;
-        let frontend = Self { child, port };
-        for _ in 0..500 {
-            if crate::support::http::get(port, "/api/health").is_ok_and(|r| r.status == 200) {
-                return Ok(frontend);
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        anyhow::bail!("the frontend did not answer /api/health within 5 s")
-    }
-
-    fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Frontend {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
     }
 }
 
@@ -540,23 +493,12 @@ async fn seed(base: &str) -> anyhow::Result<Seeded> {
 async fn sign_up(api: &ApiClient, who: &str) -> anyhow::Result<String> {
     let auth = api
         .signup(&SignupRequest {
-            email: format!("bench-{who}-{}@example.com", uuid_like()),
+            email: format!("bench-{who}-{}@example.com", unique_suffix()),
             password: "benchmark password".into(),
             name: "Bench".into(),
         })
         .await?;
     Ok(auth.token)
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    )
 }
 
 /// Reads wrk's `--latency` report.

@@ -2,7 +2,6 @@
 //! embedded SQLite database, until Ctrl-C.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +12,7 @@ use clap::Args;
 
 use crate::support::http;
 use crate::support::process::{cargo, project_root, run};
+use crate::support::workspace::target_dir;
 
 /// Builds and runs the backend (DEV_MODE, SQLite under `.local/dev/`) and
 /// the frontend in front of it; prints the URL; Ctrl-C stops both.
@@ -197,15 +197,5 @@ impl Stack {
 impl Drop for Stack {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// Where cargo puts binaries: `CARGO_TARGET_DIR` (relative to the
-/// workspace root when relative), else `target/`.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => project_root().join(dir),
-        None => project_root().join("target"),
     }
 }

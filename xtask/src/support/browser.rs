@@ -2,10 +2,9 @@
 //! Debian's `chromium` and `chromium-driver`, installed when missing if we
 //! may (root on Debian), always saying so.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-use crate::support::process::{run, which};
+use crate::support::tools::install_debian_packages;
 
 const PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
 
@@ -33,31 +32,12 @@ pub fn ensure(who: &str) -> bool {
     if present() {
         return true;
     }
-    let debian = Path::new("/etc/debian_version").exists();
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if !(debian && root && which("apt-get").is_some()) {
+    if !install_debian_packages(&PACKAGES, who) {
         eprintln!(
             "{who}: headless Chromium is missing; install it (Debian/Ubuntu: \
              `sudo apt-get install -y chromium chromium-driver`) or set CHROMIUM and CHROMEDRIVER"
         );
         return false;
-    }
-    eprintln!("{who}: installing Debian's `chromium` and `chromium-driver` for the browser tests");
-    let install = || {
-        run(Command::new("apt-get")
-            .args(["install", "-y", "-q", "--no-install-recommends"])
-            .args(PACKAGES)
-            .env("DEBIAN_FRONTEND", "noninteractive"))
-    };
-    let installed = install().or_else(|_| {
-        run(Command::new("apt-get").args(["update", "-q"]))?;
-        install()
-    });
-    if let Err(e) = installed {
-        eprintln!("{who}: could not install Chromium: {e:#}");
     }
     present()
 }

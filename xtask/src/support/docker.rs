@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::support::process::{output, run, which};
+use crate::support::process::{output, which};
+use crate::support::tools::{install_debian_packages, may_install_debian_packages};
 
 /// Debian's client: it has BuildKit built in. A `docker` earlier in PATH
 /// may be a newer client without buildx that refuses `DOCKER_BUILDKIT=1`.
@@ -33,14 +34,7 @@ pub fn docker() -> Command {
 /// Why Docker cannot be used here, if it cannot: neither a daemon that
 /// answers, nor an engine we could start, nor one we could install.
 pub fn unavailable_reason() -> Option<String> {
-    if daemon_answers() || Path::new(DEBIAN_DAEMON).is_file() {
-        return None;
-    }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| out.stdout.trim_ascii() == b"0");
-    if root && Path::new("/etc/debian_version").exists() && which("apt-get").is_some() {
+    if daemon_answers() || Path::new(DEBIAN_DAEMON).is_file() || may_install_debian_packages() {
         return None;
     }
     Some(
@@ -169,29 +163,12 @@ impl Drop for Daemon {
 
 /// Installs Debian's engine; only attempted as root on Debian.
 fn install_docker() -> anyhow::Result<()> {
-    let debian = Path::new("/etc/debian_version").exists();
-    if !debian || which("apt-get").is_none() {
+    eprintln!("docker: {DEBIAN_DAEMON} is missing");
+    if !install_debian_packages(&["docker.io"], "docker") {
         bail!(
-            "Docker is not installed and this is not a Debian system: install Docker \
-             Engine (https://docs.docker.com/engine/install/) and start it"
+            "Docker is not installed, and Debian's docker.io could not be installed here (that needs \
+             root on Debian): install Docker Engine (https://docs.docker.com/engine/install/) and start it"
         );
     }
-    eprintln!("docker: {DEBIAN_DAEMON} is missing; installing Debian's `docker.io` package");
-    let install = || {
-        run(Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                "docker.io",
-            ])
-            .env("DEBIAN_FRONTEND", "noninteractive"))
-    };
-    install()
-        .or_else(|_| {
-            run(Command::new("apt-get").args(["update", "-q"]))?;
-            install()
-        })
-        .context("installing docker.io failed (this needs root: `sudo apt-get install docker.io`)")
+    Ok(())
 }

@@ -1,8 +1,11 @@
 //! The one way every command drives Helm: which binary (the one
 //! `tools::Tool::Helm` locates, so `chart` and `deploy` agree), which
 //! chart, which release in which namespace. Commands get their arguments
-//! from here, so `chart`, `chart --on-docker`, `deploy` and `test-k8s`
-//! render, install and test the same release the same way.
+//! from here, so `chart --on-docker` (which hands its `helm template` to
+//! the `offline/` crate), `deploy` and `test-k8s` render, install and test
+//! the same release the same way; `chart` hands this binary to `todo-infra
+//! check-chart`, which renders `helm/todo` as release `todo` in namespace
+//! `todo` too.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -46,13 +49,6 @@ impl Helm {
 
     fn chart_arg(&self) -> String {
         self.chart.display().to_string()
-    }
-
-    /// `helm lint --strict --quiet <chart>`.
-    pub fn lint_args(&self) -> Vec<String> {
-        strings(&["lint", "--strict", "--quiet"])
-            .chain([self.chart_arg()])
-            .collect()
     }
 
     /// `helm template <release> <chart> --namespace <namespace>`.
@@ -113,10 +109,6 @@ mod tests {
         assert_eq!(
             helm.template_args().join(" "),
             "template todo helm/todo --namespace apps"
-        );
-        assert_eq!(
-            helm.lint_args().join(" "),
-            "lint --strict --quiet helm/todo"
         );
         assert_eq!(
             helm.upgrade_args("kind-todo", "5m").join(" "),

@@ -1,13 +1,12 @@
 //! A throwaway PostgreSQL cluster on 127.0.0.1 for the test suite, made
 //! from the host's server binaries (Debian's `postgresql` package).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::support::process::{output, run, which};
+use crate::support::process::{free_port, is_root, output, run, unique_suffix, which};
 
 /// A running cluster; stopped (by its PID file's PID) and deleted on drop.
 #[derive(Debug)]
@@ -34,27 +33,11 @@ pub fn server_binaries() -> Option<PathBuf> {
         .or_else(|| which("initdb").and_then(|p| p.parent().map(Path::to_path_buf)))
 }
 
-fn is_root() -> bool {
-    output(Command::new("id").arg("-u"))
-        .map(|uid| uid.trim() == "0")
-        .unwrap_or(false)
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 impl TempPostgres {
     pub fn start(bin: &Path) -> anyhow::Result<Self> {
         // initdb refuses to run as root; run the cluster as `postgres`.
         let as_postgres_user = is_root();
-        let dir = std::env::temp_dir().join(format!(
-            "todo-test-pg-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_millis()
-        ));
+        let dir = std::env::temp_dir().join(format!("todo-test-pg-{}", unique_suffix()));
         std::fs::create_dir_all(&dir)?;
         let password = format!("pw{}", std::process::id());
         std::fs::write(dir.join("pwfile"), &password)?;

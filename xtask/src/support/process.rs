@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 
 pub use super::workspace::project_root;
+use super::workspace::target_dir;
 
 /// The cargo that invoked us, so toolchain overrides are honoured.
 pub fn cargo() -> Command {
@@ -15,6 +16,27 @@ pub fn cargo() -> Command {
     let mut command = Command::new(cargo);
     command.current_dir(project_root());
     command
+}
+
+/// A binary of this workspace (its package names both), built in the
+/// dev profile, whose dependencies the test build has already compiled.
+/// The crates behind these binaries (k8s-openapi, the emulation) are thus
+/// never part of xtask's own build.
+#[derive(Debug)]
+pub struct WorkspaceBinary(PathBuf);
+
+impl WorkspaceBinary {
+    pub fn build(package: &str) -> anyhow::Result<Self> {
+        run(cargo().args(["build", "--quiet", "--package", package, "--bin", package]))?;
+        Ok(Self(target_dir().join("debug").join(package)))
+    }
+
+    /// A command running it from the workspace root.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.0);
+        command.current_dir(project_root());
+        command
+    }
 }
 
 pub fn describe(command: &Command) -> String {
@@ -58,6 +80,27 @@ pub fn output(command: &mut Command) -> anyhow::Result<String> {
         bail!("`{text}` failed ({}): {}", output.status, said.join("\n"));
     }
     Ok(stdout)
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0")
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// `<pid>-<nanoseconds since the epoch, hex>`: tells this run's throwaway
+/// things (containers, users, directories) apart from any other run's.
+pub fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    format!("{}-{nanos:x}", std::process::id())
 }
 
 /// Whether `program` is on PATH.

@@ -13,7 +13,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::support::process::{output, project_root, run, which};
+use crate::support::process::{is_root, output, project_root, run, which};
 
 /// The wheel carrying Helm v3.19.0 (`aws_cdk/…/_jsii/*.jsii.tgz` →
 /// `package/lib/layer.zip` → `helm/helm`).
@@ -201,19 +201,25 @@ fn install_debian_python() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// On Debian as root, installs `packages` with apt (updating the lists
-/// once if the first try fails), saying so first under `who`'s name.
-/// False when this is not such a machine or the install failed; the
-/// caller then says how to install them by hand.
+/// Whether this is a machine xtask may install Debian packages on: root,
+/// on Debian, with apt.
+pub fn may_install_debian_packages() -> bool {
+    is_root() && Path::new("/etc/debian_version").exists() && which("apt-get").is_some()
+}
+
+/// On Debian as root, installs `packages` (without the packages they only
+/// recommend) with apt, updating the lists once if the first try fails,
+/// saying so first under `who`'s name. False when this is not such a
+/// machine or the install failed; the caller then says how to install
+/// them by hand.
 pub fn install_debian_packages(packages: &[&str], who: &str) -> bool {
-    let root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
-    if !(root && Path::new("/etc/debian_version").exists() && which("apt-get").is_some()) {
+    if !may_install_debian_packages() {
         return false;
     }
     eprintln!("{who}: installing Debian's {}", packages.join(", "));
     let install = || {
         run(Command::new("apt-get")
-            .args(["install", "-y", "-q"])
+            .args(["install", "-y", "-q", "--no-install-recommends"])
             .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))
     };

@@ -13,11 +13,14 @@ pub fn project_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Where cargo puts build output: `CARGO_TARGET_DIR`, else `target/`.
+/// Where cargo puts build output: `CARGO_TARGET_DIR` (relative to the
+/// workspace root when relative), else `target/`.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"))
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
+        Some(dir) => project_root().join(dir),
+        None => project_root().join("target"),
+    }
 }
 
 /// `version` under `[workspace.package]` of the root Cargo.toml.

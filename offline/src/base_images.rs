@@ -1,11 +1,11 @@
-//! Base images for the app Dockerfile, and the PostgreSQL image for tests.
-//!
-//! The official images (`rust:*-slim-bookworm`, distroless `cc-debian12`,
-//! `postgres`) are used when they are in the local store or can be pulled.
-//! Where no registry is reachable, equivalents are made from Debian's
-//! packages: a slim Debian by debootstrap, a builder with the host's Rust
-//! toolchain, a distroless-like glibc runtime, and `todo-postgres:15`. A
-//! fallback is always announced, never silent.
+//! Stand-ins for the official base images, made from Debian's packages
+//! where no registry is reachable: a slim Debian by debootstrap, a builder
+//! with the host's Rust toolchain, a distroless-like glibc runtime, and
+//! `todo-postgres:15` (held by xtask to the contract of the chart's
+//! default `postgres:15-bookworm`). Each is labelled with the role it
+//! stands in for, which is how xtask's image commands find it later, and
+//! with a digest of its recipe, so an edited recipe is rebuilt, not
+//! silently reused.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,129 +13,16 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 use clap::ValueEnum;
 
-use crate::support::docker::{docker, image_exists};
-use crate::support::process::{output, project_root, run, which};
+use crate::docker::{docker, image_exists};
+use crate::process::{output, project_root, run, which};
 
 /// Slim Debian made by debootstrap: the parent of the local builder and
 /// of todo-postgres.
-pub const LOCAL_DEBIAN: &str = "todo-local/debian:bookworm";
-pub const LOCAL_RUNTIME: &str = "todo-local/runtime:bookworm";
+const LOCAL_DEBIAN: &str = "todo-local/debian:bookworm";
+const LOCAL_RUNTIME: &str = "todo-local/runtime:bookworm";
 /// Tagged so testcontainers (`TEST_POSTGRES_IMAGE=todo-postgres:15`) finds
 /// it locally and never tries to pull it.
-pub const LOCAL_POSTGRES: &str = "todo-postgres:15";
-/// The chart's default database image (`postgresql.image` in values.yaml;
-/// a chart test keeps the two equal). The stand-in above shares its
-/// contract: [`POSTGRES_CONTRACT`].
-pub const DEFAULT_POSTGRES: &str = "postgres:15-bookworm";
-
-/// What the chart relies on in its database image, true of the official
-/// Debian-based image and of the stand-in alike; checked on whichever
-/// image a run uses, so the stand-in cannot drift from the default.
-pub struct PostgresContract {
-    /// `postgres` user and group: the chart's `postgresql.runAsUser`.
-    pub uid: u32,
-    /// `PG_MAJOR`: the major version of the default's tag.
-    pub major: &'static str,
-    pub pgdata: &'static str,
-    pub entrypoint: &'static str,
-    pub stop_signal: &'static str,
-}
-
-pub const POSTGRES_CONTRACT: PostgresContract = PostgresContract {
-    uid: 999,
-    major: "15",
-    pgdata: "/var/lib/postgresql/data",
-    entrypoint: "docker-entrypoint.sh",
-    stop_signal: "SIGINT",
-};
-
-impl PostgresContract {
-    /// The ways `image` breaks the contract, from `docker image inspect`'s
-    /// config and the uid `id -u postgres` printed in it.
-    pub fn breaches(&self, config: &serde_json::Value, postgres_uid: &str) -> Vec<String> {
-        let strings = |key: &str| -> Vec<&str> {
-            config[key]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str())
-                .collect()
-        };
-        let env = strings("Env");
-        let var = |name: &str| {
-            env.iter()
-                .find_map(|e| e.strip_prefix(name)?.strip_prefix('='))
-                .unwrap_or("(unset)")
-                .to_owned()
-        };
-        let entrypoint = strings("Entrypoint");
-        let mut breaches = Vec::new();
-        let mut expect = |what: &str, expected: &str, actual: &str| {
-            if expected != actual {
-                breaches.push(format!("{what} is {actual}, the contract says {expected}"));
-            }
-        };
-        expect(
-            "the postgres user's uid",
-            &self.uid.to_string(),
-            postgres_uid.trim(),
-        );
-        expect("PG_MAJOR", self.major, &var("PG_MAJOR"));
-        expect("PGDATA", self.pgdata, &var("PGDATA"));
-        expect("the entrypoint", self.entrypoint, &entrypoint.join(" "));
-        expect(
-            "the stop signal",
-            self.stop_signal,
-            config["StopSignal"].as_str().unwrap_or("(unset)"),
-        );
-        breaches
-    }
-
-    /// Fails unless `image` (in the local store) keeps the contract.
-    pub fn check(&self, image: &str) -> anyhow::Result<()> {
-        let config: serde_json::Value = serde_json::from_str(&output(docker().args([
-            "image",
-            "inspect",
-            "--format",
-            "{{json .Config}}",
-            image,
-        ]))?)
-        .with_context(|| format!("docker image inspect {image}"))?;
-        let uid = output(docker().args([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "--entrypoint",
-            "id",
-            image,
-            "-u",
-            "postgres",
-        ]))
-        .with_context(|| format!("{image} has no postgres user"))?;
-        let breaches = self.breaches(&config, &uid);
-        if !breaches.is_empty() {
-            bail!(
-                "{image} does not keep the database image contract of the chart's default {DEFAULT_POSTGRES}:\n  {}",
-                breaches.join("\n  ")
-            );
-        }
-        Ok(())
-    }
-}
-
-/// The database image for smoke tests, the on-Docker release and
-/// testcontainers: the chart's default when present or pullable (hosted
-/// CI), else the locally prepared stand-in. Either way its contract is
-/// checked.
-pub fn postgres(source: BaseSource) -> anyhow::Result<String> {
-    let image = match choose(source, DEFAULT_POSTGRES)? {
-        Some(image) => image,
-        None => local_postgres()?,
-    };
-    POSTGRES_CONTRACT.check(&image)?;
-    Ok(image)
-}
+const LOCAL_POSTGRES: &str = "todo-postgres:15";
 const DEBIAN_MIRROR: &str = "http://deb.debian.org/debian";
 
 /// What a distroless `cc` image holds that our binaries use: glibc,
@@ -154,102 +41,52 @@ const RUNTIME_PACKAGES: &[&str] = &[
 /// Label on images built from a Dockerfile here: a digest of the files
 /// they are made from, so an edited recipe is rebuilt, not silently reused.
 const RECIPE_LABEL: &str = "dev.todo.recipe";
+/// Label naming the role a stand-in plays; xtask's image commands look
+/// stand-ins up by it (`docker image ls --filter label=…`).
+const STAND_IN_LABEL: &str = "dev.todo.stand-in";
 
-/// Where base images come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BaseSource {
-    /// Official images if present or pullable, else local equivalents.
-    Auto,
-    /// Official images only; fail when they cannot be had.
-    Official,
-    /// Local equivalents only; never contact a registry.
-    Local,
+/// The official image a stand-in replaces, by what it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Role {
+    /// The Dockerfile's `BUILDER_IMAGE` (official: `rust:*-slim-bookworm`).
+    Builder,
+    /// The Dockerfile's `RUNTIME_IMAGE` (official: distroless `cc-debian12`).
+    Runtime,
+    /// The database image (official: the chart's `postgres:15-bookworm`).
+    Postgres,
 }
 
-/// The builder and runtime images the app Dockerfile is built with.
-#[derive(Debug, Clone)]
-pub struct Bases {
-    pub builder: String,
-    pub runtime: String,
-    /// The build args that select them (empty for the Dockerfile defaults).
-    pub build_args: Vec<(String, String)>,
-}
-
-/// The Dockerfile's default for `ARG name=...`: the official image.
-pub fn dockerfile_default(dockerfile: &Path, name: &str) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(dockerfile)
-        .with_context(|| format!("cannot read {}", dockerfile.display()))?;
-    let prefix = format!("ARG {name}=");
-    text.lines()
-        .find_map(|line| line.trim().strip_prefix(&prefix))
-        .map(|value| value.trim().to_string())
-        .with_context(|| format!("{} has no `{prefix}<image>` line", dockerfile.display()))
-}
-
-pub fn resolve(source: BaseSource, dockerfile: &Path) -> anyhow::Result<Bases> {
-    let official_builder = dockerfile_default(dockerfile, "BUILDER_IMAGE")?;
-    let official_runtime = dockerfile_default(dockerfile, "RUNTIME_IMAGE")?;
-    let mut build_args = Vec::new();
-    let builder = match choose(source, &official_builder)? {
-        Some(image) => image,
-        None => {
-            let image = local_builder()?;
-            build_args.push(("BUILDER_IMAGE".to_string(), image.clone()));
-            image
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Builder => "builder",
+            Role::Runtime => "runtime",
+            Role::Postgres => "postgres",
         }
-    };
-    let runtime = match choose(source, &official_runtime)? {
-        Some(image) => image,
-        None => {
-            let image = local_runtime()?;
-            build_args.push(("RUNTIME_IMAGE".to_string(), image.clone()));
-            image
-        }
-    };
-    Ok(Bases {
-        builder,
-        runtime,
-        build_args,
-    })
-}
-
-/// `Some(official)` when it can be used, `None` for the local fallback.
-fn choose(source: BaseSource, official: &str) -> anyhow::Result<Option<String>> {
-    if source == BaseSource::Local {
-        eprintln!("images: --base local: using a LOCAL equivalent of {official}");
-        return Ok(None);
     }
-    if image_exists(official) {
-        eprintln!("images: base {official} (already in the local store)");
-        return Ok(Some(official.to_string()));
-    }
-    match output(docker().args(["pull", "--quiet", official])) {
-        Ok(_) => {
-            eprintln!("images: base {official} (pulled)");
-            Ok(Some(official.to_string()))
-        }
-        Err(e) if source == BaseSource::Official => {
-            Err(e.context(format!("--base official: cannot pull {official}")))
-        }
-        Err(e) => {
-            let reason = format!("{e:#}");
-            let reason = reason.lines().last().unwrap_or("pull failed");
-            eprintln!(
-                "\nimages: *** LOCAL FALLBACK *** {official} is not in the local store and \
-                 cannot be pulled ({reason}).\nimages: *** using a locally prepared equivalent \
-                 built from Debian packages instead (see docs/containers.md) ***\n"
-            );
-            Ok(None)
-        }
+
+    fn label(self) -> String {
+        format!("{STAND_IN_LABEL}={}", self.name())
     }
 }
 
-/// A digest of the recipe files' contents. SipHash with fixed keys is
-/// stable between runs; a Rust upgrade that changed it would cost one
-/// rebuild, nothing worse.
-fn recipe_of(files: &[&Path]) -> anyhow::Result<String> {
+/// The stand-in for `role`, prepared now unless one from the current
+/// recipe is already in the local store; its name.
+pub fn prepare(role: Role) -> anyhow::Result<String> {
+    match role {
+        Role::Builder => local_builder(),
+        Role::Runtime => local_runtime(),
+        Role::Postgres => local_postgres(),
+    }
+}
+
+/// A digest of the role and the recipe files' contents. SipHash with
+/// fixed keys is stable between runs; a Rust upgrade that changed it would
+/// cost one rebuild, nothing worse.
+fn recipe_of(role: Role, files: &[&Path]) -> anyhow::Result<String> {
     use std::hash::{DefaultHasher, Hasher};
     let mut hasher = DefaultHasher::new();
+    hasher.write(role.label().as_bytes());
     for file in files {
         let bytes =
             std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -327,7 +164,7 @@ fn import_tree(root: &Path, image: &str, changes: &[&str]) -> anyhow::Result<()>
 
 /// Slim Debian bookworm by debootstrap (about a minute), without apt
 /// lists, docs and locales.
-pub fn local_debian() -> anyhow::Result<String> {
+fn local_debian() -> anyhow::Result<String> {
     if image_exists(LOCAL_DEBIAN) {
         eprintln!("images: using {LOCAL_DEBIAN} (prepared earlier)");
         return Ok(LOCAL_DEBIAN.to_string());
@@ -429,11 +266,11 @@ fn host_toolchain() -> anyhow::Result<Toolchain> {
 
 /// Builder: the slim Debian plus gcc and the host's toolchain, tagged with
 /// the Rust version so a toolchain update makes a new one.
-pub fn local_builder() -> anyhow::Result<String> {
+fn local_builder() -> anyhow::Result<String> {
     let toolchain = host_toolchain()?;
     let image = format!("todo-local/builder:bookworm-rust{}", toolchain.version);
     let dockerfile = project_root().join("infra/docker/builder.Dockerfile");
-    let recipe = recipe_of(&[&dockerfile])?;
+    let recipe = recipe_of(Role::Builder, &[&dockerfile])?;
     if is_current(&image, &recipe) {
         eprintln!("images: using {image} (prepared earlier)");
         return Ok(image);
@@ -472,6 +309,7 @@ pub fn local_builder() -> anyhow::Result<String> {
         .arg("-f")
         .arg(&dockerfile)
         .args(["--label", &format!("{RECIPE_LABEL}={recipe}")])
+        .args(["--label", &Role::Builder.label()])
         .args(["-t", &image])
         .arg(context.path()))?;
     Ok(image)
@@ -499,7 +337,7 @@ fn link_or_copy(src: &Path, dest: &Path) -> anyhow::Result<()> {
 
 /// A distroless-like runtime: Debian's packages unpacked into one root,
 /// no shell or other executables, a `nonroot` user 65532.
-pub fn local_runtime() -> anyhow::Result<String> {
+fn local_runtime() -> anyhow::Result<String> {
     // The recipe is this file (the package list and the steps below).
     let recipe = {
         use std::hash::{DefaultHasher, Hasher};
@@ -592,6 +430,7 @@ pub fn local_runtime() -> anyhow::Result<String> {
              SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
             "LABEL org.opencontainers.image.description=\"Local distroless-like glibc runtime (todo xtask)\"",
             &format!("LABEL {RECIPE_LABEL}={recipe}"),
+            &format!("LABEL {}", Role::Runtime.label()),
         ],
     )?;
     Ok(LOCAL_RUNTIME.to_string())
@@ -618,13 +457,15 @@ fn prune_docs(dir: &Path) -> anyhow::Result<()> {
 
 /// `todo-postgres:15`: Debian's postgresql-15 with an entrypoint that
 /// behaves like the official image's (infra/docker/postgres.Dockerfile).
-/// Use [`postgres`], which prefers the chart's default.
-pub fn local_postgres() -> anyhow::Result<String> {
+fn local_postgres() -> anyhow::Result<String> {
     let dir = project_root().join("infra/docker");
-    let recipe = recipe_of(&[
-        &dir.join("postgres.Dockerfile"),
-        &dir.join("postgres-entrypoint.sh"),
-    ])?;
+    let recipe = recipe_of(
+        Role::Postgres,
+        &[
+            &dir.join("postgres.Dockerfile"),
+            &dir.join("postgres-entrypoint.sh"),
+        ],
+    )?;
     if is_current(LOCAL_POSTGRES, &recipe) {
         eprintln!("images: using {LOCAL_POSTGRES} (prepared earlier)");
         return Ok(LOCAL_POSTGRES.to_string());
@@ -637,54 +478,10 @@ pub fn local_postgres() -> anyhow::Result<String> {
         .args(["build", "--network", "host", "--build-arg"])
         .arg(format!("DEBIAN_IMAGE={debian}"))
         .args(["--label", &format!("{RECIPE_LABEL}={recipe}")])
+        .args(["--label", &Role::Postgres.label()])
         .arg("-f")
         .arg(dir.join("postgres.Dockerfile"))
         .args(["-t", LOCAL_POSTGRES])
         .arg(&dir))?;
     Ok(LOCAL_POSTGRES.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The config of `postgres:15-bookworm` as its Dockerfile sets it (ENV,
-    /// ENTRYPOINT, STOPSIGNAL of docker-library/postgres 15/bookworm), in
-    /// `docker image inspect --format '{{json .Config}}'` form. The hosted
-    /// workflow checks the real pulled image.
-    const OFFICIAL_CONFIG: &str = r#"{"User":"","ExposedPorts":{"5432/tcp":{}},
-        "Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/15/bin",
-        "GOSU_VERSION=1.17","LANG=en_US.utf8","PG_MAJOR=15","PG_VERSION=15.10-1.pgdg120+1",
-        "PGDATA=/var/lib/postgresql/data"],"Cmd":["postgres"],"Volumes":{"/var/lib/postgresql/data":{}},
-        "Entrypoint":["docker-entrypoint.sh"],"StopSignal":"SIGINT"}"#;
-
-    #[test]
-    fn the_official_image_keeps_the_contract_and_an_alpine_one_does_not() {
-        let official: serde_json::Value = serde_json::from_str(OFFICIAL_CONFIG).unwrap();
-        assert_eq!(
-            POSTGRES_CONTRACT.breaches(&official, "999\n"),
-            Vec::<String>::new()
-        );
-        let mut alpine = official.clone();
-        alpine["Env"] = serde_json::json!(["PG_MAJOR=16", "PGDATA=/var/lib/postgresql/data"]);
-        assert_eq!(
-            POSTGRES_CONTRACT.breaches(&alpine, "70"),
-            [
-                "the postgres user's uid is 70, the contract says 999",
-                "PG_MAJOR is 16, the contract says 15"
-            ]
-        );
-        let mut bare = official;
-        bare["Env"] = serde_json::json!([]);
-        bare["StopSignal"] = serde_json::Value::Null;
-        let breaches = POSTGRES_CONTRACT.breaches(&bare, "999");
-        assert!(
-            breaches.contains(
-                &"PGDATA is (unset), the contract says /var/lib/postgresql/data".to_owned()
-            )
-        );
-        assert!(
-            breaches.contains(&"the stop signal is (unset), the contract says SIGINT".to_owned())
-        );
-    }
 }

@@ -1,41 +1,59 @@
-//! A `todo-backend` binary run as a child process on a free loopback port,
-//! for the commands that exercise a real server (bench, api-fuzz); stopped
-//! with SIGTERM, by its PID, when dropped.
+//! A server binary of this workspace (`todo-backend`, `todo-frontend`) run
+//! as a child process on a free loopback port, for the commands that
+//! exercise real servers (bench, api-fuzz); stopped with SIGTERM, by its
+//! PID, when dropped.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use super::http;
+use super::process::free_port;
+
 #[derive(Debug)]
-pub struct LocalBackend {
+pub struct LocalServer {
     child: Child,
     port: u16,
     pub ready_after: Duration,
 }
 
-impl LocalBackend {
-    /// Starts `binary` on `database_url` with `extra` variables and waits
-    /// (up to 30 s) until `/ready` answers 200.
-    pub fn start(
+impl LocalServer {
+    /// Starts the backend `binary` on `database_url` with `extra`
+    /// variables and waits until `/ready` answers 200.
+    pub fn backend(
         binary: &Path,
         database_url: &str,
         extra: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut env = vec![
+            ("DATABASE_URL", database_url),
+            ("JWT_SECRET", "local-backend-secret-0123456789abcdef0123"),
+            ("LOG_FORMAT", "json"),
+        ];
+        env.extend_from_slice(extra);
+        Self::start(binary, &env, "/ready")
+    }
+
+    /// Starts the frontend `binary` in front of the backend at `backend`
+    /// and waits until `/api/health` answers 200.
+    pub fn frontend(binary: &Path, backend: &str) -> anyhow::Result<Self> {
+        Self::start(binary, &[("BACKEND_URL", backend)], "/api/health")
+    }
+
+    /// Starts `binary` with `env` and waits (up to 30 s) until `ready`
+    /// answers 200.
+    fn start(binary: &Path, env: &[(&str, &str)], ready: &str) -> anyhow::Result<Self> {
+        let port = free_port()?;
         let started = Instant::now();
         let mut command = Command::new(binary);
         command
-            .env("DATABASE_URL", database_url)
             .env("BIND_ADDR", "127.0.0.1")
             .env("PORT", port.to_string())
-            .env("JWT_SECRET", "local-backend-secret-0123456789abcdef0123")
             .env("RUST_LOG", "warn")
-            .env("LOG_FORMAT", "json")
             .stdout(Stdio::null());
-        for (name, value) in extra {
+        for (name, value) in env {
             command.env(name, value);
         }
         let child = command
@@ -48,15 +66,15 @@ impl LocalBackend {
         };
         let deadline = started + Duration::from_secs(30);
         loop {
-            if ready(port) {
+            if http::get(port, ready).is_ok_and(|r| r.status == 200) {
                 server.ready_after = started.elapsed();
                 return Ok(server);
             }
             if let Some(status) = server.child.try_wait()? {
-                bail!("the backend exited during startup ({status})");
+                bail!("{} exited during startup ({status})", binary.display());
             }
             if Instant::now() > deadline {
-                bail!("the backend was not ready within 30 s");
+                bail!("{} did not answer {ready} within 30 s", binary.display());
             }
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -81,28 +99,11 @@ impl LocalBackend {
     }
 }
 
-impl Drop for LocalBackend {
+impl Drop for LocalServer {
     fn drop(&mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
     }
-}
-
-/// A bare HTTP/1.1 GET of /ready; true on 200.
-fn ready(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream
-        .write_all(b"GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/1.1 200"
 }

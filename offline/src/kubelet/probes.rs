@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::{Container, Probe};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::wiring::container_port;
-use crate::support::docker::docker;
+use crate::docker::docker;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -83,7 +83,8 @@ impl Action {
     fn attempt(&self, container: &str, timeout: Duration) -> Result<(), String> {
         match self {
             Action::Http { port, path } => {
-                let status = http_status(*port, path, timeout).map_err(|e| e.to_string())?;
+                let status =
+                    crate::http::status(*port, path, timeout).map_err(|e| format!("{e:#}"))?;
                 if (200..400).contains(&status) {
                     Ok(())
                 } else {
@@ -103,13 +104,6 @@ impl Action {
             }
         }
     }
-}
-
-/// The status code of `GET path` on 127.0.0.1:`port`, as the kubelet asks.
-fn http_status(port: u16, path: &str, timeout: Duration) -> anyhow::Result<u16> {
-    let agent = [("User-Agent", "kube-probe/1.34")];
-    crate::support::http::request(timeout, "GET", port, path, &agent, None)
-        .map(|response| response.status)
 }
 
 /// Runs a command for at most `timeout`; Ok on exit status 0.
@@ -382,7 +376,7 @@ impl PodProbes {
 
 /// Restart count and whether the container runs now.
 fn container_state(name: &str) -> anyhow::Result<(u32, bool)> {
-    let out = crate::support::process::output(docker().args([
+    let out = crate::process::output(docker().args([
         "inspect",
         "--format",
         "{{.RestartCount}} {{.State.Running}}",

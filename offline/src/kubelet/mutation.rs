@@ -142,7 +142,7 @@ fn backend_container<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::kubelet::wiring::{self, tests::release};
+    use crate::kubelet::wiring::{self, tests::release};
 
     fn backend(objects: &[Manifest]) -> &Manifest {
         objects

@@ -20,14 +20,14 @@ mod probes;
 mod wiring;
 
 use std::net::TcpListener;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use todo_infra::Manifest;
 
-use crate::support::docker::image_exists;
-use crate::support::helm::Helm;
-use crate::support::process::output;
+use crate::docker::image_exists;
+use crate::process::{output, project_root};
 use mutation::Mutation;
 use pod::Release;
 use probes::{Kubelet, PodProbes};
@@ -41,30 +41,42 @@ const READY_TIMEOUT: Duration = Duration::from_secs(180);
 /// that the checks would otherwise not notice.
 const MUTATION_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// What one run renders and runs.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The tag of `todo-backend:<tag>` and `todo-frontend:<tag>`.
+    pub image_tag: String,
+    /// The database image, `REPOSITORY:TAG`, already in the local store
+    /// (xtask has checked it keeps the chart's database image contract).
+    pub postgres_image: String,
+    /// `helm template …` for the release, as xtask's Helm wrapper spells
+    /// it: program first. The images and the database port are added here.
+    pub render: Vec<String>,
+    /// Then run deliberately broken copies, each of which must be rejected.
+    pub mutations: bool,
+}
+
 /// Renders the chart for the images `todo-backend:<tag>` and
 /// `todo-frontend:<tag>`, runs it on Docker through its Helm tests, then
 /// checks that broken copies of it are rejected.
-pub fn run_release(tag: &str, postgres: Option<&str>) -> anyhow::Result<()> {
-    run(tag, postgres, true)
-}
-
-pub fn run(tag: &str, postgres: Option<&str>, mutations: bool) -> anyhow::Result<()> {
+pub fn run(run: &Run) -> anyhow::Result<()> {
     let started = Instant::now();
     for image in [
-        format!("todo-backend:{tag}"),
-        format!("todo-frontend:{tag}"),
+        format!("todo-backend:{}", run.image_tag),
+        format!("todo-frontend:{}", run.image_tag),
+        run.postgres_image.clone(),
     ] {
         if !image_exists(&image) {
             bail!("{image} is not in the local image store; build it with `cargo xtask images`");
         }
     }
-    let objects = render(tag, postgres)?;
+    let objects = render(run)?;
     let summary = conform(&objects, "release", READY_TIMEOUT)?;
     eprintln!(
         "chart on docker: release conforms in {:.1?}: {summary}",
         started.elapsed()
     );
-    if !mutations {
+    if !run.mutations {
         return Ok(());
     }
     for mutation in Mutation::ALL {
@@ -93,12 +105,17 @@ pub fn run(tag: &str, postgres: Option<&str>, mutations: bool) -> anyhow::Result
 
 /// `helm template` with the given images and defaults elsewhere, except
 /// the database port when 5432 is taken on this host.
-fn render(tag: &str, postgres: Option<&str>) -> anyhow::Result<Vec<Manifest>> {
-    let (postgres_repository, postgres_tag) = postgres_image(postgres)?;
-    let postgres_image = format!("{postgres_repository}:{postgres_tag}");
-    // The chart's securityContext (runAsUser, PGDATA, the writable mounts)
-    // is rendered as users get it: the image must fit it, not the reverse.
-    crate::offline::base_images::POSTGRES_CONTRACT.check(&postgres_image)?;
+fn render(run: &Run) -> anyhow::Result<Vec<Manifest>> {
+    let (postgres_repository, postgres_tag) = run
+        .postgres_image
+        .rsplit_once(':')
+        .filter(|(_, tag)| !tag.contains('/'))
+        .with_context(|| {
+            format!(
+                "PostgreSQL image {:?} needs a tag (REPOSITORY:TAG)",
+                run.postgres_image
+            )
+        })?;
     let database_port = if port_free(DEFAULT_DATABASE_PORT) {
         DEFAULT_DATABASE_PORT
     } else {
@@ -108,10 +125,15 @@ fn render(tag: &str, postgres: Option<&str>) -> anyhow::Result<Vec<Manifest>> {
         );
         port
     };
-    let helm = Helm::local(RELEASE, RELEASE)?;
+    let (program, args) = run
+        .render
+        .split_first()
+        .context("the render command is empty")?;
+    let tag = &run.image_tag;
     let rendered = output(
-        helm.command()
-            .args(helm.template_args())
+        Command::new(program)
+            .args(args)
+            .current_dir(project_root())
             .args(["--set-string", &format!("backend.image.tag={tag}")])
             .args(["--set-string", &format!("frontend.image.tag={tag}")])
             .args([
@@ -129,10 +151,9 @@ fn render(tag: &str, postgres: Option<&str>) -> anyhow::Result<Vec<Manifest>> {
         .map(|d| d.manifest)
         .collect();
     eprintln!(
-        "chart on docker: {} objects rendered for tag {tag}, database image {postgres_image} (keeps the default's contract: uid {}, PostgreSQL {}) on port {database_port}",
+        "chart on docker: {} objects rendered for tag {tag}, database image {} on port {database_port}",
         objects.len(),
-        crate::offline::base_images::POSTGRES_CONTRACT.uid,
-        crate::offline::base_images::POSTGRES_CONTRACT.major,
+        run.postgres_image,
     );
     Ok(objects)
 }
@@ -264,26 +285,4 @@ fn conform(objects: &[Manifest], label: &str, timeout: Duration) -> anyhow::Resu
         workloads.len(),
         tests.len()
     ))
-}
-
-/// Which PostgreSQL image runs here: the one asked for, else the chart's
-/// default if it is in the local store or pullable, else the locally
-/// prepared stand-in `todo-postgres:15` (prepared now if missing or stale).
-fn postgres_image(chosen: Option<&str>) -> anyhow::Result<(String, String)> {
-    let image = match chosen {
-        Some(image) => {
-            if !image_exists(image) {
-                bail!("{image} is not in the local image store");
-            }
-            image.to_owned()
-        }
-        None => {
-            crate::offline::base_images::postgres(crate::offline::base_images::BaseSource::Auto)?
-        }
-    };
-    let (repository, tag) = image
-        .rsplit_once(':')
-        .filter(|(_, tag)| !tag.contains('/'))
-        .with_context(|| format!("PostgreSQL image {image:?} needs a tag (REPOSITORY:TAG)"))?;
-    Ok((repository.to_owned(), tag.to_owned()))
 }

@@ -13,8 +13,8 @@ use todo_infra::Manifest;
 
 use super::probes::Kubelet;
 use super::wiring::{self, docker_cpus, docker_memory};
-use crate::support::docker::docker;
-use crate::support::process::output;
+use crate::docker::docker;
+use crate::process::output;
 
 const TEST_TIMEOUT: Duration = Duration::from_secs(180);
 

@@ -1,0 +1,541 @@
+//! `todo-infra check-chart`: everything that can be checked about the Helm
+//! chart without a cluster, for `cargo xtask chart` (which installs the
+//! tools and passes their paths).
+//!
+//! For the defaults, each `helm/todo/ci/*-values.yaml` and the secrets
+//! example: `helm lint --strict`, then `helm template` → typed objects
+//! (rejecting unknown fields) → the policy module → the Kubernetes OpenAPI
+//! schemas (kubernetes-validate, oldest supported and newest version). Then
+//! the images' ports against the chart's, checkov over every rendered case,
+//! bad values that `values.schema.json` must reject with a readable
+//! message, and the plain manifests in `infra/k8s/`, which must match the
+//! chart (or are written, with `--write`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail, ensure};
+use todo_infra::{image_ports, plain, rendered};
+
+use crate::process::{describe, output};
+
+/// The chart, the release and namespace it is rendered as, relative to
+/// the workspace root (the current directory).
+const CHART: &str = "helm/todo";
+const RELEASE: &str = "todo";
+const NAMESPACE: &str = "todo";
+const CHART_VALUES: &str = "helm/todo/values.yaml";
+const DOCKERFILE: &str = "infra/docker/Dockerfile";
+/// The values the plain manifests are rendered from, and where they go.
+const PLAIN_VALUES: &str = "helm/todo/ci/plain-values.yaml";
+const PLAIN_OUTPUT: &str = "infra/k8s/todo.yaml";
+/// Chart.yaml's kubeVersion floor and the newest schema kubernetes-validate has.
+const KUBERNETES_VERSIONS: &[&str] = &["1.30.0", "1.37.0"];
+/// The Prometheus Operator API: the ci values files are rendered as on a
+/// cluster that serves it (so the ServiceMonitor is checked too), the bare
+/// defaults as on one that does not.
+const MONITORING_API: &str = "monitoring.coreos.com/v1";
+
+/// Bad values and the message `values.schema.json` must answer with.
+const REJECTED: &[(&str, &[&str], &str)] = &[
+    (
+        "a negative replica count",
+        &["backend.replicaCount=-1"],
+        "at '/backend/replicaCount': minimum: got -1, want 0",
+    ),
+    (
+        "an unknown top-level key",
+        &["replicas=2"],
+        "additional properties 'replicas' not allowed",
+    ),
+    (
+        "an Ingress without a host",
+        &["ingress.enabled=true", "ingress.host="],
+        "at '/ingress/host': minLength: got 0, want 1",
+    ),
+    (
+        "an external database without a URL or Secret",
+        &["externalDatabase.enabled=true"],
+        "at '/externalDatabase/url': minLength: got 0, want 1",
+    ),
+    (
+        "an external database URL that is not postgres://",
+        &[
+            "externalDatabase.enabled=true",
+            "externalDatabase.url=mysql://db/todo",
+        ],
+        "at '/externalDatabase/url': 'mysql://db/todo' does not match pattern",
+    ),
+    (
+        "the image tag latest",
+        &["frontend.image.tag=latest"],
+        "at '/frontend/image/tag': value must be 'a pinned version such as 0.1.0 (latest is not allowed)'",
+    ),
+    (
+        "a JWT secret shorter than 32 bytes",
+        &["secrets.jwtSecret=too-short"],
+        "at '/secrets/jwtSecret': minLength: got 9, want 32",
+    ),
+    (
+        "a container without limits",
+        &["backend.resources.limits=null"],
+        "at '/backend/resources': missing property 'limits'",
+    ),
+    (
+        "a malformed image digest",
+        &["backend.image.digest=sha256:abc"],
+        "at '/backend/image/digest': 'sha256:abc' does not match pattern",
+    ),
+    (
+        "an unknown pull policy",
+        &["backend.image.pullPolicy=Sometimes"],
+        "at '/backend/image/pullPolicy': value must be one of",
+    ),
+    (
+        "an unknown assistant provider",
+        &["assistant.provider=gpt"],
+        "at '/assistant/provider': value must be one of 'offline', 'openai'",
+    ),
+    (
+        "the openai provider without a base URL",
+        &[
+            "assistant.provider=openai",
+            "assistant.model=gpt-4o-mini",
+            "secrets.assistantApiKey=sk-test",
+        ],
+        "at '/assistant/baseURL': minLength: got 0, want 1",
+    ),
+    (
+        "the openai provider without a key reference",
+        &[
+            "assistant.provider=openai",
+            "assistant.baseURL=https://api.openai.com/v1",
+            "assistant.model=gpt-4o-mini",
+        ],
+        "at '/secrets/assistantApiKey': minLength: got 0, want 1",
+    ),
+    (
+        "an assistant base URL that is not http(s)",
+        &["assistant.baseURL=api.openai.com"],
+        "at '/assistant/baseURL': 'api.openai.com' does not match pattern",
+    ),
+    (
+        "an MCP allowed host with a path",
+        &["assistant.mcp.allowedHosts[0]=todo.example.com/mcp"],
+        "at '/assistant/mcp/allowedHosts/0': 'todo.example.com/mcp' does not match pattern",
+    ),
+];
+
+/// Bad combinations of values that JSON Schema cannot express (it does
+/// not compare two values): the templates `fail`, which stops `helm
+/// template` and `helm install`; `helm lint` only reports it.
+const FAILED_RENDERS: &[(&str, &[&str], &str)] = &[(
+    "an assistant turn that outlasts the request timeout",
+    &[
+        "assistant.provider=openai",
+        "assistant.baseURL=https://api.openai.com/v1",
+        "assistant.model=gpt-4o-mini",
+        "secrets.assistantApiKey=sk-test",
+        "assistant.timeoutSeconds=30",
+    ],
+    "assistant.timeoutSeconds (30) must be shorter than backend.config.requestTimeoutSeconds (30)",
+)];
+
+/// Checkov rules that contradict a deliberate choice, and why. Everything
+/// else checkov checks must pass on every rendered case. The chart's README
+/// gives the same reasons (a test keeps the two in step).
+const CHECKOV_SKIPS: &[(&str, &str)] = &[
+    (
+        "CKV_K8S_15",
+        "pull policy Always: the chart wants IfNotPresent (images are loaded into minikube/kind, no registry)",
+    ),
+    (
+        "CKV_K8S_43",
+        "image digests: tags are pinned to the appVersion; image.digest pins by digest where one is known",
+    ),
+    (
+        "CKV_K8S_35",
+        "secrets as files: the backend takes configuration only from the environment (docs/configuration.md)",
+    ),
+    (
+        "CKV_K8S_40",
+        "high UID: the app runs as 65532; PostgreSQL must run as its image's postgres user (999)",
+    ),
+    (
+        "CKV_K8S_8",
+        "liveness probe: only the run-to-completion Helm test Pods lack one (the policy module requires probes on workloads)",
+    ),
+    ("CKV_K8S_9", "readiness probe: as CKV_K8S_8"),
+];
+
+/// The tools the checks run, as xtask located or installed them.
+#[derive(Debug)]
+pub struct Tools {
+    pub helm: PathBuf,
+    pub kubernetes_validate: PathBuf,
+    /// None: checkov skipped (`--no-checkov` while iterating).
+    pub checkov: Option<PathBuf>,
+}
+
+struct Case {
+    name: String,
+    values: Option<PathBuf>,
+    api_versions: Vec<&'static str>,
+}
+
+#[derive(Default)]
+struct Totals {
+    objects: usize,
+    checks: usize,
+    validations: usize,
+}
+
+/// Runs every check, reporting each as it goes; fails naming those that
+/// failed.
+pub fn check(tools: &Tools, write: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let rendered_dir = tempfile::Builder::new().prefix("todo-chart-").tempdir()?;
+    let mut totals = Totals::default();
+    let mut failures = Vec::new();
+    match image_ports::check(&read(DOCKERFILE)?, &read(CHART_VALUES)?) {
+        Ok(line) => eprintln!("chart: {line}"),
+        Err(e) => {
+            eprintln!("chart: FAIL {e}");
+            failures.push("image ports".to_owned());
+        }
+    }
+    for case in cases()? {
+        match check_case(tools, &case, rendered_dir.path(), &mut totals) {
+            Ok(line) => eprintln!("  ok   {:<22} {line}", case.name),
+            Err(e) => {
+                eprintln!("  FAIL {:<22} {e:#}", case.name);
+                failures.push(case.name);
+            }
+        }
+    }
+
+    eprintln!("chart: values.schema.json must reject bad values");
+    let mut rejected = 0;
+    type Check = fn(&Path, &[&str], &str) -> anyhow::Result<()>;
+    let by_schema = REJECTED
+        .iter()
+        .map(|c| ("schema", "", check_rejected as Check, c));
+    let at_render = FAILED_RENDERS
+        .iter()
+        .map(|c| ("render", " (at render)", check_failed_render as Check, c));
+    for (kind, when, check, (what, sets, expected)) in by_schema.chain(at_render) {
+        match check(&tools.helm, sets, expected) {
+            Ok(()) => {
+                rejected += 1;
+                eprintln!("  ok   rejects {what}{when}: {expected}");
+            }
+            Err(e) => {
+                eprintln!("  FAIL rejects {what}{when}: {e:#}");
+                failures.push(format!("{kind}: {what}"));
+            }
+        }
+    }
+
+    match &tools.checkov {
+        Some(checkov) => match run_checkov(checkov, rendered_dir.path()) {
+            Ok(summary) => eprintln!("chart: checkov: {summary}"),
+            Err(e) => {
+                eprintln!("chart: FAIL checkov: {e:#}");
+                failures.push("checkov".to_owned());
+            }
+        },
+        None => eprintln!("chart: checkov SKIPPED (--no-checkov)"),
+    }
+
+    match sync_plain(&tools.helm, write) {
+        Ok(message) => eprintln!("chart: {message}"),
+        Err(e) => {
+            eprintln!("chart: FAIL {e:#}");
+            failures.push(PLAIN_OUTPUT.to_owned());
+        }
+    }
+
+    eprintln!(
+        "\nchart: {} objects typed, {} policy checks, {} schema validations (Kubernetes {}), {rejected}/{} bad values rejected, in {:.1?}",
+        totals.objects,
+        totals.checks,
+        totals.validations,
+        KUBERNETES_VERSIONS.join(" and "),
+        REJECTED.len() + FAILED_RENDERS.len(),
+        started.elapsed()
+    );
+    if !failures.is_empty() {
+        bail!("chart checks failed: {}", failures.join(", "));
+    }
+    Ok(())
+}
+
+fn read(path: &str) -> anyhow::Result<String> {
+    fs::read_to_string(path).with_context(|| format!("cannot read {path}"))
+}
+
+/// A `helm` command: `args` then the chart.
+fn helm(binary: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(binary);
+    command.args(args);
+    command
+}
+
+/// `helm template <release> <chart> --namespace <namespace>`.
+fn template(binary: &Path) -> Command {
+    helm(
+        binary,
+        &["template", RELEASE, CHART, "--namespace", NAMESPACE],
+    )
+}
+
+/// `helm lint --strict --quiet <chart>`.
+fn lint(binary: &Path) -> Command {
+    helm(binary, &["lint", "--strict", "--quiet", CHART])
+}
+
+fn cases() -> anyhow::Result<Vec<Case>> {
+    let mut cases = vec![Case {
+        name: "defaults".to_owned(),
+        values: None,
+        api_versions: Vec::new(),
+    }];
+    let dir = Path::new(CHART).join("ci");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|p| p.to_string_lossy().ends_with("-values.yaml"));
+    files.sort();
+    ensure!(!files.is_empty(), "no values files in {}", dir.display());
+    // The example users copy must stay valid too.
+    files.push(Path::new(CHART).join("secrets.example.yaml"));
+    for file in files {
+        let name = file
+            .file_name()
+            .expect("a listed file has a name")
+            .to_string_lossy()
+            .trim_end_matches("-values.yaml")
+            .trim_end_matches(".yaml")
+            .to_owned();
+        let in_ci = file.parent() == Some(dir.as_path());
+        cases.push(Case {
+            name: if in_ci { format!("ci/{name}") } else { name },
+            values: Some(file),
+            api_versions: vec![MONITORING_API],
+        });
+    }
+    Ok(cases)
+}
+
+fn check_case(
+    tools: &Tools,
+    case: &Case,
+    rendered_dir: &Path,
+    totals: &mut Totals,
+) -> anyhow::Result<String> {
+    let mut lint = lint(&tools.helm);
+    let mut template = template(&tools.helm);
+    for api in &case.api_versions {
+        template.args(["--api-versions", api]);
+    }
+    if let Some(values) = &case.values {
+        lint.arg("--values").arg(values);
+        template.arg("--values").arg(values);
+    }
+    output(&mut lint).context("helm lint --strict")?;
+    let text = output(&mut template)?;
+    let case_values = case.values.as_deref().map(fs::read_to_string).transpose()?;
+    let report = rendered::check(
+        &text,
+        case_values.as_deref(),
+        &read(CHART_VALUES)?,
+        NAMESPACE,
+    )
+    .map_err(anyhow::Error::msg)?;
+    if let Some(violations) = report.violations {
+        bail!("policy: {violations}");
+    }
+
+    let file = rendered_dir.join(format!("{}.yaml", case.name.replace('/', "-")));
+    fs::write(&file, &text)?;
+    for version in KUBERNETES_VERSIONS {
+        validate(&tools.kubernetes_validate, &file, version)?;
+    }
+
+    totals.objects += report.objects;
+    totals.checks += report.checks;
+    totals.validations += report.objects * KUBERNETES_VERSIONS.len();
+    Ok(format!(
+        "{} objects ({}), {} policy checks, schema-valid for {}",
+        report.objects,
+        report.kinds.join(", "),
+        report.checks,
+        KUBERNETES_VERSIONS.join(" and ")
+    ))
+}
+
+/// Runs kubernetes-validate in strict mode (unknown properties are errors).
+/// Its only tolerated remark is that it has no schema for the Prometheus
+/// Operator's CRDs (ServiceMonitor, PrometheusRule), which the typed model
+/// checks instead.
+fn validate(validator: &Path, file: &Path, version: &str) -> anyhow::Result<()> {
+    let mut command = Command::new(validator);
+    command
+        .args(["--strict", "--quiet", "--kubernetes-version", version])
+        .arg(file);
+    let text = describe(&command);
+    let out = command
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let remarks: Vec<&str> = stdout
+        .lines()
+        .chain(stderr.lines())
+        .filter(|line| !line.trim().is_empty())
+        .filter(|line| {
+            !["ServiceMonitor", "PrometheusRule"]
+                .iter()
+                .any(|kind| line.contains(&format!("Couldn't find schema for kind {kind}")))
+        })
+        .collect();
+    if !out.status.success() || !remarks.is_empty() {
+        bail!("Kubernetes {version} schema: {}", remarks.join("\n    "));
+    }
+    Ok(())
+}
+
+/// checkov's Kubernetes framework over every rendered case, offline.
+fn run_checkov(checkov: &Path, dir: &Path) -> anyhow::Result<String> {
+    let skips: Vec<&str> = CHECKOV_SKIPS.iter().map(|(id, _)| *id).collect();
+    let mut command = Command::new(checkov);
+    command
+        .args([
+            "--skip-download",
+            "--quiet",
+            "--compact",
+            "--framework",
+            "kubernetes",
+        ])
+        .args(["--skip-check", &skips.join(",")])
+        .arg("--directory")
+        .arg(dir);
+    let text = describe(&command);
+    let out = command
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("`{text}` found problems:\n{}", stdout.trim());
+    }
+    let summary = stdout
+        .lines()
+        .find(|line| line.contains("Passed checks"))
+        .unwrap_or("no failed checks")
+        .trim()
+        .to_owned();
+    Ok(format!(
+        "{summary} ({} rules skipped on purpose: {})",
+        skips.len(),
+        skips.join(", ")
+    ))
+}
+
+/// `helm template` and `helm lint` with bad values must both fail with `expected`.
+fn check_rejected(helm: &Path, sets: &[&str], expected: &str) -> anyhow::Result<()> {
+    for command in [template(helm), lint(helm)] {
+        expect_failure(command, sets, expected)?;
+    }
+    Ok(())
+}
+
+/// `helm template` must fail with `expected`; `helm lint` must say it.
+fn check_failed_render(helm: &Path, sets: &[&str], expected: &str) -> anyhow::Result<()> {
+    expect_failure(template(helm), sets, expected)?;
+    let mut lint = lint(helm);
+    lint.args(sets.iter().flat_map(|set| ["--set", set]));
+    let out = lint.output().context("could not start helm lint")?;
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ensure!(
+        all.contains(expected),
+        "`{}` does not report {expected:?}:\n{}",
+        describe(&lint),
+        all.trim()
+    );
+    Ok(())
+}
+
+/// Runs the helm `command` with `sets`; it must fail saying `expected`.
+fn expect_failure(mut command: Command, sets: &[&str], expected: &str) -> anyhow::Result<()> {
+    for set in sets {
+        command.args(["--set", set]);
+    }
+    let text = describe(&command);
+    let out = command
+        .output()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() {
+        bail!("`{text}` succeeded; the chart should reject these values");
+    }
+    if !all.contains(expected) {
+        bail!(
+            "`{text}` failed without saying {expected:?}:\n{}",
+            all.trim()
+        );
+    }
+    Ok(())
+}
+
+/// Renders the plain manifests and compares them with `infra/k8s/todo.yaml`
+/// (or writes them with `--write`).
+fn sync_plain(helm: &Path, write: bool) -> anyhow::Result<String> {
+    let rendered = output(template(helm).args(["--values", PLAIN_VALUES]))?;
+    let header = format!(
+        "Plain manifests for `kubectl apply` (no Helm), release {RELEASE:?} in namespace {NAMESPACE:?}.\n\
+         Generated by `cargo xtask chart --write` from {CHART} with {PLAIN_VALUES}; do not edit.\n\
+         Create the namespace and the Secret first: see infra/k8s/README.md."
+    );
+    plain::sync(&rendered, &header, Path::new(PLAIN_OUTPUT), write).map_err(anyhow::Error::msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_skipped_checkov_check_has_its_reason_in_the_chart_readme() {
+        let readme = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../helm/todo/README.md"),
+        )
+        .unwrap();
+        let table: Vec<&str> = readme
+            .lines()
+            .filter(|line| line.starts_with("| `CKV"))
+            .collect();
+        for (id, _) in CHECKOV_SKIPS {
+            assert!(
+                table.iter().any(|row| row.contains(&format!("`{id}`"))),
+                "helm/todo/README.md gives no reason for skipping {id}"
+            );
+        }
+        for row in &table {
+            let id = row.split('`').nth(1).unwrap();
+            assert!(
+                CHECKOV_SKIPS.iter().any(|(skipped, _)| *skipped == id),
+                "helm/todo/README.md explains {id}, which is not skipped"
+            );
+        }
+    }
+}
