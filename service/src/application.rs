@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 
+use crate::connections::ConnectionLimits;
 use crate::server::{Listener, ServerSettings, serve};
 
 /// A server's state: what it is built from and what it serves.
@@ -42,6 +43,7 @@ pub trait Server: Sized + Send + 'static {
 pub struct Application<S> {
     listener: Listener,
     state: S,
+    limits: ConnectionLimits,
     grace: Duration,
 }
 
@@ -50,12 +52,14 @@ impl<S: Server> Application<S> {
     /// [`Application::local_addr`]), then prepares the state.
     pub async fn build(config: S::Config) -> anyhow::Result<Self> {
         let settings = S::settings(&config);
+        let limits = settings.connection_limits;
         let grace = settings.shutdown_grace;
         let listener = settings.listen().await?;
         let state = S::prepare(config).await?;
         Ok(Self {
             listener,
             state,
+            limits,
             grace,
         })
     }
@@ -77,13 +81,14 @@ impl<S: Server> Application<S> {
         let Application {
             listener,
             state,
+            limits,
             grace,
         } = self;
         let alongside = tokio::spawn(state.alongside());
-        let served = serve(listener, state.router(), grace, shutdown).await;
+        serve(listener, state.router(), limits, grace, shutdown).await;
         alongside.abort();
         state.stopped().await;
         tracing::info!("stopped");
-        served
+        Ok(())
     }
 }

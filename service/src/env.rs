@@ -4,6 +4,8 @@
 //! values are trimmed.
 
 use std::collections::HashMap;
+use std::fmt::Display;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -80,6 +82,26 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
+    /// A whole number of `unit`s within `range`; `default` when unset.
+    pub fn count_within<T: FromStr + PartialOrd + Display>(
+        &self,
+        name: &'static str,
+        default: T,
+        range: RangeInclusive<T>,
+        unit: &str,
+    ) -> Result<T, ConfigError> {
+        let (low, high) = (range.start(), range.end());
+        let value = self.parse(
+            name,
+            default,
+            &format!("a whole number of {unit} ({low}–{high})"),
+        )?;
+        if !range.contains(&value) {
+            return Err(invalid(name, format!("must be between {low} and {high}")));
+        }
+        Ok(value)
+    }
+
     /// A whole, positive number of seconds.
     pub fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         let secs: u64 = self.parse(name, default, "a whole number of seconds")?;
@@ -117,6 +139,19 @@ mod tests {
         let vars = vars(&[("FLAG", "maybe"), ("WAIT", "0"), ("N", "x")]);
         assert_eq!(vars.flag("FLAG").unwrap_err().variable, "FLAG");
         assert_eq!(vars.seconds("WAIT", 5).unwrap_err().variable, "WAIT");
+        let error = vars
+            .count_within("WAIT", 5u32, 1..=60, "seconds")
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "configuration error: WAIT: must be between 1 and 60"
+        );
+        let error = vars.count_within("N", 5u32, 1..=60, "seconds").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "configuration error: N: \"x\" is not a whole number of seconds (1–60)"
+        );
+        assert_eq!(vars.count_within("UNSET", 5u32, 1..=60, "seconds"), Ok(5));
         let error = vars.parse::<u8>("N", 0, "a small number").unwrap_err();
         assert_eq!(
             error.to_string(),

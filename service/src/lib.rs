@@ -4,14 +4,16 @@
 //! (`allocator`), configuration
 //! from the environment (`env`, `server`), logging (`telemetry`), graceful
 //! shutdown (`server`), the `check` probe (`probe`), `main`'s runtime and
-//! exit codes (`process`), connection hygiene (`request_body`) and client
-//! addresses behind proxies (`client_address`).
+//! exit codes (`process`), connection hygiene (`request_body`), the accept
+//! loop that keeps slow clients from holding a server (`connections`) and
+//! client addresses behind proxies (`client_address`).
 
 #[cfg(feature = "allocator")]
 mod allocator;
 pub mod application;
 pub mod cli;
 pub mod client_address;
+pub mod connections;
 pub mod env;
 pub mod probe;
 pub mod process;

@@ -1,5 +1,6 @@
 //! What both servers are as processes: where they listen, how they log,
-//! which proxies they trust, and how they stop (SIGTERM or Ctrl-C: stop
+//! which proxies they trust, what a connection may cost them (see
+//! [`crate::connections`]), and how they stop (SIGTERM or Ctrl-C: stop
 //! accepting, give in-flight requests a grace period, then return).
 
 use std::future::Future;
@@ -9,8 +10,8 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
+use crate::connections::{self, ConnectionLimits};
 use crate::env::{ConfigError, Vars, invalid};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub struct ServerSettings {
     /// Proxies in front whose `X-Forwarded-For` entries are believed
     /// (see [`crate::client_address`]).
     pub trusted_proxy_hops: u8,
+    /// Deadline for each request head, and how many connections at once.
+    pub connection_limits: ConnectionLimits,
 }
 
 impl ServerSettings {
@@ -66,6 +69,26 @@ impl ServerSettings {
                 0,
                 "a number of proxies (0–255)",
             )?,
+            connection_limits: ConnectionLimits {
+                // Up to five minutes: it is also the keep-alive idle timeout
+                // (see `ConnectionLimits`), which may need to outlast a
+                // proxy's; longer only helps slow clients hold connections.
+                header_read_timeout: Duration::from_secs(vars.count_within(
+                    "HEADER_READ_TIMEOUT_SECONDS",
+                    10,
+                    1..=300,
+                    "seconds",
+                )?),
+                // Each open connection costs a file descriptor and some
+                // kilobytes of buffers; more than this belongs on more
+                // replicas.
+                max_connections: vars.count_within(
+                    "MAX_CONNECTIONS",
+                    1024,
+                    1..=65_536,
+                    "connections",
+                )?,
+            },
         })
     }
 
@@ -91,34 +114,26 @@ impl Listener {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes; then stops
-/// accepting and gives in-flight requests `grace` before returning.
+/// Serves `app` on `listener` within `limits` until `shutdown` completes;
+/// then stops accepting (new connections are refused), lets each open
+/// connection finish its request in flight, and returns once all have
+/// ended or `grace` is over, whichever is first.
 pub async fn serve(
     Listener(listener): Listener,
     app: Router,
+    limits: ConnectionLimits,
     grace: Duration,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let (stopping_tx, mut stopping_rx) = watch::channel(false);
-    let signal = async move {
-        shutdown.await;
-        tracing::info!(
-            grace_seconds = grace.as_secs(),
-            "shutting down: no new connections"
-        );
-        let _ = stopping_tx.send(true);
-    };
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let serve = axum::serve(listener, app).with_graceful_shutdown(signal);
-    let deadline = async move {
-        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
-        tokio::time::sleep(grace).await;
-    };
-    tokio::select! {
-        result = serve => result.context("the server failed")?,
-        () = deadline => tracing::warn!("grace period over; abandoning unfinished requests"),
+    shutdown: impl Future<Output = ()>,
+) {
+    let open = connections::serve_until(listener, app, limits, shutdown).await;
+    tracing::info!(
+        grace_seconds = grace.as_secs(),
+        "shutting down: no new connections"
+    );
+    if tokio::time::timeout(grace, open.drain()).await.is_err() {
+        // Their tasks are dropped with the runtime when `main` returns.
+        tracing::warn!("grace period over; abandoning unfinished requests");
     }
-    Ok(())
 }
 
 /// Completes on SIGTERM (Kubernetes) or Ctrl-C (a terminal).
@@ -159,6 +174,32 @@ mod tests {
         assert_eq!(settings.log_format, LogFormat::Json);
         assert_eq!(settings.trusted_proxy_hops, 0);
         assert_eq!(settings.shutdown_grace, Duration::from_secs(20));
+        assert_eq!(
+            settings.connection_limits,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(10),
+                max_connections: 1024,
+            }
+        );
+    }
+
+    #[test]
+    fn connection_limits_are_read_within_their_bounds() {
+        let settings = settings(
+            &[
+                ("HEADER_READ_TIMEOUT_SECONDS", "300"),
+                ("MAX_CONNECTIONS", "1"),
+            ],
+            80,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.connection_limits,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(300),
+                max_connections: 1,
+            }
+        );
     }
 
     #[test]
@@ -169,6 +210,12 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_GRACE_SECONDS", "0"),
             ("TRUSTED_PROXY_HOPS", "-1"),
+            ("HEADER_READ_TIMEOUT_SECONDS", "0"),
+            ("HEADER_READ_TIMEOUT_SECONDS", "301"),
+            ("HEADER_READ_TIMEOUT_SECONDS", "1.5"),
+            ("MAX_CONNECTIONS", "0"),
+            ("MAX_CONNECTIONS", "65537"),
+            ("MAX_CONNECTIONS", "many"),
         ] {
             let error = settings(&[(var, value)], 80).unwrap_err();
             assert_eq!(error.variable, var, "{var}={value}");
