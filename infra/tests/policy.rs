@@ -2,97 +2,27 @@
 //! break at a time: each break must trip exactly the rule it breaks.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
-use todo_infra::{Expectations, Manifest, PolicyOptions, Report, parse_stream, policy};
+mod common;
 
-const RELEASE: &str = r#"
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: app, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
-automountServiceAccountToken: false
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
-data:
-  PORT: "8080"
-  LOG_FORMAT: json
----
-apiVersion: v1
-kind: Secret
-metadata: {name: app, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
-stringData:
-  jwt-secret: a-very-long-signing-key-0123456789
-  postgres-password: hunter2hunter2
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
-spec:
-  selector: {matchLabels: {app.kubernetes.io/component: backend}}
-  strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
-  template:
-    metadata:
-      labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t, app.kubernetes.io/component: backend}
-      annotations: {checksum/config: abc123}
-    spec:
-      serviceAccountName: app
-      automountServiceAccountToken: false
-      securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
-      containers:
-        - name: backend
-          image: todo-backend:0.1.0
-          imagePullPolicy: IfNotPresent
-          ports: [{name: http, containerPort: 8080}]
-          envFrom: [{configMapRef: {name: backend}}]
-          env:
-            - name: DATABASE_PASSWORD
-              valueFrom: {secretKeyRef: {name: app, key: postgres-password}}
-            - name: DATABASE_URL
-              value: postgres://todo:$(DATABASE_PASSWORD)@db:5432/todo
-          livenessProbe: {httpGet: {path: /health, port: http}}
-          readinessProbe: {httpGet: {path: /ready, port: 8080}}
-          resources:
-            requests: {cpu: 50m, memory: 32Mi}
-            limits: {cpu: 500m, memory: 128Mi}
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: {drop: [ALL]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: backend, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
-spec:
-  selector: {app.kubernetes.io/component: backend}
-  ports: [{name: http, port: 8080, targetPort: http}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: web, namespace: todo, labels: {app.kubernetes.io/name: todo, app.kubernetes.io/instance: t}}
-spec:
-  rules:
-    - host: todo.local
-      http:
-        paths:
-          - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {name: http}}}}
-"#;
+use common::rules;
+use todo_infra::Report;
 
-fn options() -> PolicyOptions {
-    PolicyOptions {
-        namespace: Some("todo".to_owned()),
-        external_secrets: BTreeSet::from(["provided-elsewhere".to_owned()]),
-        expectations: Expectations::todo(),
-    }
-}
+/// The release this suite checks, then breaks one rule at a time.
+static RELEASE: LazyLock<String> = LazyLock::new(|| {
+    common::release(&common::Variant {
+        config: "  LOG_FORMAT: json\n",
+        secrets: "  jwt-secret: a-very-long-signing-key-0123456789\n  postgres-password: hunter2hunter2\n",
+        env: "            - name: DATABASE_PASSWORD\n              valueFrom: {secretKeyRef: {name: app, key: postgres-password}}\n            - name: DATABASE_URL\n              value: postgres://todo:$(DATABASE_PASSWORD)@db:5432/todo\n",
+        ingress_path: "{path: /, pathType: Prefix, backend: {service: {name: backend, port: {name: http}}}}",
+        more: "",
+    })
+});
+
 
 fn check(text: &str) -> Report {
-    let objects: Vec<Manifest> = parse_stream(text)
-        .unwrap_or_else(|e| panic!("fixture does not parse: {e}"))
-        .into_iter()
-        .map(|d| d.manifest)
-        .collect();
-    policy::check(&objects, &options())
+    common::check(text, &["provided-elsewhere"])
 }
 
 fn broken(from: &str, to: &str) -> Report {
@@ -100,13 +30,10 @@ fn broken(from: &str, to: &str) -> Report {
     check(&RELEASE.replacen(from, to, 1))
 }
 
-fn rules(report: &Report) -> BTreeSet<&'static str> {
-    report.violations.iter().map(|v| v.rule).collect()
-}
 
 #[test]
 fn the_compliant_release_passes_every_check() {
-    let report = check(RELEASE);
+    let report = check(&RELEASE);
     assert!(report.passed(), "{report}");
     assert_eq!(report.objects, 6);
     // One check per rule application: the number moves only when rules do.
@@ -298,7 +225,7 @@ spec:
   selector: {matchLabels: {app.kubernetes.io/component: backend}}
 ";
     // One replica (replicas unset) and minAvailable 1: no Pod may ever be evicted.
-    let report = check(&format!("{RELEASE}{budget}"));
+    let report = check(&format!("{}{budget}", *RELEASE));
     assert_eq!(
         rules(&report),
         BTreeSet::from(["disruption budget allows evictions"]),
@@ -325,7 +252,7 @@ spec:
   minReplicas: 2
   maxReplicas: 4
 ";
-    let report = check(&format!("{RELEASE}{budget}{hpa}"));
+    let report = check(&format!("{}{budget}{hpa}", *RELEASE));
     assert!(report.passed(), "{report}");
 }
 
