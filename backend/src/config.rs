@@ -11,7 +11,7 @@ pub use todo_service::server::{LogFormat, ServerSettings};
 
 use crate::assistant::provider::OpenAiSettings;
 use crate::assistant::{AssistantSettings, DEFAULT_PROVIDER_TIMEOUT, ProviderSettings};
-use crate::auth::LoginLimits;
+use crate::auth::{AccountLimits, HashingLimits};
 use crate::store::DatabaseSettings;
 
 /// Used when `DATABASE_URL` is unset: a SQLite file in the working directory.
@@ -26,16 +26,20 @@ pub struct Config {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub jwt_secret: String,
+    /// The secret before the last rotation: tokens it signed still verify.
+    pub jwt_secret_previous: Option<String>,
     pub jwt_ttl: Duration,
     /// Explicit local-development mode: a throwaway JWT secret is allowed.
     pub dev_mode: bool,
     pub cors_origins: Vec<String>,
     pub request_timeout: Duration,
     pub readiness_timeout: Duration,
-    pub login_limits: LoginLimits,
+    pub account_limits: AccountLimits,
+    pub hashing: HashingLimits,
     pub assistant: AssistantSettings,
 }
 
+/// A positive whole number of attempts per period.
 fn per_minute<F: Fn(&str) -> Option<String>>(
     vars: &Vars<F>,
     name: &'static str,
@@ -119,28 +123,73 @@ impl Config {
                 "must be shorter than REQUEST_TIMEOUT_SECONDS",
             ));
         }
-        let defaults = LoginLimits::default();
+        let jwt_secret_previous = match vars.get("JWT_SECRET_PREVIOUS") {
+            Some(secret) if secret.len() < JWT_SECRET_MIN_BYTES => {
+                return Err(invalid(
+                    "JWT_SECRET_PREVIOUS",
+                    format!("must be at least {JWT_SECRET_MIN_BYTES} bytes, like JWT_SECRET"),
+                ));
+            }
+            previous => previous.filter(|secret| !secret.is_empty()),
+        };
+        let hash_concurrency: usize = vars.parse(
+            "HASHING_CONCURRENCY",
+            HashingLimits::default().concurrency,
+            "a whole number of hashes (1–64)",
+        )?;
+        if !(1..=64).contains(&hash_concurrency) {
+            return Err(invalid("HASHING_CONCURRENCY", "must be between 1 and 64"));
+        }
+        let hash_wait_ms: u64 = vars.parse(
+            "HASHING_WAIT_MS",
+            HashingLimits::default().wait.as_millis() as u64,
+            "a whole number of milliseconds (0–30000)",
+        )?;
+        if hash_wait_ms > 30_000 {
+            return Err(invalid("HASHING_WAIT_MS", "must be at most 30000"));
+        }
+        let defaults = AccountLimits::default();
         Ok(Config {
             assistant,
             server,
             database,
             jwt_secret,
+            jwt_secret_previous,
             jwt_ttl: vars.seconds("JWT_TTL_SECONDS", 24 * 60 * 60)?,
             dev_mode,
             cors_origins: parse_origins(vars.get("CORS_ALLOWED_ORIGINS"))?,
             request_timeout,
             readiness_timeout: Duration::from_millis(readiness_ms),
-            login_limits: LoginLimits {
-                per_email_per_minute: per_minute(
+            account_limits: AccountLimits {
+                login_per_email_and_client_per_minute: per_minute(
                     &vars,
                     "LOGIN_ATTEMPTS_PER_MINUTE_PER_EMAIL",
-                    defaults.per_email_per_minute,
+                    defaults.login_per_email_and_client_per_minute,
                 )?,
-                per_client_per_minute: per_minute(
+                login_per_client_per_minute: per_minute(
                     &vars,
                     "LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT",
-                    defaults.per_client_per_minute,
+                    defaults.login_per_client_per_minute,
                 )?,
+                login_per_email_per_minute: per_minute(
+                    &vars,
+                    "LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT",
+                    defaults.login_per_email_per_minute,
+                )?,
+                signup_per_client_per_hour: per_minute(
+                    &vars,
+                    "SIGNUPS_PER_HOUR_PER_CLIENT",
+                    defaults.signup_per_client_per_hour,
+                )?,
+                signup_per_email_per_hour: per_minute(
+                    &vars,
+                    "SIGNUPS_PER_HOUR_PER_EMAIL",
+                    defaults.signup_per_email_per_hour,
+                )?,
+            },
+            hashing: HashingLimits {
+                concurrency: hash_concurrency,
+                wait: Duration::from_millis(hash_wait_ms),
             },
         })
     }

@@ -25,6 +25,14 @@ pub enum ApiError {
     AccountGone,
     #[error("token expired")]
     TokenExpired,
+    #[error("personal access token expired")]
+    PersonalTokenExpired,
+    /// The credential lacks a scope the operation needs.
+    #[error("insufficient scope: needs {needed}")]
+    InsufficientScope { needed: todo_api::Scope },
+    /// A personal access token where only a login may act.
+    #[error("a login is required")]
+    LoginRequired,
     #[error("invalid credentials")]
     InvalidCredentials,
     #[error("not found: {0}")]
@@ -33,6 +41,8 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("email taken")]
     EmailTaken,
+    #[error("quota exceeded: {0}")]
+    QuotaExceeded(&'static str),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -45,6 +55,9 @@ pub enum ApiError {
     RequestTimeout,
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Too much expensive work at once (password hashing); retry shortly.
+    #[error("overloaded: {0}")]
+    Overloaded(&'static str),
     #[error("the assistant's model failed: {0}")]
     AssistantFailed(String),
     #[error("the assistant's model is unavailable: {0}")]
@@ -91,11 +104,17 @@ impl ApiError {
         match self {
             MalformedBody(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedBody),
             Unauthorized(_) | AccountGone => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
-            TokenExpired => (StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired),
+            TokenExpired | PersonalTokenExpired => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired)
+            }
+            InsufficientScope { .. } | LoginRequired => {
+                (StatusCode::FORBIDDEN, ErrorCode::InsufficientScope)
+            }
             InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             EmailTaken => (StatusCode::CONFLICT, ErrorCode::EmailTaken),
+            QuotaExceeded(_) => (StatusCode::CONFLICT, ErrorCode::QuotaExceeded),
             PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -107,7 +126,9 @@ impl ApiError {
             ),
             TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
             RequestTimeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
-            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Unavailable(_) | Overloaded(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
             AssistantFailed(_) => (StatusCode::BAD_GATEWAY, ErrorCode::AssistantFailed),
             AssistantUnavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -129,10 +150,21 @@ impl ApiError {
                             (the data may have been reset); log in again"
                 .into(),
             TokenExpired => "the token has expired; log in again".into(),
+            PersonalTokenExpired => {
+                "this personal access token has expired; create a new one on the Account page"
+                    .into()
+            }
+            InsufficientScope { needed } => {
+                format!("this credential may not do this; it needs the {needed} scope")
+            }
+            LoginRequired => "manage the account while logged in with your password, \
+                              not with a personal access token"
+                .into(),
             InvalidCredentials => "wrong email or password".into(),
             NotFound(what) => format!("{what} not found"),
             MethodNotAllowed => "this method is not allowed on this path".into(),
             EmailTaken => "an account with this email already exists".into(),
+            QuotaExceeded(what) => (*what).to_owned(),
             PayloadTooLarge => format!(
                 "the request body is larger than {} KiB",
                 todo_api::limits::BODY_MAX_BYTES / 1024
@@ -142,6 +174,7 @@ impl ApiError {
             TooManyRequests { .. } => "too many attempts; retry later".into(),
             RequestTimeout => "the request took too long".into(),
             Unavailable(_) => "the service is temporarily unavailable; retry shortly".into(),
+            Overloaded(what) => format!("{what}; retry in a moment"),
             AssistantFailed(why) => format!(
                 "the assistant could not answer ({why}); your message is saved, try again or rephrase"
             ),
@@ -163,6 +196,7 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(error) => tracing::error!(error = ?error, "request failed"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            ApiError::Overloaded(what) => tracing::warn!(%what, "overloaded"),
             ApiError::AssistantFailed(_)
             | ApiError::AssistantUnavailable(_)
             | ApiError::AssistantTimeout(_) => {
@@ -186,7 +220,9 @@ impl IntoResponse for ApiError {
         let headers = response.headers_mut();
         // Every variant is named, so a new one decides its headers here.
         match &self {
-            ApiError::Unavailable(_) | ApiError::AssistantUnavailable(_) => {
+            ApiError::Unavailable(_)
+            | ApiError::Overloaded(_)
+            | ApiError::AssistantUnavailable(_) => {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(RETRY_UNAVAILABLE_SECONDS),
@@ -199,10 +235,21 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_)
             | ApiError::AccountGone
             | ApiError::TokenExpired
+            | ApiError::PersonalTokenExpired
             | ApiError::InvalidCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::MalformedBody(_)
+            // RFC 6750 §3.1: which scope would do.
+            ApiError::InsufficientScope { needed } => {
+                let challenge = format!(r#"Bearer error="insufficient_scope", scope="{needed}""#);
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_str(&challenge).expect("scope words are header-safe"),
+                );
+            }
+            ApiError::LoginRequired
+            | ApiError::QuotaExceeded(_)
+            | ApiError::MalformedBody(_)
             | ApiError::NotFound(_)
             | ApiError::MethodNotAllowed
             | ApiError::EmailTaken
@@ -239,10 +286,16 @@ mod tests {
             ApiError::Unauthorized("x"),
             ApiError::AccountGone,
             ApiError::TokenExpired,
+            ApiError::PersonalTokenExpired,
+            ApiError::InsufficientScope {
+                needed: todo_api::Scope::TasksWrite,
+            },
+            ApiError::LoginRequired,
             ApiError::InvalidCredentials,
             ApiError::NotFound("task"),
             ApiError::MethodNotAllowed,
             ApiError::EmailTaken,
+            ApiError::QuotaExceeded("too many"),
             ApiError::PayloadTooLarge,
             ApiError::UnsupportedMediaType,
             ApiError::Validation(FieldErrors::default()),
@@ -251,6 +304,7 @@ mod tests {
             },
             ApiError::RequestTimeout,
             ApiError::Unavailable("x".into()),
+            ApiError::Overloaded("x"),
             ApiError::AssistantFailed("x".into()),
             ApiError::AssistantUnavailable("x".into()),
             ApiError::AssistantTimeout(Duration::from_secs(1)),
@@ -259,14 +313,16 @@ mod tests {
     }
 
     #[test]
-    fn a_401_says_how_to_authenticate_and_a_503_or_429_when_to_retry() {
+    fn a_401_or_scope_403_says_how_to_authenticate_and_a_503_or_429_when_to_retry() {
         for error in one_of_each() {
             let name = format!("{error:?}");
             let response = error.into_response();
             let headers = response.headers();
             let status = response.status();
+            // RFC 6750: every 401, and a 403 for a missing scope, says
+            // how to authenticate.
             assert_eq!(
-                status == StatusCode::UNAUTHORIZED,
+                status == StatusCode::UNAUTHORIZED || name.starts_with("InsufficientScope"),
                 headers.contains_key(header::WWW_AUTHENTICATE),
                 "{name}"
             );

@@ -71,24 +71,45 @@ fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A task id from the path. A segment that is not a UUID names no task,
-/// so it answers 404 like any other unknown id.
-#[derive(Debug, Clone, Copy)]
-pub struct TaskId(pub Uuid);
+/// Declares an extractor of an id from the path. A segment that is not a
+/// UUID names nothing, so it answers 404 like any other unknown id.
+macro_rules! path_id {
+    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name(pub Uuid);
 
-impl<S: Send + Sync> FromRequestParts<S> for TaskId {
-    type Rejection = ApiError;
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| ApiError::NotFound("task"))?;
-        Uuid::try_parse(&raw)
-            .map(TaskId)
-            .map_err(|_| ApiError::NotFound("task"))
-    }
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                let axum::extract::Path(raw) =
+                    axum::extract::Path::<String>::from_request_parts(parts, state)
+                        .await
+                        .map_err(|_| ApiError::NotFound($what))?;
+                Uuid::try_parse(&raw)
+                    .map($name)
+                    .map_err(|_| ApiError::NotFound($what))
+            }
+        }
+    };
 }
+
+path_id!(
+    /// A task id from the path.
+    TaskId,
+    "task"
+);
+path_id!(
+    /// A conversation id from the path.
+    ConversationId,
+    "conversation"
+);
+path_id!(
+    /// A session id (a login's or a personal access token's) from the path.
+    SessionId,
+    "session"
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,4 @@
-//! `todo-backend`: `serve` (the default), `migrate`, `check`, `selftest`,
-//! `selftest-frontend`.
+//! `todo-backend`: `serve` (the default), `migrate`, `check`, `selftest`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,6 +9,7 @@ use todo_backend::selftest;
 use todo_backend::startup::redact;
 use todo_backend::{Application, Config};
 use todo_service::process::{check, run_configured, runtime};
+use todo_service::selftest::verdict;
 use todo_service::server::shutdown_signal;
 
 /// What `--help` says the binary is.
@@ -41,24 +41,6 @@ enum Command {
         url: String,
         /// Leave out the chat round trip (it expects the offline
         /// provider's answers; use this when a real model is configured).
-        #[arg(long)]
-        skip_chat: bool,
-    },
-    /// Walk a live frontend as a visitor without JavaScript: sign up, add
-    /// a task, see it listed, chat with the assistant; then delete the
-    /// account through the backend.
-    SelftestFrontend {
-        /// The frontend's base URL, e.g. http://todo-frontend:3000.
-        #[arg(long)]
-        url: String,
-        /// The backend's base URL, for the cleanup.
-        #[arg(long)]
-        backend_url: String,
-        /// The origin form posts claim: the frontend's PUBLIC_URL when it
-        /// has one (default: the origin of --url).
-        #[arg(long)]
-        origin: Option<String>,
-        /// Leave out the chat message (see selftest --skip-chat).
         #[arg(long)]
         skip_chat: bool,
     },
@@ -98,32 +80,6 @@ fn main() -> ExitCode {
         }
         Command::Selftest { url, skip_chat } => {
             verdict(runtime().block_on(selftest::run(&url, selftest::Walk { chat: !skip_chat })))
-        }
-        Command::SelftestFrontend {
-            url,
-            backend_url,
-            origin,
-            skip_chat,
-        } => verdict(runtime().block_on(selftest::frontend::run(
-            selftest::frontend::FrontendWalk {
-                frontend: &url,
-                backend: &backend_url,
-                origin: origin.as_deref(),
-                walk: selftest::Walk { chat: !skip_chat },
-            },
-        ))),
-    }
-}
-
-fn verdict(outcome: Result<(), selftest::Mismatch>) -> ExitCode {
-    match outcome {
-        Ok(()) => {
-            println!("selftest passed");
-            ExitCode::SUCCESS
-        }
-        Err(mismatch) => {
-            eprintln!("selftest FAILED: {mismatch}");
-            ExitCode::FAILURE
         }
     }
 }

@@ -55,16 +55,26 @@ impl Server for AppState {
         routes::app(self.clone())
     }
 
-    /// Forgets idle login limits and chat limits once a minute.
+    /// Once a minute forgets idle limits and stale session checks; once
+    /// an hour prunes the rows of sessions that ended a week ago.
     fn alongside(&self) -> impl Future<Output = ()> + Send + 'static {
-        let limiter = self.login_limiter.clone();
+        let limiter = self.limiter.clone();
         let assistant = self.assistant.clone();
+        let authenticator = self.authenticator.clone();
+        let store = self.store.clone();
         async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
-            loop {
+            for minute in 0u64.. {
                 tick.tick().await;
                 limiter.forget_idle();
                 assistant.forget_idle();
+                authenticator.forget_stale();
+                if minute % 60 == 30 {
+                    match store.prune_sessions().await {
+                        Ok(pruned) => tracing::debug!(pruned, "pruned ended sessions"),
+                        Err(error) => tracing::warn!(%error, "could not prune ended sessions"),
+                    }
+                }
             }
         }
     }

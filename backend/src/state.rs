@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::assistant::Assistant;
-use crate::auth::{LoginLimiter, TokenKeys};
+use crate::auth::{AccountLimiter, Authenticator, Passwords, TokenKeys};
 use crate::bootstrap::DatabaseGate;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -22,8 +22,12 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     pub store: Store,
-    pub tokens: Arc<TokenKeys>,
-    pub login_limiter: Arc<LoginLimiter>,
+    /// Checks credentials against their sessions, and issues login tokens.
+    pub authenticator: Arc<Authenticator>,
+    /// Password hashing, a bounded number at a time.
+    pub passwords: Passwords,
+    /// Login and signup throttling.
+    pub limiter: Arc<AccountLimiter>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// Open once the database is migrated.
@@ -43,9 +47,17 @@ impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         Ok(Self(Arc::new(Shared {
             assistant: Arc::new(Assistant::new(&config.assistant, store.clone())?),
+            authenticator: Arc::new(Authenticator::new(
+                TokenKeys::new(
+                    config.jwt_secret.as_bytes(),
+                    config.jwt_secret_previous.as_deref().map(str::as_bytes),
+                    config.jwt_ttl,
+                ),
+                store.clone(),
+            )),
             store,
-            tokens: Arc::new(TokenKeys::new(config.jwt_secret.as_bytes(), config.jwt_ttl)),
-            login_limiter: Arc::new(LoginLimiter::new(config.login_limits)),
+            passwords: Passwords::new(config.hashing),
+            limiter: Arc::new(AccountLimiter::new(config.account_limits)),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             database: DatabaseGate::default(),
@@ -53,9 +65,9 @@ impl AppState {
     }
 }
 
-/// Lets the caller extractor take just the token keys.
-impl FromRef<AppState> for Arc<TokenKeys> {
+/// Lets the caller extractors take just the authenticator.
+impl FromRef<AppState> for Arc<Authenticator> {
     fn from_ref(state: &AppState) -> Self {
-        state.tokens.clone()
+        state.authenticator.clone()
     }
 }

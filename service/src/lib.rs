@@ -4,7 +4,7 @@
 //! (`allocator`), configuration
 //! from the environment (`env`, `server`), logging (`telemetry`), graceful
 //! shutdown (`server`), the `check` probe (`probe`), `main`'s runtime and
-//! exit codes (`process`), connection hygiene (`request_body`), the accept
+//! exit codes (`process`), the selftests' kit (`selftest`), connection hygiene (`request_body`), the accept
 //! loop that keeps slow clients from holding a server (`connections`) and
 //! client addresses behind proxies (`client_address`).
 
@@ -18,6 +18,7 @@ pub mod env;
 pub mod probe;
 pub mod process;
 pub mod request_body;
+pub mod selftest;
 pub mod server;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -8,9 +8,10 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::{
-    AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList, ErrorBody, Health,
-    ListQuery, LoginRequest, MessageList, NewTask, Readiness, SignupRequest, Task, TaskList,
-    TaskOverview, TaskPatch, TaskStats, User,
+    AccountDeletion, AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList,
+    ErrorBody, Health, ListQuery, LoginRequest, MessageList, NewPersonalToken, NewTask,
+    PasswordChange, PersonalTokenCreated, Readiness, RevokedSessions, SessionList, SignupRequest,
+    Task, TaskList, TaskOverview, TaskPatch, TaskStats, User,
 };
 
 /// Why a call failed: the server said no (with the contract's error body),
@@ -51,6 +52,7 @@ pub struct ApiClient {
     base_url: String,
     token: Option<String>,
     forwarded_for: Option<String>,
+    user_agent: Option<String>,
     timeout: Option<Duration>,
 }
 
@@ -70,6 +72,7 @@ impl ApiClient {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             token: None,
             forwarded_for: None,
+            user_agent: None,
             timeout: None,
         }
     }
@@ -87,6 +90,15 @@ impl ApiClient {
     pub fn forwarded_for(&self, client_addr: impl Into<String>) -> Self {
         Self {
             forwarded_for: Some(client_addr.into()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client, sending `User-Agent: user_agent` (the frontend
+    /// passes on its visitor's browser, which names their session).
+    pub fn with_user_agent(&self, user_agent: impl Into<String>) -> Self {
+        Self {
+            user_agent: Some(user_agent.into()),
             ..self.clone()
         }
     }
@@ -120,6 +132,9 @@ impl ApiClient {
         if let Some(addr) = &self.forwarded_for {
             request = request.header("x-forwarded-for", addr);
         }
+        if let Some(user_agent) = &self.user_agent {
+            request = request.header(reqwest::header::USER_AGENT, user_agent);
+        }
         if let Some(timeout) = self.timeout {
             request = request.timeout(timeout);
         }
@@ -140,10 +155,74 @@ impl ApiClient {
         self.get("/api/auth/me").await
     }
 
-    /// Deletes the caller's account and every task it owns.
-    pub async fn delete_account(&self) -> Result<(), ClientError> {
-        let response = self.request(Method::DELETE, "/api/auth/me").send().await?;
+    /// Deletes the caller's account and every task it owns; `password` is
+    /// the account's, to confirm.
+    pub async fn delete_account(&self, password: &str) -> Result<(), ClientError> {
+        let body = AccountDeletion {
+            password: password.to_owned(),
+        };
+        let response = self
+            .request(Method::DELETE, "/api/auth/me")
+            .json(&body)
+            .send()
+            .await?;
         expect_empty(response, StatusCode::NO_CONTENT).await
+    }
+
+    /// Ends the session this client's token names.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let response = self
+            .request(Method::POST, "/api/auth/logout")
+            .send()
+            .await?;
+        expect_empty(response, StatusCode::NO_CONTENT).await
+    }
+
+    /// Changes the password; every other session of the account ends.
+    pub async fn change_password(&self, body: &PasswordChange) -> Result<(), ClientError> {
+        let response = self
+            .request(Method::POST, "/api/auth/password")
+            .json(body)
+            .send()
+            .await?;
+        expect_empty(response, StatusCode::NO_CONTENT).await
+    }
+
+    /// The account's logins that are neither ended nor expired.
+    pub async fn sessions(&self) -> Result<SessionList, ClientError> {
+        self.get("/api/auth/sessions").await
+    }
+
+    /// Ends one login of the account.
+    pub async fn revoke_session(&self, id: Uuid) -> Result<(), ClientError> {
+        self.delete(&format!("/api/auth/sessions/{id}")).await
+    }
+
+    /// Ends every login of the account but this one.
+    pub async fn revoke_other_sessions(&self) -> Result<RevokedSessions, ClientError> {
+        let response = self
+            .request(Method::POST, "/api/auth/sessions/revoke-others")
+            .send()
+            .await?;
+        expect(response, StatusCode::OK).await
+    }
+
+    /// The account's personal access tokens that are neither revoked nor
+    /// expired.
+    pub async fn personal_tokens(&self) -> Result<SessionList, ClientError> {
+        self.get("/api/auth/tokens").await
+    }
+
+    pub async fn create_personal_token(
+        &self,
+        body: &NewPersonalToken,
+    ) -> Result<PersonalTokenCreated, ClientError> {
+        self.send_json(Method::POST, "/api/auth/tokens", body, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn revoke_personal_token(&self, id: Uuid) -> Result<(), ClientError> {
+        self.delete(&format!("/api/auth/tokens/{id}")).await
     }
 
     pub async fn list_tasks(&self, query: &ListQuery) -> Result<TaskList, ClientError> {
@@ -241,6 +320,11 @@ impl ApiClient {
             StatusCode::OK,
         )
         .await
+    }
+
+    async fn delete(&self, path: &str) -> Result<(), ClientError> {
+        let response = self.request(Method::DELETE, path).send().await?;
+        expect_empty(response, StatusCode::NO_CONTENT).await
     }
 
     async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(

@@ -50,6 +50,10 @@ pub enum ErrorCode {
     TokenExpired,
     /// 401: wrong email or password.
     InvalidCredentials,
+    /// 403: the credential may not do this: a read-only personal access
+    /// token on a write, or a token where only a login may act (account
+    /// settings).
+    InsufficientScope,
     /// 404
     NotFound,
     /// 405
@@ -58,6 +62,9 @@ pub enum ErrorCode {
     RequestTimeout,
     /// 409
     EmailTaken,
+    /// 409: an account limit is reached (the message says which, and what
+    /// to remove).
+    QuotaExceeded,
     /// 413
     PayloadTooLarge,
     /// 415

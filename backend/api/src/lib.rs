@@ -10,6 +10,7 @@ mod wire_enum;
 mod chat;
 mod client;
 mod error;
+mod json_string;
 mod ops;
 mod task;
 mod task_fields;
@@ -29,7 +30,11 @@ pub use task::{
     TaskList, TaskOverview, TaskPatch, TaskStats,
 };
 pub use task_page::{BorrowedTags, TaskListWriter, TaskView};
-pub use user::{AuthResponse, LoginRequest, SignupRequest, User};
+pub use user::{
+    AccountDeletion, AuthResponse, LoginRequest, NewPersonalToken, PasswordChange,
+    PersonalTokenCreated, RevokedSessions, Scope, Session, SessionKind, SessionList, SignupRequest,
+    User,
+};
 
 /// Limits shared by the server's parsers and by any client that wants to
 /// check input before sending it (the frontend does, to keep forms honest).
@@ -47,6 +52,8 @@ pub mod limits {
     pub const BODY_MAX_BYTES: usize = 64 * 1024;
     pub const SEARCH_MAX_CHARS: usize = 200;
     pub const CHAT_MESSAGE_MAX_CHARS: usize = 4000;
+    pub const TOKEN_NAME_MAX_CHARS: usize = 100;
+    pub const TOKEN_EXPIRY_MAX_DAYS: u32 = 365;
 }
 
 /// The request rules that types alone cannot state, as regular

@@ -100,11 +100,11 @@ macro_rules! write_value {
         $json.push(b'"');
     }};
     (text, $json:expr, $value:expr) => {
-        $crate::task_page::write_string($json, $value)
+        $crate::json_string::write_string($json, $value)
     };
     (optional_text, $json:expr, $value:expr) => {
         match $value {
-            Some(text) => $crate::task_page::write_string($json, text),
+            Some(text) => $crate::json_string::write_string($json, text),
             None => $json.extend_from_slice(b"null"),
         }
     };
@@ -119,7 +119,7 @@ macro_rules! write_value {
     (optional_date, $json:expr, $value:expr) => {
         match &$value {
             Some(date) => $crate::wire_time::with_date(date, |text| {
-                $crate::task_page::write_string($json, text)
+                $crate::json_string::write_string($json, text)
             }),
             None => $json.extend_from_slice(b"null"),
         }
@@ -130,13 +130,13 @@ macro_rules! write_value {
             if index > 0 {
                 $json.push(b',');
             }
-            $crate::task_page::write_string($json, tag);
+            $crate::json_string::write_string($json, tag);
         }
         $json.push(b']');
     }};
     (timestamp, $json:expr, $value:expr) => {
         $crate::wire_time::with_timestamp(&$value, |text| {
-            $crate::task_page::write_string($json, text)
+            $crate::json_string::write_string($json, text)
         })
     };
 }

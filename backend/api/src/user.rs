@@ -39,3 +39,100 @@ pub struct AuthResponse {
     pub token: String,
     pub user: User,
 }
+
+/// Body of `POST /api/auth/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 8–128 characters.
+    pub new_password: String,
+}
+
+/// Body of `DELETE /api/auth/me`: the account's password, to confirm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDeletion {
+    pub password: String,
+}
+
+wire_enum!(
+    /// What a credential may do. A login holds both; a personal access
+    /// token holds `tasks:read`, or `tasks:read` and `tasks:write`.
+    Scope {
+        #[serde(rename = "tasks:read")]
+        TasksRead => "tasks:read",
+        #[serde(rename = "tasks:write")]
+        TasksWrite => "tasks:write",
+    }
+);
+
+wire_enum!(
+    /// How a session was opened.
+    SessionKind {
+        /// With email and password (the web UI, the API).
+        Login => "login",
+        /// A personal access token, for clients that cannot log in.
+        PersonalToken => "personal_token",
+    }
+);
+
+/// A session of the caller's: a login or a personal access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    pub id: Uuid,
+    pub kind: SessionKind,
+    /// A personal access token's name; `null` for a login.
+    pub name: Option<String>,
+    /// Space-separated, e.g. `tasks:read tasks:write`.
+    pub scope: String,
+    /// The browser or client that logged in, as it said.
+    pub user_agent: Option<String>,
+    /// Whether this is the session the request was made with.
+    pub current: bool,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
+    pub last_used_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `GET /api/auth/sessions` and `GET /api/auth/tokens`: the caller's
+/// sessions of that kind that are neither revoked nor expired, newest
+/// first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionList {
+    pub items: Vec<Session>,
+}
+
+/// `POST /api/auth/sessions/revoke-others`: how many were logged out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokedSessions {
+    pub revoked: u64,
+}
+
+/// Body of `POST /api/auth/tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewPersonalToken {
+    /// 1–100 characters once trimmed, e.g. "kubectl-ai on my laptop".
+    pub name: String,
+    /// `tasks:read`, or `tasks:read tasks:write`.
+    pub scope: String,
+    /// 1–365.
+    pub expires_in_days: u32,
+}
+
+/// Answer of `POST /api/auth/tokens`: the token, shown this once (only
+/// its hash is kept), and its session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonalTokenCreated {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub session: Session,
+}

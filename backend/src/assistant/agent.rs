@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::provider::{Provider, ProviderError, Reply, ToolCall, Turn};
 use super::tools::{ToolError, Tools, specs};
+use crate::auth::Scopes;
 use crate::metrics::Metrics;
 
 /// One tool call the agent made, and what it answered.
@@ -116,7 +117,11 @@ impl Agent {
             }
             round += 1;
             for call in calls {
-                let result = self.tools.call(owner, &call.name, &call.arguments).await;
+                // The chat door admits only callers that may write.
+                let result = self
+                    .tools
+                    .call(owner, Scopes::ALL, &call.name, &call.arguments)
+                    .await;
                 metrics.count_tool_call(
                     &call.name,
                     if result.is_ok() { "ok" } else { "error" },

@@ -2,10 +2,12 @@
 //! Protocol's streamable HTTP transport (the official Rust SDK, `rmcp`).
 //!
 //! Stateless (no session kept between requests) and answering with plain
-//! JSON, so any replica serves any request. The bearer token is checked by
-//! the same extractor as `/api` before the SDK sees the request: without a
-//! valid one the answer is a 401 in the API's error shape and no tool runs.
-//! The caller it names is what every tool acts for. `Host` must be one of
+//! JSON, so any replica serves any request. The bearer credential (a
+//! login's token or a personal access token) is checked by the same
+//! extractor as `/api` before the SDK sees the request: without a valid
+//! one the answer is a 401 in the API's error shape and no tool runs, and
+//! a read-only credential calling a write tool gets a 403
+//! `insufficient_scope`. The caller it names is what every tool acts for. `Host` must be one of
 //! `MCP_ALLOWED_HOSTS` (the SDK's guard against DNS rebinding; in a cluster
 //! the chart lists its Service names).
 
@@ -24,11 +26,10 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
-use super::tools::{Tools, specs};
+use super::tools::{Tools, specs, writes};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::store::Store;
 
 /// The MCP server, one per request (the SDK builds one for each).
 #[derive(Debug, Clone)]
@@ -74,7 +75,7 @@ impl ServerHandler for TodoMcp {
         let arguments = serde_json::Value::Object(request.arguments.unwrap_or_default());
         let result = self
             .tools
-            .call(caller.user_id, &request.name, &arguments)
+            .call(caller.user_id, caller.scopes, &request.name, &arguments)
             .await;
         let outcome = if result.is_ok() { "ok" } else { "error" };
         self.metrics.count_tool_call(&request.name, outcome, "mcp");
@@ -91,7 +92,6 @@ impl ServerHandler for TodoMcp {
 /// `/mcp`, behind the bearer-token check.
 pub fn router<S>(
     tools: Tools,
-    store: Store,
     metrics: Arc<Metrics>,
     allowed_hosts: &[String],
     state: S,
@@ -119,19 +119,16 @@ where
     Router::new()
         .nest_service("/mcp", service)
         .layer(axum::middleware::from_fn_with_state(
-            (state, store),
+            state,
             authenticate::<S>,
         ))
 }
 
 /// 401 before the SDK (and any tool) sees a request without a valid
-/// token, or with one whose account is gone; otherwise the caller rides
+/// credential (a revoked or expired session, a deleted account); 403 for
+/// a write tool called with a read-only one; otherwise the caller rides
 /// along in the request's extensions.
-async fn authenticate<S>(
-    State((state, store)): State<(S, Store)>,
-    request: Request,
-    next: Next,
-) -> Response
+async fn authenticate<S>(State(state): State<S>, request: Request, next: Next) -> Response
 where
     S: Clone + Send + Sync + 'static,
     Caller: FromRequestParts<S, Rejection = ApiError>,
@@ -141,12 +138,73 @@ where
         Ok(caller) => caller,
         Err(rejection) => return rejection.into_response(),
     };
-    match store.owner_exists(caller.user_id).await {
-        Ok(true) => {
-            parts.extensions.insert(caller);
-            next.run(Request::from_parts(parts, body)).await
+    let body = if caller.scopes.write {
+        body
+    } else {
+        // Only a read-only caller's request is read here, to refuse a
+        // write tool with the 403 the MCP authorization spec names
+        // before the SDK answers 200 with a tool error.
+        let bytes = match axum::body::to_bytes(body, todo_api::limits::BODY_MAX_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => return ApiError::PayloadTooLarge.into_response(),
+        };
+        if let Some(tool) = write_tool_called(&bytes) {
+            tracing::debug!(%tool, "a read-only credential called a write tool");
+            return ApiError::InsufficientScope {
+                needed: todo_api::Scope::TasksWrite,
+            }
+            .into_response();
         }
-        Ok(false) => ApiError::AccountGone.into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        axum::body::Body::from(bytes)
+    };
+    parts.extensions.insert(caller);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// The write tool a JSON-RPC message (or batch) calls, if it calls one.
+fn write_tool_called(body: &[u8]) -> Option<todo_api::Tool> {
+    let message: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let messages = match message {
+        serde_json::Value::Array(batch) => batch,
+        single => vec![single],
+    };
+    messages.iter().find_map(|message| {
+        (message["method"] == "tools/call")
+            .then(|| {
+                message["params"]["name"]
+                    .as_str()?
+                    .parse::<todo_api::Tool>()
+                    .ok()
+            })
+            .flatten()
+            .filter(|tool| writes(*tool))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_tool_calls_are_recognised_alone_and_in_batches() {
+        let call = |name: &str| {
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                               "params": {"name": name, "arguments": {}}})
+        };
+        let bytes = |value: serde_json::Value| serde_json::to_vec(&value).unwrap();
+        assert_eq!(
+            write_tool_called(&bytes(call("add_task"))),
+            Some(todo_api::Tool::AddTask)
+        );
+        assert_eq!(write_tool_called(&bytes(call("list_tasks"))), None);
+        assert_eq!(write_tool_called(&bytes(call("no_such_tool"))), None);
+        let batch = serde_json::json!([call("list_tasks"), call("delete_task")]);
+        assert_eq!(
+            write_tool_called(&bytes(batch)),
+            Some(todo_api::Tool::DeleteTask)
+        );
+        let list = serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+        assert_eq!(write_tool_called(&bytes(list)), None);
+        assert_eq!(write_tool_called(b"not json"), None);
     }
 }

@@ -19,6 +19,7 @@ use todo_api::{
 };
 use uuid::Uuid;
 
+use crate::auth::Scopes;
 use crate::domain::{FieldErrors, TaskChanges, TaskDraft, TaskQuery};
 use crate::error::ApiError;
 use crate::store::{Store, StoreError};
@@ -149,6 +150,14 @@ pub fn spec(tool: Tool) -> ToolSpec {
     }
 }
 
+/// Whether `tool` changes tasks (and so needs the `tasks:write` scope).
+pub fn writes(tool: Tool) -> bool {
+    match tool {
+        Tool::ListTasks => false,
+        Tool::AddTask | Tool::CompleteTask | Tool::UpdateTask | Tool::DeleteTask => true,
+    }
+}
+
 /// Every tool, in [`Tool::ALL`]'s order.
 pub fn specs() -> Vec<ToolSpec> {
     Tool::ALL.iter().copied().map(spec).collect()
@@ -232,10 +241,12 @@ impl Tools {
         Self { store }
     }
 
-    /// Runs tool `name` for `owner`; the answer is the tool's JSON result.
+    /// Runs tool `name` for `owner`, whose credential holds `scopes`; the
+    /// answer is the tool's JSON result.
     pub async fn call(
         &self,
         owner: Uuid,
+        scopes: Scopes,
         name: &str,
         arguments: &Value,
     ) -> Result<Value, ToolError> {
@@ -255,6 +266,14 @@ impl Tools {
                 candidates: Vec::new(),
             });
         };
+        if writes(tool) && !scopes.write {
+            return Err(ToolError {
+                code: ErrorCode::InsufficientScope,
+                message: format!("{tool} changes tasks; this credential may only read them"),
+                fields: BTreeMap::new(),
+                candidates: Vec::new(),
+            });
+        }
         match tool {
             Tool::AddTask => self.add_task(owner, arguments).await,
             Tool::ListTasks => self.list_tasks(owner, arguments).await,

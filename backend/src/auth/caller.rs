@@ -1,4 +1,5 @@
-//! Who a request acts for (the bearer token's user) and where it comes from.
+//! Who a request acts for (the bearer credential's user and session),
+//! what it may do, and where it comes from.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -6,51 +7,120 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use todo_api::{Scope, SessionKind};
 use uuid::Uuid;
 
-use super::{TokenError, TokenKeys};
+use super::Authenticator;
+use crate::domain::Scopes;
 use crate::error::ApiError;
 
-/// The authenticated user a request acts for, from its bearer token.
+/// The authenticated user a request acts for, from its bearer credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: Uuid,
+    /// The session the credential names.
+    pub session_id: Uuid,
+    pub kind: SessionKind,
+    pub scopes: Scopes,
 }
 
-/// Needs only the token keys of whatever state the router carries.
-impl<S> FromRequestParts<S> for Caller
-where
-    S: Send + Sync,
-    Arc<TokenKeys>: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized("missing Authorization header"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| {
-                let (scheme, token) = value.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+impl Caller {
+    /// 403 `insufficient_scope` unless the credential may change tasks.
+    pub fn require_write(&self) -> Result<(), ApiError> {
+        if self.scopes.write {
+            Ok(())
+        } else {
+            Err(ApiError::InsufficientScope {
+                needed: Scope::TasksWrite,
             })
-            .filter(|token| !token.is_empty())
-            .ok_or(ApiError::Unauthorized(
-                "the Authorization header must be `Bearer <token>`",
-            ))?;
-        let tokens = Arc::<TokenKeys>::from_ref(state);
-        match tokens.verify(token) {
-            Ok(user_id) => Ok(Caller { user_id }),
-            Err(TokenError::Expired) => Err(ApiError::TokenExpired),
-            Err(TokenError::Invalid) => Err(ApiError::Unauthorized("the token is not valid")),
+        }
+    }
+
+    /// 403 `insufficient_scope` unless the credential is a login: a
+    /// personal access token never manages the account (its sessions,
+    /// tokens, password), so a leaked one cannot mint more or lock the
+    /// owner out.
+    pub fn require_login(&self) -> Result<(), ApiError> {
+        if self.kind == SessionKind::Login {
+            Ok(())
+        } else {
+            Err(ApiError::LoginRequired)
         }
     }
 }
 
-/// The address a request came from, as the login limiter keys it: the TCP
+/// The bearer credential of a request: `Authorization: Bearer <token>`.
+pub fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized("missing Authorization header"))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|token| !token.is_empty())
+        .ok_or(ApiError::Unauthorized(
+            "the Authorization header must be `Bearer <token>`",
+        ))
+}
+
+/// Needs only the authenticator of whatever state the router carries.
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        Arc::<Authenticator>::from_ref(state)
+            .authenticate(token)
+            .await
+    }
+}
+
+/// A caller whose credential may change tasks (403 otherwise).
+#[derive(Debug, Clone, Copy)]
+pub struct Writer(pub Caller);
+
+impl<S> FromRequestParts<S> for Writer
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_write()?;
+        Ok(Writer(caller))
+    }
+}
+
+/// A caller logged in with a password (403 for a personal access token).
+#[derive(Debug, Clone, Copy)]
+pub struct AccountHolder(pub Caller);
+
+impl<S> FromRequestParts<S> for AccountHolder
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_login()?;
+        Ok(AccountHolder(caller))
+    }
+}
+
+/// The address a request came from, as the limiters key it: the TCP
 /// peer, or behind `trusted_hops` proxies the client they name.
 pub fn client_ip(parts: &Parts, trusted_hops: u8) -> IpAddr {
     let peer = parts

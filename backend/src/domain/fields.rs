@@ -99,6 +99,37 @@ impl JsonFields {
         }
     }
 
+    /// A required whole number within `range`: absent or `null` is "is
+    /// required", anything else outside it says the range.
+    pub fn required_integer(
+        &mut self,
+        key: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Option<u64> {
+        let problem = format!(
+            "must be a whole number from {} to {}",
+            range.start(),
+            range.end()
+        );
+        match self.take(key) {
+            Member::Absent | Member::Null => {
+                self.errors.add(key, "is required");
+                None
+            }
+            Member::Value(Value::Number(n)) => match n.as_u64().filter(|n| range.contains(n)) {
+                Some(n) => Some(n),
+                None => {
+                    self.errors.add(key, problem);
+                    None
+                }
+            },
+            Member::Value(_) => {
+                self.errors.add(key, problem);
+                None
+            }
+        }
+    }
+
     pub fn bool(&mut self, key: &str) -> Member<bool> {
         match self.take(key) {
             Member::Absent => Member::Absent,

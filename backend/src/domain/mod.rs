@@ -1,14 +1,18 @@
 //! Domain types that can only hold valid values: handlers parse raw input
 //! into these once, and everything past the parser relies on them.
 
+mod account;
 mod chat;
 mod fields;
+mod scopes;
 mod task;
 mod task_query;
 mod user;
 
+pub use account::{AccountDeletion, NewPersonalToken, PasswordChange, token_scope};
 pub use chat::ChatTurn;
 pub use fields::{FieldErrors, JsonFields};
+pub use scopes::Scopes;
 pub(crate) use task::parse_date;
 pub use task::{StoredTags, Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};
 pub use task_query::TaskQuery;

@@ -2,35 +2,16 @@
 //! conversations and their messages.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use todo_api::{ChatRequest, ChatResponse, ConversationList, ErrorBody, Message, MessageList};
-use uuid::Uuid;
 
 use crate::assistant::stored_record;
-use crate::auth::Caller;
+use crate::auth::{Caller, Writer};
 use crate::domain::ChatTurn;
 use crate::error::ApiError;
-use crate::extract::JsonObject;
+use crate::extract::{ConversationId, JsonObject};
 use crate::state::AppState;
-
-/// A conversation id from the path; not a UUID names no conversation.
-pub struct ConversationId(Uuid);
-
-impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| ApiError::NotFound("conversation"))?;
-        Uuid::try_parse(&raw)
-            .map(ConversationId)
-            .map_err(|_| ApiError::NotFound("conversation"))
-    }
-}
 
 /// Send the assistant a message. The message is stored first, then the
 /// assistant runs on the stored conversation and its actions and reply
@@ -44,10 +25,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
         (status = 429, description = "Too many messages this minute; see Retry-After", body = ErrorBody),
         (status = 502, description = "The model answered unusably (`assistant_failed`)", body = ErrorBody),
         (status = 504, description = "The model did not answer in time (`assistant_timeout`)", body = ErrorBody),
+        (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
     ))]
 pub async fn chat(
     State(state): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     JsonObject(body): JsonObject,
 ) -> Result<Json<ChatResponse>, ApiError> {
     let turn = ChatTurn::parse(body)?;
@@ -106,10 +88,13 @@ pub async fn messages(
 #[utoipa::path(delete, path = "/api/conversations/{id}", tag = "assistant",
     operation_id = "deleteConversation", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Conversation id")),
-    responses((status = 204, description = "Deleted")))]
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     ConversationId(id): ConversationId,
 ) -> Result<StatusCode, ApiError> {
     if state.store.delete_conversation(caller.user_id, id).await? {

@@ -24,6 +24,25 @@ pub fn app(state: AppState) -> Router {
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/me", get(auth::me).delete(auth::delete_me))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/password", post(auth::change_password))
+        .route("/api/auth/sessions", get(auth::sessions))
+        .route(
+            "/api/auth/sessions/revoke-others",
+            post(auth::revoke_other_sessions),
+        )
+        .route(
+            "/api/auth/sessions/{id}",
+            axum::routing::delete(auth::revoke_session),
+        )
+        .route(
+            "/api/auth/tokens",
+            get(auth::personal_tokens).post(auth::create_personal_token),
+        )
+        .route(
+            "/api/auth/tokens/{id}",
+            axum::routing::delete(auth::revoke_personal_token),
+        )
         .route("/api/tasks", get(tasks::list).post(tasks::create))
         .route("/api/tasks/stats", get(tasks::stats))
         .route("/api/tasks/overview", get(tasks::overview))
@@ -41,7 +60,6 @@ pub fn app(state: AppState) -> Router {
         .route("/api/conversations/{id}/messages", get(chat::messages))
         .merge(crate::assistant::mcp::router(
             state.assistant.tools().clone(),
-            state.store.clone(),
             state.metrics.clone(),
             &state.config.assistant.mcp_allowed_hosts,
             state.clone(),

@@ -10,7 +10,7 @@ use todo_api::{
     TaskPatch, TaskStats,
 };
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Writer};
 use crate::domain::{TaskChanges, TaskDraft, TaskQuery};
 use crate::error::ApiError;
 use crate::extract::{JsonObject, QueryPairs, TaskId};
@@ -49,10 +49,11 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
     responses(
         (status = 201, description = "Created; `Location` names it", body = Task,
             headers(("Location" = String, description = "/api/tasks/{id}"))),
+        (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     JsonObject(body): JsonObject,
 ) -> Result<(StatusCode, HeaderMap, Json<Task>), ApiError> {
     let draft = TaskDraft::parse(body)?;
@@ -83,10 +84,13 @@ pub async fn get(
 #[utoipa::path(patch, path = "/api/tasks/{id}", tag = "tasks", operation_id = "updateTask",
     security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Task id")),
     request_body = TaskPatch,
-    responses((status = 200, description = "The task as changed", body = Task)))]
+    responses(
+        (status = 200, description = "The task as changed", body = Task),
+        (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+    ))]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     TaskId(id): TaskId,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Task>, ApiError> {
@@ -101,10 +105,13 @@ pub async fn update(
 
 #[utoipa::path(delete, path = "/api/tasks/{id}", tag = "tasks", operation_id = "deleteTask",
     security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Task id")),
-    responses((status = 204, description = "Deleted")))]
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     TaskId(id): TaskId,
 ) -> Result<StatusCode, ApiError> {
     if state.store.delete_task(caller.user_id, id).await? {
@@ -148,10 +155,13 @@ pub async fn overview(
 /// Delete all of the caller's completed tasks.
 #[utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks",
     operation_id = "clearCompleted", security(("bearer" = [])),
-    responses((status = 200, description = "How many tasks were deleted", body = ClearedCompleted)))]
+    responses(
+        (status = 200, description = "How many tasks were deleted", body = ClearedCompleted),
+        (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+    ))]
 pub async fn clear_completed(
     State(state): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
 ) -> Result<Json<ClearedCompleted>, ApiError> {
     let deleted = state.store.clear_completed(caller.user_id).await?;
     Ok(Json(ClearedCompleted { deleted }))

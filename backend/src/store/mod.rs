@@ -11,6 +11,7 @@
 pub(crate) mod availability;
 mod conversations;
 pub mod postgres_pool;
+mod sessions;
 mod tasks;
 mod users;
 
@@ -26,6 +27,7 @@ use sqlx::{Connection, PgConnection, SqliteConnection, SqlitePool};
 use postgres_pool::PostgresPool;
 
 pub use conversations::{MessageRow, NewMessage};
+pub use sessions::{NewSession, SessionGrant, SessionRow};
 pub use tasks::TaskPage;
 pub use users::UserRecord;
 

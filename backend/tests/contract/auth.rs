@@ -169,21 +169,45 @@ async fn me_requires_a_valid_token(ctx: TestCtx) {
     }
 }
 
-fn token(secret: &str, sub: uuid::Uuid, iat: u64, exp: u64) -> String {
+/// A login token as the backend signs one, for session `sid` of `sub`.
+fn token(secret: &str, sub: uuid::Uuid, sid: uuid::Uuid, iat: u64, exp: u64) -> String {
+    signed(
+        secret,
+        json!({"sub": sub, "sid": sid, "iss": "todo-backend", "aud": "todo-api", "iat": iat, "exp": exp}),
+    )
+}
+
+fn signed(secret: &str, claims: serde_json::Value) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
-        &json!({"sub": sub, "iat": iat, "exp": exp}),
+        &claims,
         &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap()
+}
+
+/// The session a login token names.
+fn session_of(token: &str) -> uuid::Uuid {
+    let mut validation = jsonwebtoken::Validation::default();
+    validation.set_audience(&["todo-api"]);
+    let data = jsonwebtoken::decode::<serde_json::Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(JWT_SECRET.as_bytes()),
+        &validation,
+    )
+    .unwrap();
+    data.claims["sid"].as_str().unwrap().parse().unwrap()
 }
 
 async fn expired_and_foreign_tokens_are_refused(ctx: TestCtx) {
     let (_, auth) = ctx.user("tokens").await;
     let now = jsonwebtoken::get_current_timestamp();
     let user = auth.user.id;
+    let session = session_of(&auth.token);
 
-    let fresh = ctx.api.with_token(token(JWT_SECRET, user, now, now + 600));
+    let fresh = ctx
+        .api
+        .with_token(token(JWT_SECRET, user, session, now, now + 600));
     assert_eq!(
         fresh.me().await.unwrap().id,
         user,
@@ -192,7 +216,7 @@ async fn expired_and_foreign_tokens_are_refused(ctx: TestCtx) {
 
     let expired = ctx
         .api
-        .with_token(token(JWT_SECRET, user, now - 7200, now - 3600));
+        .with_token(token(JWT_SECRET, user, session, now - 7200, now - 3600));
     expect_api_error(
         expired.me().await,
         StatusCode::UNAUTHORIZED,
@@ -207,6 +231,7 @@ async fn expired_and_foreign_tokens_are_refused(ctx: TestCtx) {
     let forged = ctx.api.with_token(token(
         "some-other-secret-0123456789abcdef",
         user,
+        session,
         now,
         now + 600,
     ));
@@ -222,6 +247,22 @@ async fn expired_and_foreign_tokens_are_refused(ctx: TestCtx) {
         StatusCode::UNAUTHORIZED,
         ErrorCode::Unauthorized,
     );
+
+    // Signed with the right secret, for the right session, but issued by
+    // someone else or for another API: refused.
+    for (iss, aud) in [
+        ("someone-else", "todo-api"),
+        ("todo-backend", "another-api"),
+    ] {
+        let claims = json!({"sub": user, "sid": session, "iss": iss, "aud": aud,
+                            "iat": now, "exp": now + 600});
+        let foreign = ctx.api.with_token(signed(JWT_SECRET, claims));
+        expect_api_error(
+            foreign.me().await,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+        );
+    }
 }
 
 async fn login_is_rate_limited_per_email(ctx: TestCtx) {
@@ -395,7 +436,11 @@ fn authenticated_routes() -> Vec<(Method, String, Option<serde_json::Value>)> {
     let id = uuid::Uuid::new_v4();
     vec![
         (Method::GET, "/api/auth/me".into(), None),
-        (Method::DELETE, "/api/auth/me".into(), None),
+        (
+            Method::DELETE,
+            "/api/auth/me".into(),
+            Some(json!({"password": "correct horse battery"})),
+        ),
         (Method::GET, "/api/tasks".into(), None),
         (Method::GET, "/api/tasks?status=completed&q=x".into(), None),
         (
@@ -444,7 +489,13 @@ fn authenticated_routes() -> Vec<(Method, String, Option<serde_json::Value>)> {
 async fn a_token_that_outlived_its_account_is_401_everywhere(ctx: TestCtx) {
     let now = jsonwebtoken::get_current_timestamp();
     // Never existed here (the database was reset since it was issued).
-    let reset = token(JWT_SECRET, uuid::Uuid::new_v4(), now, now + 600);
+    let reset = token(
+        JWT_SECRET,
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+        now,
+        now + 600,
+    );
     // Existed, with tasks, and was deleted.
     let (deleted, _) = ctx.user("deleted").await;
     let task = deleted
@@ -454,7 +505,10 @@ async fn a_token_that_outlived_its_account_is_401_everywhere(ctx: TestCtx) {
         })
         .await
         .unwrap();
-    deleted.delete_account().await.unwrap();
+    deleted
+        .delete_account("correct horse battery")
+        .await
+        .unwrap();
     let deleted_token = deleted.token().unwrap().to_owned();
 
     for stale in [reset, deleted_token] {

@@ -10,6 +10,7 @@
 mod own_postgres;
 mod support;
 
+mod accounts;
 mod assistant;
 mod auth;
 mod concurrency;
@@ -31,7 +32,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 11] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 12] = [
+        ("accounts", accounts::cases()),
         ("assistant", assistant::cases()),
         ("auth", auth::cases()),
         ("concurrency", concurrency::cases()),

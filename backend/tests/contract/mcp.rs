@@ -204,7 +204,7 @@ async fn no_token_no_mcp(ctx: TestCtx) {
     }
     // A signed token whose account is gone gets no tools either.
     let (api, auth) = ctx.user("gone").await;
-    api.delete_account().await.unwrap();
+    api.delete_account("correct horse battery").await.unwrap();
     let response = http
         .post(&url)
         .bearer_auth(&auth.token)

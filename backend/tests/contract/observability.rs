@@ -146,14 +146,17 @@ async fn deleting_an_account_deletes_its_tasks_and_voids_its_token(ctx: TestCtx)
         })
         .await
         .unwrap();
-    leaver.delete_account().await.unwrap();
+    leaver
+        .delete_account("correct horse battery")
+        .await
+        .unwrap();
     expect_api_error(
         leaver.me().await,
         StatusCode::UNAUTHORIZED,
         ErrorCode::Unauthorized,
     );
     expect_api_error(
-        leaver.delete_account().await,
+        leaver.delete_account("correct horse battery").await,
         StatusCode::UNAUTHORIZED,
         ErrorCode::Unauthorized,
     );

@@ -212,7 +212,7 @@ async fn a_pooled_connection_survives_early_answers(ctx: TestCtx) {
 }
 
 async fn create_expecting_field(api: &ApiClient, body: Value, field: &str) {
-    let error = expect_invalid(send_json(&api, Method::POST, "/api/tasks", &body).await).await;
+    let error = expect_invalid(send_json(api, Method::POST, "/api/tasks", &body).await).await;
     assert_eq!(field_names(&error), [field], "body {body}");
 }
 

@@ -204,9 +204,9 @@ spec:
 {{- end }}
 
 {{/*
-A `helm test` Pod running the release's own backend image (no shell, no
-third-party image) with "args"; "name" is its suffix, "container" its
-container's name.
+A `helm test` Pod running one of the release's own images (no shell, no
+third-party image) with "args": "component" says whose ("backend" or
+"frontend"), "name" is its suffix, "container" its container's name.
 */}}
 {{- define "todo.testPod" -}}
 {{- $root := .root -}}
@@ -226,7 +226,8 @@ spec:
   serviceAccountName: {{ include "todo.serviceAccountName" $root }}
   automountServiceAccountToken: false
   enableServiceLinks: false
-  {{- with $root.Values.backend.imagePullSecrets }}
+  {{- $values := index $root.Values .component }}
+  {{- with $values.imagePullSecrets }}
   imagePullSecrets:
     {{- toYaml . | nindent 4 }}
   {{- end }}
@@ -234,8 +235,8 @@ spec:
     {{- include "todo.podSecurityContext" $root | nindent 4 }}
   containers:
     - name: {{ .container }}
-      image: {{ include "todo.image" (dict "root" $root "image" $root.Values.backend.image) | quote }}
-      imagePullPolicy: {{ $root.Values.backend.image.pullPolicy }}
+      image: {{ include "todo.image" (dict "root" $root "image" $values.image) | quote }}
+      imagePullPolicy: {{ $values.image.pullPolicy }}
       args: {{ toJson .args }}
       resources:
         {{- toYaml $root.Values.tests.resources | nindent 8 }}

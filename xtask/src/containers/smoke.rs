@@ -231,31 +231,41 @@ pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
         &format!("{public_url}/api/health"),
     )?;
 
-    // The contract check ships inside the backend image, and so does the
-    // visitor's walk through the web pages (sign up and add a task with the
-    // forms, see it on /tasks, chat); run both from there, just as
-    // restricted, against the running containers.
+    // The contract check ships inside the backend image, and the visitor's
+    // walk through the web pages (sign up and add a task with the forms,
+    // see it on /tasks, chat, log out and in) inside the frontend's; run
+    // each from its image, just as restricted, against the running
+    // containers.
     let backend_url = format!("http://127.0.0.1:{backend_port}");
-    for walk in [
-        vec!["selftest", "--url", &backend_url],
-        vec![
-            "selftest-frontend",
-            "--url",
-            &public_url,
-            "--backend-url",
-            &backend_url,
-        ],
+    for (image, binary, walk) in [
+        (
+            &built.backend,
+            "todo-backend",
+            vec!["selftest", "--url", &backend_url],
+        ),
+        (
+            &built.frontend,
+            "todo-frontend",
+            vec![
+                "selftest",
+                "--url",
+                &public_url,
+                "--backend-url",
+                &backend_url,
+            ],
+        ),
     ] {
         let mut selftest = docker();
         selftest
             .args(["run", "--rm"])
             .args(hardened(MEMORY_LIMIT))
-            .arg(&built.backend)
+            .arg(image)
             .args(&walk);
         run(&mut selftest)
-            .with_context(|| format!("`todo-backend {}` against the containers failed", walk[0]))?;
+            .with_context(|| format!("`{binary} selftest` against the containers failed"))?;
     }
     eprintln!("smoke: signed up, added a task and saw it on /tasks through the frontend");
+    figures.push(signup_burst(&backend, backend_port)?);
     // After real traffic: a figure for the chart's memory requests/limits.
     let usage = output(docker().args([
         "stats",
@@ -289,6 +299,67 @@ pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
         eprintln!("  {figure}");
     }
     Ok(())
+}
+
+/// Concurrent anonymous signups at the backend.
+const SIGNUP_BURST: usize = 40;
+
+/// Fires [`SIGNUP_BURST`] concurrent signups at the backend, under the
+/// chart's memory limit: each is answered 201, 429 (throttled) or 503
+/// (hashing is bounded), the container survives, and the process's peak
+/// resident memory (VmHWM, read from the host's /proc) stays under the
+/// limit. Returns the figure for the report.
+fn signup_burst(container: &str, port: u16) -> anyhow::Result<String> {
+    let marker = unique_suffix();
+    let answers: Vec<anyhow::Result<u16>> = std::thread::scope(|scope| {
+        let burst: Vec<_> = (0..SIGNUP_BURST)
+            .map(|i| {
+                let body = format!(
+                    r#"{{"email":"burst-{marker}-{i}@smoke.invalid","password":"burst password {i}","name":"Burst"}}"#
+                );
+                scope.spawn(move || Ok(http::post_json(port, "/api/auth/signup", &body)?.status))
+            })
+            .collect();
+        burst
+            .into_iter()
+            .map(|thread| thread.join().expect("a signup thread panicked"))
+            .collect()
+    });
+    let mut counts = std::collections::BTreeMap::<u16, usize>::new();
+    for answer in answers {
+        *counts.entry(answer?).or_default() += 1;
+    }
+    if let Some(other) = counts
+        .keys()
+        .find(|status| ![201, 429, 503].contains(*status))
+    {
+        bail!(
+            "smoke: {SIGNUP_BURST} concurrent signups: a {other} among {counts:?} (only 201, 429 or 503 may answer)"
+        );
+    }
+    if !running(container)? {
+        bail!("smoke: the backend did not survive {SIGNUP_BURST} concurrent signups (OOM-killed?)");
+    }
+    let pid = output(docker().args(["inspect", "-f", "{{.State.Pid}}", container]))?;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()))
+        .context("reading the backend's memory from /proc")?;
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM in the backend's /proc status")?;
+    let peak_mib = peak_kib as f64 / 1024.0;
+    let limit_mib: f64 = MEMORY_LIMIT.trim_end_matches('m').parse()?;
+    if peak_mib >= limit_mib {
+        bail!(
+            "smoke: the backend peaked at {peak_mib:.1} MiB, at or over its {MEMORY_LIMIT} limit"
+        );
+    }
+    let answered: Vec<String> = counts.iter().map(|(s, n)| format!("{n} x {s}")).collect();
+    Ok(format!(
+        "backend: {SIGNUP_BURST} concurrent signups answered {}; peak RSS {peak_mib:.1} MiB (limit {MEMORY_LIMIT})",
+        answered.join(", ")
+    ))
 }
 
 /// Runs the image's own probe (its HEALTHCHECK command, on the port in

@@ -28,6 +28,7 @@ use crate::support::workspace::target_dir;
 const LOAD_ENV: &[(&str, &str)] = &[
     ("DATABASE_MAX_CONNECTIONS", "16"),
     ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "100000"),
+    ("SIGNUPS_PER_HOUR_PER_CLIENT", "100000"),
     ("CHAT_REQUESTS_PER_MINUTE", "10000000"),
 ];
 

@@ -72,6 +72,8 @@ impl Dev {
         stack.spawn(
             "frontend",
             Command::new(bin.join("todo-frontend"))
+                // Plain http on loopback: a cookie without Secure.
+                .env("DEV_MODE", "true")
                 .env("BACKEND_URL", &backend_url)
                 .env("BIND_ADDR", "127.0.0.1")
                 .env("PORT", self.port.to_string())

@@ -38,8 +38,14 @@ impl LocalServer {
 
     /// Starts the frontend `binary` in front of the backend at `backend`
     /// and waits until `/api/health` answers 200.
+    /// It is served over plain http, so its session cookie is not Secure
+    /// (named `todo_session`).
     pub fn frontend(binary: &Path, backend: &str) -> anyhow::Result<Self> {
-        Self::start(binary, &[("BACKEND_URL", backend)], "/api/health")
+        Self::start(
+            binary,
+            &[("BACKEND_URL", backend), ("COOKIE_SECURE", "false")],
+            "/api/health",
+        )
     }
 
     /// Starts `binary` with `env` and waits (up to 30 s) until `ready`

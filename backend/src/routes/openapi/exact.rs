@@ -11,7 +11,7 @@
 use serde_json::{Map, Value, json};
 use todo_api::limits::{
     DESCRIPTION_MAX_CHARS, EMAIL_MAX_CHARS, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PASSWORD_MAX_CHARS,
-    PASSWORD_MIN_CHARS, TAGS_MAX,
+    PASSWORD_MIN_CHARS, TAGS_MAX, TOKEN_EXPIRY_MAX_DAYS,
 };
 use todo_api::{Priority, SortField, SortOrder, StatusFilter, patterns};
 
@@ -118,6 +118,51 @@ fn request_bodies(doc: &mut Value) {
                 "conversation_id",
                 json!({"type": ["string", "null"], "format": "uuid",
                         "description": "Continue this conversation; absent or null starts a new one."}),
+            ),
+        ],
+    );
+    let password =
+        json!({"type": "string", "minLength": PASSWORD_MIN_CHARS, "maxLength": PASSWORD_MAX_CHARS});
+    replace_schema(
+        doc,
+        "PasswordChange",
+        &["current_password", "new_password"],
+        [
+            (
+                "current_password",
+                json!({"type": "string", "minLength": 1,
+                        "description": "The account's password now; a wrong one is a 422 naming this field."}),
+            ),
+            ("new_password", password),
+        ],
+    );
+    replace_schema(
+        doc,
+        "AccountDeletion",
+        &["password"],
+        [(
+            "password",
+            json!({"type": "string", "minLength": 1,
+                    "description": "The account's password; a wrong one is a 422 naming this field."}),
+        )],
+    );
+    replace_schema(
+        doc,
+        "NewPersonalToken",
+        &["name", "scope", "expires_in_days"],
+        [
+            (
+                "name",
+                json!({"type": "string", "pattern": patterns::NAME,
+                        "description": "1–100 characters once trimmed, no control characters."}),
+            ),
+            (
+                "scope",
+                json!({"type": "string", "enum": ["tasks:read", "tasks:read tasks:write"]}),
+            ),
+            (
+                "expires_in_days",
+                json!({"type": "integer", "minimum": 1, "maximum": TOKEN_EXPIRY_MAX_DAYS}),
             ),
         ],
     );
@@ -253,9 +298,14 @@ const STANDARD: &[(&str, &str, &str)] = &[
         "No valid bearer token (`unauthorized`, `token_expired`); a token whose account is gone says to log in again.",
     ),
     (
+        "403",
+        "Forbidden",
+        "The credential may not do this (`insufficient_scope`): a read-only personal access token on a write, or a personal access token where only a login may act.",
+    ),
+    (
         "409",
         "Conflict",
-        "An account with this email already exists (`email_taken`).",
+        "An account with this email already exists (`email_taken`), or an account limit is reached (`quota_exceeded`).",
     ),
     (
         "404",
@@ -314,6 +364,9 @@ fn standard_responses(doc: &mut Value) {
         if *status == "401" {
             response["headers"] = json!({"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}});
         }
+        if *status == "403" {
+            response["headers"] = json!({"WWW-Authenticate": {"description": "For a missing scope: `Bearer error=\"insufficient_scope\", scope=\"…\"` (RFC 6750).", "schema": {"type": "string"}}});
+        }
         components.insert((*name).to_owned(), response);
     }
     doc["components"]["responses"] = Value::Object(components);
@@ -348,7 +401,7 @@ fn statuses_of(path: &str, operation: &Value) -> Vec<&'static str> {
     if path.contains('{') {
         statuses.push("404");
     }
-    for own in ["401", "409", "422", "429"] {
+    for own in ["401", "403", "409", "422", "429"] {
         if declared(own) && !statuses.contains(&own) {
             statuses.push(own);
         }

@@ -17,7 +17,9 @@ use super::{auth, chat, ops, tasks};
 #[openapi(
     info(title = "Todo API", description = "Multi-user task service."),
     paths(
-        auth::signup, auth::login, auth::me, auth::delete_me,
+        auth::signup, auth::login, auth::logout, auth::me, auth::delete_me,
+        auth::change_password, auth::sessions, auth::revoke_session, auth::revoke_other_sessions,
+        auth::personal_tokens, auth::create_personal_token, auth::revoke_personal_token,
         tasks::list, tasks::create, tasks::get, tasks::update, tasks::delete,
         tasks::stats, tasks::overview, tasks::clear_completed,
         chat::chat, chat::list, chat::messages, chat::delete,
@@ -25,7 +27,7 @@ use super::{auth, chat, ops, tasks};
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "auth", description = "Accounts and tokens"),
+        (name = "auth", description = "Accounts, sessions and personal access tokens"),
         (name = "tasks", description = "The caller's tasks"),
         (name = "assistant", description = "Chat with the assistant; its actions are the MCP tools also served at /mcp"),
         (name = "operations", description = "Probes for Kubernetes"),
@@ -43,7 +45,7 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
+                    .bearer_format("a login's JWT, or a personal access token (todo_pat_…)")
                     .build(),
             ),
         );

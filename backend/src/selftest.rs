@@ -3,104 +3,23 @@
 //! delete; the MCP door: initialize, tools/list, tools/call; a chat round
 //! trip on the offline provider; delete the account) and reports the first
 //! mismatch as a diff. This is the Helm test hook, so it only talks HTTP.
-//! [`frontend`] walks the web pages the same way.
+//! The frontend's own selftest walks the web pages the same way, with the
+//! same kit (`todo_service::selftest`).
 
-pub mod frontend;
-
-use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use todo_api::{
-    ApiClient, AuthResponse, ChatResponse, ErrorBody, ErrorCode, Health, MessageList, Priority,
-    Readiness, Task, TaskList, TaskStats, Tool, User,
+    ApiClient, AuthResponse, ChatResponse, ErrorBody, ErrorCode, Health, MessageList,
+    PersonalTokenCreated, Priority, Readiness, SessionList, Task, TaskList, TaskStats, Tool, User,
 };
+use todo_service::selftest::{Mismatch, call, expect_eq, mismatch, report};
 use uuid::Uuid;
 
 /// How long the `ready` step waits for `/ready` to answer 200.
 const READY_WAIT: Duration = Duration::from_secs(10);
-
-/// Why the run failed: which step, and what differed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("step `{step}` failed: {detail}")]
-pub struct Mismatch {
-    pub step: &'static str,
-    pub detail: String,
-}
-
-fn mismatch(step: &'static str, detail: impl Into<String>) -> Mismatch {
-    Mismatch {
-        step,
-        detail: detail.into(),
-    }
-}
-
-fn expect_eq<T: PartialEq + Debug>(
-    step: &'static str,
-    what: &str,
-    expected: T,
-    actual: T,
-) -> Result<(), Mismatch> {
-    if expected == actual {
-        Ok(())
-    } else {
-        Err(mismatch(
-            step,
-            format!("{what}:\n    expected: {expected:?}\n    actual:   {actual:?}"),
-        ))
-    }
-}
-
-/// Sends `request`, requires `status`, and decodes the body as `T`.
-async fn call<T: DeserializeOwned>(
-    step: &'static str,
-    request: reqwest::RequestBuilder,
-    status: StatusCode,
-) -> Result<(reqwest::header::HeaderMap, T), Mismatch> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| mismatch(step, format!("request failed: {e}")))?;
-    let actual = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| mismatch(step, format!("reading the body failed: {e}")))?;
-    let text = String::from_utf8_lossy(&body);
-    if actual != status {
-        return Err(mismatch(
-            step,
-            format!(
-                "status:\n    expected: {status}\n    actual:   {actual}\n    body:     {}",
-                text.chars().take(500).collect::<String>()
-            ),
-        ));
-    }
-    let parsed = if body.is_empty() {
-        serde_json::from_str("null")
-    } else {
-        serde_json::from_slice(&body)
-    };
-    let value = parsed.map_err(|e| {
-        mismatch(
-            step,
-            format!("body does not match the contract ({e}):\n    {text}"),
-        )
-    })?;
-    Ok((headers, value))
-}
-
-/// One step's outcome line, as printed.
-fn report(step: &str, started: Instant) {
-    println!(
-        "  ok    {step:<28} {:>6.1} ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-}
 
 /// Which parts of the walk to take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,25 +29,44 @@ pub struct Walk {
     pub chat: bool,
 }
 
+/// The account the walk signed up: a client acting as it, and its
+/// password (deleting an account asks for it).
+struct Account {
+    api: ApiClient,
+    email: String,
+    password: String,
+}
+
 /// Runs every step in order; on any failure, still deletes what it made.
 pub async fn run(base_url: &str, walk: Walk) -> Result<(), Mismatch> {
     let api = ApiClient::new(base_url);
     println!("selftest against {}", api.base_url());
-    let mut account: Option<ApiClient> = None;
+    let mut account: Option<Account> = None;
     let mut result = steps(&api, &mut account).await;
     if result.is_ok()
-        && let Some(user) = &account
+        && let Some(signed_up) = &account
+    {
+        result = session_steps(&api, signed_up).await;
+    }
+    if result.is_ok()
+        && let Some(Account { api: user, .. }) = &account
     {
         result = mcp_steps(user).await;
         if result.is_ok() && walk.chat {
             result = chat_steps(user).await;
         }
     }
-    if let Some(user) = account {
+    if let Some(Account {
+        api: user,
+        password,
+        ..
+    }) = account
+    {
         let started = Instant::now();
         let cleanup = call::<()>(
             "delete account",
-            user.request(Method::DELETE, "/api/auth/me"),
+            user.request(Method::DELETE, "/api/auth/me")
+                .json(&json!({ "password": password })),
             StatusCode::NO_CONTENT,
         )
         .await;
@@ -157,7 +95,7 @@ pub async fn run(base_url: &str, walk: Walk) -> Result<(), Mismatch> {
     result
 }
 
-async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), Mismatch> {
+async fn steps(api: &ApiClient, account: &mut Option<Account>) -> Result<(), Mismatch> {
     let started = Instant::now();
     let (_, health): (_, Health) = call(
         "health",
@@ -187,12 +125,17 @@ async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), M
     let started = Instant::now();
     let marker = Uuid::new_v4().simple().to_string();
     let email = format!("selftest-{marker}@selftest.invalid");
+    let password = format!("pw-{marker}");
     let signup = api
         .request(Method::POST, "/api/auth/signup")
-        .json(&json!({"email": email, "password": format!("pw-{marker}"), "name": "Selftest"}));
+        .json(&json!({"email": email, "password": password, "name": "Selftest"}));
     let (_, auth): (_, AuthResponse) = call("sign up", signup, StatusCode::CREATED).await?;
     let user = api.with_token(&auth.token);
-    *account = Some(user.clone());
+    *account = Some(Account {
+        api: user.clone(),
+        email: email.clone(),
+        password,
+    });
     expect_eq(
         "sign up",
         "user.email",
@@ -321,6 +264,88 @@ async fn steps(api: &ApiClient, account: &mut Option<ApiClient>) -> Result<(), M
         gone.error.code,
     )?;
     report("delete task", started);
+    Ok(())
+}
+
+/// Sessions and personal access tokens: a second login is listed and
+/// logged out (its token refused after); a read-only token reads, is
+/// refused a write (403 `insufficient_scope`), and is refused altogether
+/// once revoked.
+async fn session_steps(api: &ApiClient, account: &Account) -> Result<(), Mismatch> {
+    let user = &account.api;
+    let started = Instant::now();
+    let login = api
+        .request(Method::POST, "/api/auth/login")
+        .json(&json!({"email": account.email, "password": account.password}));
+    let (_, second): (_, AuthResponse) = call("second login", login, StatusCode::OK).await?;
+    let second = api.with_token(&second.token);
+    let (_, listed): (_, SessionList) = call(
+        "second login",
+        user.request(Method::GET, "/api/auth/sessions"),
+        StatusCode::OK,
+    )
+    .await?;
+    expect_eq("second login", "sessions listed", 2, listed.items.len())?;
+    report("second login", started);
+
+    let started = Instant::now();
+    call::<()>(
+        "log out",
+        second.request(Method::POST, "/api/auth/logout"),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    call::<ErrorBody>(
+        "log out",
+        second.request(Method::GET, "/api/auth/me"),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await?;
+    report("log out", started);
+
+    let started = Instant::now();
+    let create = user
+        .request(Method::POST, "/api/auth/tokens")
+        .json(&json!({"name": "selftest", "scope": "tasks:read", "expires_in_days": 1}));
+    let (_, created): (_, PersonalTokenCreated) =
+        call("personal token", create, StatusCode::CREATED).await?;
+    let reader = api.with_token(&created.token);
+    call::<TaskList>(
+        "personal token",
+        reader.request(Method::GET, "/api/tasks"),
+        StatusCode::OK,
+    )
+    .await?;
+    let (_, refused): (_, ErrorBody) = call(
+        "personal token",
+        reader
+            .request(Method::POST, "/api/tasks")
+            .json(&json!({"title": "not allowed"})),
+        StatusCode::FORBIDDEN,
+    )
+    .await?;
+    expect_eq(
+        "personal token",
+        "error.code",
+        ErrorCode::InsufficientScope,
+        refused.error.code,
+    )?;
+    call::<()>(
+        "personal token",
+        user.request(
+            Method::DELETE,
+            &format!("/api/auth/tokens/{}", created.session.id),
+        ),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    call::<ErrorBody>(
+        "personal token",
+        reader.request(Method::GET, "/api/tasks"),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await?;
+    report("personal token", started);
     Ok(())
 }
 

@@ -1,0 +1,204 @@
+//! Checking a bearer credential: a login's JWT (signature, expiry, issuer
+//! and audience, then its session) or a personal access token (its
+//! session, found by the token's hash). Either way the session must exist,
+//! be unrevoked and unexpired.
+//!
+//! How revocation reaches every replica: each process remembers what it
+//! last read of a session for [`RECHECK_AFTER`], then reads it again from
+//! the database, which every replica shares. A session revoked here is
+//! forgotten here at once ([`Authenticator::forget`]); on another replica
+//! it is refused at its next check, within [`RECHECK_AFTER`] plus one
+//! query. So the database is asked at most once per session per few
+//! seconds, not on every request.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use super::personal_token;
+use super::token::{TokenError, TokenKeys};
+use super::{Caller, Scopes};
+use crate::error::ApiError;
+use crate::store::{SessionGrant, Store, now};
+
+/// How long a session read from the database is believed before it is read
+/// again: the most a revocation on another replica takes to arrive.
+pub const RECHECK_AFTER: Duration = Duration::from_secs(4);
+
+/// A session's `last_used_at` is written at most this often.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Sessions remembered at most; beyond it, stale ones are forgotten first.
+const REMEMBERED_MAX: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Session(Uuid),
+    TokenHash(Vec<u8>),
+}
+
+#[derive(Debug, Clone)]
+struct Remembered {
+    /// `None`: there is no such session.
+    grant: Option<SessionGrant>,
+    read_at: Instant,
+}
+
+/// Checks credentials for every route and door (see the module's docs).
+#[derive(Debug)]
+pub struct Authenticator {
+    keys: TokenKeys,
+    store: Store,
+    remembered: RwLock<HashMap<Key, Remembered>>,
+}
+
+impl Authenticator {
+    pub fn new(keys: TokenKeys, store: Store) -> Self {
+        Self {
+            keys,
+            store,
+            remembered: RwLock::default(),
+        }
+    }
+
+    pub fn keys(&self) -> &TokenKeys {
+        &self.keys
+    }
+
+    /// The caller a bearer credential names, or why it is refused.
+    pub async fn authenticate(&self, bearer: &str) -> Result<Caller, ApiError> {
+        let (grant, personal) = if personal_token::is_personal_token(bearer) {
+            let key = Key::TokenHash(personal_token::hash(bearer));
+            (self.grant(key).await?, true)
+        } else {
+            let verified = self.keys.verify(bearer).map_err(|error| match error {
+                TokenError::Expired => ApiError::TokenExpired,
+                TokenError::Invalid => ApiError::Unauthorized("the token is not valid"),
+            })?;
+            let grant = self
+                .grant(Key::Session(verified.session_id))
+                .await?
+                .filter(|grant| grant.user_id == verified.user_id);
+            (grant, false)
+        };
+        let Some(grant) = grant else {
+            return Err(if personal {
+                ApiError::Unauthorized("no such personal access token")
+            } else {
+                ApiError::Unauthorized(
+                    "this session has ended (its account may have been deleted); log in again",
+                )
+            });
+        };
+        if grant.revoked {
+            return Err(ApiError::Unauthorized(
+                "this session has been logged out or revoked; log in again",
+            ));
+        }
+        if grant.expires_at <= now() {
+            return Err(if personal {
+                ApiError::PersonalTokenExpired
+            } else {
+                ApiError::TokenExpired
+            });
+        }
+        Ok(Caller {
+            user_id: grant.user_id,
+            session_id: grant.id,
+            kind: grant.kind,
+            scopes: Scopes::parse(&grant.scope),
+        })
+    }
+
+    /// Forgets what this process read of these sessions, so their
+    /// revocation takes effect here at once.
+    pub fn forget(&self, sessions: &[Uuid]) {
+        let mut remembered = self.remembered.write().expect("never poisoned");
+        remembered.retain(|key, entry| {
+            let id = match (key, &entry.grant) {
+                (Key::Session(id), _) => *id,
+                (Key::TokenHash(_), Some(grant)) => grant.id,
+                (Key::TokenHash(_), None) => return true,
+            };
+            !sessions.contains(&id)
+        });
+    }
+
+    /// Forgets every session of `user` (its account is deleted).
+    pub fn forget_user(&self, user: Uuid) {
+        let mut remembered = self.remembered.write().expect("never poisoned");
+        remembered.retain(|_, entry| entry.grant.as_ref().is_none_or(|g| g.user_id != user));
+    }
+
+    /// Forgets what is stale anyway, bounding memory.
+    pub fn forget_stale(&self) {
+        let mut remembered = self.remembered.write().expect("never poisoned");
+        remembered.retain(|_, entry| entry.read_at.elapsed() < RECHECK_AFTER);
+    }
+
+    /// The session behind `key`: what was read of it lately, or what the
+    /// database says now.
+    async fn grant(&self, key: Key) -> Result<Option<SessionGrant>, ApiError> {
+        if let Some(entry) = self
+            .remembered
+            .read()
+            .expect("never poisoned")
+            .get(&key)
+            .filter(|entry| entry.read_at.elapsed() < RECHECK_AFTER)
+        {
+            return Ok(entry.grant.clone());
+        }
+        let grant = match &key {
+            Key::Session(id) => self.store.session(*id).await?,
+            Key::TokenHash(hash) => self.store.session_by_token_hash(hash).await?,
+        };
+        if let Some(grant) = &grant
+            && !grant.revoked
+            && now() - grant.last_used_at >= TOUCH_EVERY
+        {
+            self.touch(grant.id);
+        }
+        // Unknown tokens are not remembered: anyone can make up as many
+        // as they like. An unknown session id came in a signed token.
+        if grant.is_some() || matches!(key, Key::Session(_)) {
+            self.remember(key, grant.clone());
+        }
+        Ok(grant)
+    }
+
+    fn remember(&self, key: Key, grant: Option<SessionGrant>) {
+        let mut remembered = self.remembered.write().expect("never poisoned");
+        if remembered.len() >= REMEMBERED_MAX {
+            remembered.retain(|_, entry| entry.read_at.elapsed() < RECHECK_AFTER);
+            if remembered.len() >= REMEMBERED_MAX {
+                remembered.clear();
+            }
+        }
+        let grant = grant.map(|mut grant| {
+            // Written below if due; either way not due again for a while.
+            if now() - grant.last_used_at >= TOUCH_EVERY {
+                grant.last_used_at = now();
+            }
+            grant
+        });
+        remembered.insert(
+            key,
+            Remembered {
+                grant,
+                read_at: Instant::now(),
+            },
+        );
+    }
+
+    /// Records the use in the background: the request does not wait.
+    fn touch(&self, session: Uuid) {
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.touch_session(session, now()).await {
+                tracing::debug!(%error, %session, "could not record a session's last use");
+            }
+        });
+    }
+}

@@ -1,0 +1,104 @@
+//! The kit of both servers' selftests (the Helm test hooks, which only
+//! talk HTTP): steps that send a request, require a status and decode the
+//! body, print one line each, and fail with the first [`Mismatch`] as a
+//! diff.
+
+use std::fmt::Debug;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// Why the run failed: which step, and what differed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("step `{step}` failed: {detail}")]
+pub struct Mismatch {
+    pub step: &'static str,
+    pub detail: String,
+}
+
+pub fn mismatch(step: &'static str, detail: impl Into<String>) -> Mismatch {
+    Mismatch {
+        step,
+        detail: detail.into(),
+    }
+}
+
+pub fn expect_eq<T: PartialEq + Debug>(
+    step: &'static str,
+    what: &str,
+    expected: T,
+    actual: T,
+) -> Result<(), Mismatch> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(mismatch(
+            step,
+            format!("{what}:\n    expected: {expected:?}\n    actual:   {actual:?}"),
+        ))
+    }
+}
+
+/// Sends `request`, requires `status`, and decodes the body as `T`.
+pub async fn call<T: DeserializeOwned>(
+    step: &'static str,
+    request: reqwest::RequestBuilder,
+    status: StatusCode,
+) -> Result<(reqwest::header::HeaderMap, T), Mismatch> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| mismatch(step, format!("request failed: {e}")))?;
+    let actual = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| mismatch(step, format!("reading the body failed: {e}")))?;
+    let text = String::from_utf8_lossy(&body);
+    if actual != status {
+        return Err(mismatch(
+            step,
+            format!(
+                "status:\n    expected: {status}\n    actual:   {actual}\n    body:     {}",
+                text.chars().take(500).collect::<String>()
+            ),
+        ));
+    }
+    let parsed = if body.is_empty() {
+        serde_json::from_str("null")
+    } else {
+        serde_json::from_slice(&body)
+    };
+    let value = parsed.map_err(|e| {
+        mismatch(
+            step,
+            format!("body does not match the contract ({e}):\n    {text}"),
+        )
+    })?;
+    Ok((headers, value))
+}
+
+/// One step's outcome line, as printed.
+pub fn report(step: &str, started: Instant) {
+    println!(
+        "  ok    {step:<28} {:>6.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+/// The process's exit for a walk's outcome, printed.
+pub fn verdict(outcome: Result<(), Mismatch>) -> ExitCode {
+    match outcome {
+        Ok(()) => {
+            println!("selftest passed");
+            ExitCode::SUCCESS
+        }
+        Err(mismatch) => {
+            eprintln!("selftest FAILED: {mismatch}");
+            ExitCode::FAILURE
+        }
+    }
+}
