@@ -20,8 +20,12 @@ pub struct Config {
     /// The origin visitors use (scheme, host, port). When unset, a POST
     /// must come from the host named in its own `Host` header.
     pub public_origin: Option<String>,
-    /// Adds `Secure` to the session cookie (set it whenever the site is
-    /// served over HTTPS).
+    /// Local development over plain http (`DEV_MODE`): the session cookie
+    /// is not `Secure` unless asked for, and logs are readable text.
+    pub dev_mode: bool,
+    /// Adds `Secure` to the session cookie and names it with the
+    /// `__Host-` prefix. On unless `DEV_MODE` (or `COOKIE_SECURE=false`
+    /// for a site served over plain http).
     pub cookie_secure: bool,
     pub backend_timeout: Duration,
     /// How long a chat message may take: longer than the backend's own
@@ -36,7 +40,15 @@ impl Config {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars::new(lookup);
-        let server = ServerSettings::from_vars(&vars, 3000, LogFormat::Json)?;
+        let dev_mode = vars.flag("DEV_MODE")?;
+        // Readable logs in the dev loop, JSON lines everywhere else (as
+        // the backend does).
+        let default_log_format = if dev_mode {
+            LogFormat::Pretty
+        } else {
+            LogFormat::Json
+        };
+        let server = ServerSettings::from_vars(&vars, 3000, default_log_format)?;
 
         let backend_url = vars
             .get("BACKEND_URL")
@@ -74,14 +86,43 @@ impl Config {
             })
             .transpose()?;
 
+        // Secure unless told otherwise: forgetting the flag behind HTTPS
+        // would let the session leak over any plain-http request.
+        let cookie_secure = match vars.get("COOKIE_SECURE") {
+            Some(_) => vars.flag("COOKIE_SECURE")?,
+            None => !dev_mode,
+        };
+        if cookie_secure
+            && let Some(origin) = public_origin.as_deref()
+            && origin.starts_with("http://")
+        {
+            // Browsers drop a Secure cookie set over plain http: nobody
+            // could stay logged in. Better to say so at startup.
+            return Err(invalid(
+                "COOKIE_SECURE",
+                format!(
+                    "the session cookie is Secure (the default outside DEV_MODE) but PUBLIC_URL {origin} is plain http, so browsers would not keep it; serve the site over https, or set COOKIE_SECURE=false"
+                ),
+            ));
+        }
+
         Ok(Config {
             server,
             backend_url: backend_url.trim_end_matches('/').to_owned(),
             public_origin,
-            cookie_secure: vars.flag("COOKIE_SECURE")?,
+            dev_mode,
+            cookie_secure,
             backend_timeout: vars.seconds("BACKEND_TIMEOUT_SECONDS", 10)?,
             chat_timeout: vars.seconds("CHAT_TIMEOUT_SECONDS", 35)?,
         })
+    }
+
+    /// Whether responses tell browsers to use only HTTPS from now on:
+    /// exactly when visitors reach the site over https.
+    pub fn strict_transport_security(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|origin| origin.starts_with("https://"))
     }
 }
 
@@ -99,8 +140,44 @@ mod tests {
         assert_eq!(config.server.bind.port(), 3000);
         assert_eq!(config.backend_url, DEFAULT_BACKEND_URL);
         assert_eq!(config.public_origin, None);
-        assert!(!config.cookie_secure);
+        assert!(!config.dev_mode);
+        assert!(config.cookie_secure, "Secure unless said otherwise");
+        assert!(!config.strict_transport_security());
         assert_eq!(config.server.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn dev_mode_serves_plain_http_with_readable_logs() {
+        let dev = config(&[("DEV_MODE", "true")]).unwrap();
+        assert!(!dev.cookie_secure);
+        assert_eq!(dev.server.log_format, LogFormat::Pretty);
+        let asked = config(&[("DEV_MODE", "true"), ("COOKIE_SECURE", "true")]).unwrap();
+        assert!(asked.cookie_secure, "an explicit COOKIE_SECURE wins");
+        let plain = config(&[("COOKIE_SECURE", "false")]).unwrap();
+        assert!(!plain.cookie_secure);
+        assert!(!plain.dev_mode);
+    }
+
+    #[test]
+    fn https_sites_get_strict_transport_security() {
+        let https = config(&[("PUBLIC_URL", "https://todo.example.com")]).unwrap();
+        assert!(https.strict_transport_security());
+        assert!(https.cookie_secure);
+        let http = config(&[
+            ("PUBLIC_URL", "http://todo.local"),
+            ("COOKIE_SECURE", "false"),
+        ])
+        .unwrap();
+        assert!(!http.strict_transport_security());
+    }
+
+    #[test]
+    fn a_secure_cookie_on_a_plain_http_site_stops_startup() {
+        let error = config(&[("PUBLIC_URL", "http://todo.local")]).unwrap_err();
+        assert_eq!(error.variable, "COOKIE_SECURE");
+        assert!(error.to_string().contains("http://todo.local"), "{error}");
+        let dev = config(&[("PUBLIC_URL", "http://127.0.0.1:3000"), ("DEV_MODE", "1")]).unwrap();
+        assert!(!dev.cookie_secure);
     }
 
     #[test]
@@ -124,6 +201,7 @@ mod tests {
             ("PORT", "http"),
             ("BIND_ADDR", "localhost"),
             ("COOKIE_SECURE", "maybe"),
+            ("DEV_MODE", "sometimes"),
             ("TRUSTED_PROXY_HOPS", "many"),
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_GRACE_SECONDS", "0"),

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use todo_api::{ClientError, ErrorCode};
 
+use crate::paths;
 use crate::views::errors::error_page;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +60,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             // The login page drops the stale cookie when it sees `expired`.
-            PageError::SessionExpired => Redirect::to("/login?expired=1").into_response(),
+            PageError::SessionExpired => Redirect::to(paths::SESSION_ENDED).into_response(),
             PageError::NotFound => error_page(
                 StatusCode::NOT_FOUND,
                 "Not found",

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use todo_api::{NewTask, Priority, TaskPatch};
+use todo_api::{NewPersonalToken, NewTask, PasswordChange, Priority, TaskPatch, limits};
 
 /// The largest form post accepted. The biggest real form (a task with a
 /// 2000-character description, every character percent-encoded UTF-8) is
@@ -158,6 +158,146 @@ pub struct RowForm {
     pub back: Option<String>,
 }
 
+/// A read-only personal access token's scope, as the backend spells it.
+pub const SCOPE_READ_ONLY: &str = "tasks:read";
+/// A token that may also change tasks.
+pub const SCOPE_READ_WRITE: &str = "tasks:read tasks:write";
+/// How long a new token lasts unless the visitor picks otherwise.
+pub const TOKEN_EXPIRY_DEFAULT_DAYS: u32 = 30;
+
+/// The Account page's "create a personal access token" form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    pub name: String,
+    /// [`SCOPE_READ_ONLY`] or [`SCOPE_READ_WRITE`].
+    pub scope: String,
+    /// Whole days, 1–365.
+    pub expires_in_days: String,
+}
+
+impl Default for TokenForm {
+    /// The safest choice is the one preselected: read only, a month.
+    fn default() -> Self {
+        TokenForm {
+            name: String::new(),
+            scope: SCOPE_READ_ONLY.to_owned(),
+            expires_in_days: TOKEN_EXPIRY_DEFAULT_DAYS.to_string(),
+        }
+    }
+}
+
+impl TokenForm {
+    /// The request, or every field the backend would refuse anyway.
+    pub fn request(&self) -> Result<NewPersonalToken, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.insert(
+                "name".into(),
+                "give the token a name, e.g. the client that will use it".into(),
+            );
+        }
+        let scope = self.scope.trim();
+        if scope != SCOPE_READ_ONLY && scope != SCOPE_READ_WRITE {
+            errors.insert("scope".into(), "choose read only or read and write".into());
+        }
+        let days = self
+            .expires_in_days
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|days| (1..=limits::TOKEN_EXPIRY_MAX_DAYS).contains(days));
+        if days.is_none() {
+            errors.insert(
+                "expires_in_days".into(),
+                format!(
+                    "must be a whole number of days from 1 to {}",
+                    limits::TOKEN_EXPIRY_MAX_DAYS
+                ),
+            );
+        }
+        match days {
+            Some(expires_in_days) if errors.is_empty() => Ok(NewPersonalToken {
+                name: name.to_owned(),
+                scope: scope.to_owned(),
+                expires_in_days,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The Account page's "change password" form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+    /// The new password typed again; only the frontend looks at it.
+    pub confirm_password: String,
+}
+
+impl PasswordForm {
+    /// The request; the backend checks the current password and the new
+    /// one's rules, the frontend that both copies of the new one agree.
+    pub fn change(&self) -> Result<PasswordChange, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.current_password.is_empty() {
+            errors.insert(
+                "current_password".into(),
+                "enter your current password".into(),
+            );
+        }
+        if self.new_password.is_empty() {
+            errors.insert("new_password".into(), "enter a new password".into());
+        } else if self.confirm_password != self.new_password {
+            errors.insert(
+                "confirm_password".into(),
+                "does not match the new password; type it again".into(),
+            );
+        }
+        if errors.is_empty() {
+            Ok(PasswordChange {
+                current_password: self.current_password.clone(),
+                new_password: self.new_password.clone(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The Account page's "delete account" form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DeletionForm {
+    pub password: String,
+    /// A checkbox: present ("on") when ticked.
+    pub confirm: Option<String>,
+}
+
+impl DeletionForm {
+    /// The password to confirm with, once the visitor has ticked the box.
+    pub fn password(&self) -> Result<&str, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.password.is_empty() {
+            errors.insert("password".into(), "enter your password".into());
+        }
+        if self.confirm.is_none() {
+            errors.insert(
+                "confirm".into(),
+                "tick the box to confirm that everything is to be deleted".into(),
+            );
+        }
+        if errors.is_empty() {
+            Ok(&self.password)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// Only task-list URLs of this site are followed after a form, so a
 /// crafted `back` cannot send the visitor elsewhere.
 pub fn safe_back(back: Option<&str>) -> String {
@@ -215,6 +355,74 @@ mod tests {
         assert_eq!(patch.tags, Some(vec![]));
         assert_eq!(patch.completed, Some(false));
         assert_eq!(patch.priority, None);
+    }
+
+    #[test]
+    fn a_token_form_becomes_a_request_or_names_every_bad_field() {
+        let form = TokenForm {
+            name: "  MCP on my laptop ".into(),
+            ..TokenForm::default()
+        };
+        let request = form.request().unwrap();
+        assert_eq!(request.name, "MCP on my laptop");
+        assert_eq!(request.scope, SCOPE_READ_ONLY);
+        assert_eq!(request.expires_in_days, TOKEN_EXPIRY_DEFAULT_DAYS);
+        let bad = TokenForm {
+            name: " ".into(),
+            scope: "tasks:write".into(),
+            expires_in_days: "366".into(),
+        };
+        let errors = bad.request().unwrap_err();
+        let keys: Vec<_> = errors.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["expires_in_days", "name", "scope"]);
+        for days in ["0", "-1", "soon", ""] {
+            let form = TokenForm {
+                name: "x".into(),
+                expires_in_days: days.into(),
+                ..TokenForm::default()
+            };
+            assert!(form.request().is_err(), "{days:?}");
+        }
+    }
+
+    #[test]
+    fn a_password_change_needs_both_copies_of_the_new_password_to_agree() {
+        let form = PasswordForm {
+            current_password: "old one".into(),
+            new_password: "new password".into(),
+            confirm_password: "new pasword".into(),
+        };
+        let errors = form.change().unwrap_err();
+        assert_eq!(errors.keys().collect::<Vec<_>>(), ["confirm_password"]);
+        let form = PasswordForm {
+            confirm_password: "new password".into(),
+            ..form
+        };
+        let change = form.change().unwrap();
+        assert_eq!(change.new_password, "new password");
+        assert_eq!(change.current_password, "old one");
+        let errors = PasswordForm::default().change().unwrap_err();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["current_password", "new_password"]
+        );
+    }
+
+    #[test]
+    fn deleting_the_account_needs_the_password_and_the_box_ticked() {
+        let unticked = DeletionForm {
+            password: "secret".into(),
+            confirm: None,
+        };
+        assert_eq!(
+            unticked.password().unwrap_err().keys().collect::<Vec<_>>(),
+            ["confirm"]
+        );
+        let ticked = DeletionForm {
+            confirm: Some("on".into()),
+            ..unticked
+        };
+        assert_eq!(ticked.password(), Ok("secret"));
     }
 
     #[test]

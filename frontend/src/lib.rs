@@ -6,7 +6,8 @@
 //! visitor (`session`) and render `views` (Leptos, server-side only);
 //! `forms` and `filter` translate what browsers send (`extract` reads
 //! them, answering bad posts with pages); `origin` refuses
-//! cross-site POSTs; `assets` holds the embedded CSS and icon.
+//! cross-site POSTs; `assets` holds the embedded CSS and icon; `paths`
+//! names the URLs, which `selftest` (the Helm test) walks.
 
 pub mod assets;
 pub mod config;
@@ -16,7 +17,9 @@ pub mod filter;
 pub mod forms;
 pub mod handlers;
 pub mod origin;
+pub mod paths;
 pub mod routes;
+pub mod selftest;
 pub mod session;
 pub mod startup;
 pub mod state;

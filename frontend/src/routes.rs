@@ -9,9 +9,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::PageError;
-use crate::handlers::{assistant, auth, health, tasks};
+use crate::handlers::{account, assistant, auth, health, tasks};
 use crate::state::AppState;
-use crate::{assets, origin};
+use crate::{assets, origin, paths};
+
+/// A year, the usual figure. Without `includeSubDomains`: this server
+/// knows only its own host, and a sibling subdomain still served over
+/// plain http would become unreachable. Without `preload`, which is a
+/// decision for the domain's owner, not for an application.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 
 /// No scripts at all, styles and images only from here, forms only to
 /// here, never framed.
@@ -19,20 +25,37 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(auth::home))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/signup", get(auth::signup_form).post(auth::signup))
-        .route("/logout", post(auth::logout))
-        .route("/tasks", get(tasks::list).post(tasks::create))
+    let strict_transport_security = state.config.strict_transport_security();
+    let router = Router::new()
+        .route(paths::HOME, get(auth::home))
+        .route(paths::LOGIN, get(auth::login_form).post(auth::login))
+        .route(paths::SIGNUP, get(auth::signup_form).post(auth::signup))
+        .route(paths::LOGOUT, post(auth::logout))
+        .route(paths::TASKS, get(tasks::list).post(tasks::create))
         .route("/tasks/clear-completed", post(tasks::clear_completed))
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/edit", get(tasks::edit_form).post(tasks::edit))
         .route("/tasks/{id}/delete", post(tasks::delete))
-        .route("/assistant", get(assistant::start).post(assistant::send))
+        .route(
+            paths::ASSISTANT,
+            get(assistant::start).post(assistant::send),
+        )
         .route("/assistant/{id}", get(assistant::conversation))
         .route("/assistant/{id}/delete", post(assistant::delete))
-        .route("/api/health", get(health))
+        .route(paths::ACCOUNT, get(account::page))
+        .route(
+            "/account/sessions/revoke-others",
+            post(account::revoke_others),
+        )
+        .route(
+            "/account/sessions/{id}/revoke",
+            post(account::revoke_session),
+        )
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/password", post(account::change_password))
+        .route("/account/delete", post(account::delete_account))
+        .route(paths::HEALTH, get(health))
         .route(assets::CSS_PATH, get(assets::stylesheet))
         .route(assets::ICON_PATH, get(assets::icon))
         .fallback(|| async { PageError::NotFound })
@@ -52,7 +75,16 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(
             todo_service::request_body::settle_request_body,
         ))
-        .with_state(state)
+        .with_state(state);
+    if strict_transport_security {
+        // Outermost of all: every answer carries it, early ones included.
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        ))
+    } else {
+        router
+    }
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

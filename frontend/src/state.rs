@@ -19,6 +19,10 @@ impl AppState {
         let http = reqwest::Client::builder()
             .timeout(config.backend_timeout)
             .connect_timeout(std::time::Duration::from_secs(2))
+            // Shorter than the backend's HEADER_READ_TIMEOUT_SECONDS (10 s
+            // by default), after which it closes an idle connection: a
+            // pooled one is never reused just as the backend closes it.
+            .pool_idle_timeout(std::time::Duration::from_secs(5))
             // The backend never redirects; following one would hide a bug.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;

@@ -1,6 +1,7 @@
 //! End-to-end in a real browser (headless Chromium): the whole flow of a
-//! user, once with JavaScript enabled and once with it disabled. The UI
-//! uses no JavaScript, so both must behave the same.
+//! user, and a walk through the Account page, once with JavaScript enabled
+//! and once with it disabled. The UI uses no JavaScript, so both must
+//! behave the same.
 
 mod support;
 
@@ -20,12 +21,31 @@ async fn the_whole_flow_with_javascript_disabled() {
     whole_flow(false).await;
 }
 
+#[tokio::test]
+async fn the_account_page_with_javascript_enabled() {
+    in_browser(account_walk, true).await;
+}
+
+#[tokio::test]
+async fn the_account_page_with_javascript_disabled() {
+    in_browser(account_walk, false).await;
+}
+
 async fn whole_flow(javascript: bool) {
+    in_browser(run, javascript).await;
+}
+
+/// Runs `walk` in a fresh browser in front of a fresh stack.
+async fn in_browser<F, Fut>(walk: F, javascript: bool)
+where
+    F: FnOnce(Client, String, bool) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let stack = Stack::start().await;
     let driver = Driver::start();
     let client = driver.browser(javascript, (1280, 1000)).await;
     // Run in a task so a failed assertion still closes the browser.
-    let flow = tokio::spawn(run(client.clone(), stack.url.clone(), javascript));
+    let flow = tokio::spawn(walk(client.clone(), stack.url.clone(), javascript));
     let outcome = flow.await;
     let _ = client.close().await;
     if let Err(error) = outcome {
@@ -33,13 +53,17 @@ async fn whole_flow(javascript: bool) {
     }
 }
 
-async fn run(c: Client, base: String, javascript: bool) {
-    // The browser really runs (or refuses) scripts as configured.
+/// The browser really runs (or refuses) scripts as configured.
+async fn check_javascript(c: &Client, javascript: bool) {
     c.goto("data:text/html,<p id=probe>off</p><script>document.getElementById('probe').textContent='on'</script>")
         .await
         .unwrap();
     let expected = if javascript { "on" } else { "off" };
-    assert_eq!(text(&c, "#probe").await, expected, "JavaScript setting");
+    assert_eq!(text(c, "#probe").await, expected, "JavaScript setting");
+}
+
+async fn run(c: Client, base: String, javascript: bool) {
+    check_javascript(&c, javascript).await;
 
     // A protected page sends a stranger to log in.
     c.goto(&format!("{base}/tasks")).await.unwrap();
@@ -187,6 +211,82 @@ async fn run(c: Client, base: String, javascript: bool) {
     c.goto(&format!("{base}/tasks")).await.unwrap();
     find(&c, "form[action='/login']").await;
     assert_eq!(path(&c).await, "/login");
+}
+
+/// Sign up, open the Account page from the header, create a token (seen
+/// once), find it listed without its secret, revoke it.
+async fn account_walk(c: Client, base: String, javascript: bool) {
+    check_javascript(&c, javascript).await;
+    c.goto(&format!("{base}/signup")).await.unwrap();
+    type_into(&c, "#name", "Grace").await;
+    type_into(&c, "#email", "grace@example.com").await;
+    type_into(&c, "#password", "correct horse battery").await;
+    follow(&c, "form[action='/signup'] button[type=submit]").await;
+    find(&c, "#empty-state").await;
+
+    follow(&c, "#account-link").await;
+    assert_eq!(path(&c).await, "/account");
+    assert_eq!(c.title().await.unwrap(), "Account · Todo");
+    assert_eq!(text(&c, "h1").await, "Account");
+    assert!(text(&c, "#profile").await.contains("grace@example.com"));
+    assert_eq!(count(&c, "#sessions li.credential").await, 1);
+    assert_eq!(text(&c, "#sessions .badge-current").await, "This device");
+    assert!(
+        text(&c, "#sessions .credential-name")
+            .await
+            .contains("Headless Chrome on Linux")
+    );
+
+    // Keyboard: the token form's fields follow each other in order; Tab
+    // enters the radio group at its chosen option.
+    click(&c, "#name").await;
+    for expected in ["scope-0", "expires_in_days", "create-token"] {
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(TAB)
+            .await
+            .unwrap();
+        assert_eq!(focused(&c).await, expected);
+    }
+
+    type_into(&c, "#name", "MCP client").await;
+    click(&c, "label[for=scope-1]").await;
+    choose(&c, "#expires_in_days", "90").await;
+    follow(&c, "#create-token").await;
+    let token = find(&c, "#new-token-value")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("the token is in the field");
+    assert!(token.starts_with("todo_pat_"), "{token}");
+    assert_eq!(c.title().await.unwrap(), "Token created · Account · Todo");
+    assert!(
+        text(&c, ".new-token")
+            .await
+            .contains("it will not be shown again")
+    );
+    assert!(
+        text(&c, ".new-token")
+            .await
+            .contains("Authorization: Bearer <token>")
+    );
+    let listed = text(&c, "#tokens ul.credentials").await;
+    assert!(
+        listed.contains("MCP client") && listed.contains("Read and write"),
+        "{listed}"
+    );
+
+    // Opened again, the page lists the token but never shows it.
+    follow(&c, "#account-link").await;
+    find(&c, "#tokens ul.credentials").await;
+    assert_eq!(count(&c, "#new-token-value").await, 0);
+    assert!(!c.source().await.unwrap().contains(&token));
+
+    follow(&c, "button[aria-label='Revoke token “MCP client”']").await;
+    find(&c, "#no-tokens").await;
+    assert!(text(&c, "#tokens .alert-info").await.contains("revoked"));
 }
 
 /// WebDriver key codes.

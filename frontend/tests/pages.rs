@@ -8,7 +8,7 @@ use support::{Stack, Web, start_frontend};
 
 #[tokio::test]
 async fn health_answers_without_the_backend() {
-    let (url, _stop) = start_frontend("http://127.0.0.1:9").await;
+    let (url, _stop) = start_frontend("http://127.0.0.1:9", &[]).await;
     let response = reqwest::get(format!("{url}/api/health")).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
@@ -27,7 +27,7 @@ async fn health_answers_without_the_backend() {
 #[tokio::test]
 async fn a_dead_backend_gives_a_clear_503_page() {
     // Port 9 (discard) is closed on loopback: nothing answers there.
-    let (url, _stop) = start_frontend("http://127.0.0.1:9").await;
+    let (url, _stop) = start_frontend("http://127.0.0.1:9", &[]).await;
     let mut web = Web::new(&url);
     web.get("/login")
         .await
@@ -190,7 +190,7 @@ async fn a_session_whose_account_is_gone_is_sent_to_log_in() {
     let token = web.session.clone().unwrap();
     todo_api::ApiClient::new(&stack.backend_url)
         .with_token(&token)
-        .delete_account()
+        .delete_account("correct horse battery")
         .await
         .unwrap();
     web.get("/tasks").await.redirects_to("/login?expired=1");

@@ -1,12 +1,11 @@
-//! `todo-backend selftest-frontend`, the frontend's Helm test, against a
+//! `todo-frontend selftest`, the frontend's Helm test, against a
 //! live stack: it passes, cleans up its account, and fails with the step
 //! named when the frontend refuses its form posts.
 
 mod support;
 
 use support::Stack;
-use todo_backend::selftest::Walk;
-use todo_backend::selftest::frontend::{FrontendWalk, run};
+use todo_frontend::selftest::{FrontendWalk, Walk, run};
 
 #[tokio::test]
 async fn the_frontend_walk_passes_and_deletes_its_account() {

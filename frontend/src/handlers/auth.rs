@@ -1,4 +1,7 @@
 //! Login, sign-up and logout: forms in, session cookie and redirects out.
+//! Logging in or signing up passes the browser's `User-Agent` on, which
+//! names the session on the Account page; logging out ends the session on
+//! the backend too.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -10,6 +13,7 @@ use todo_api::{ClientError, ErrorCode, LoginRequest, SignupRequest};
 use crate::error::PageError;
 use crate::extract::PageForm;
 use crate::forms::{FieldErrors, LoginForm, SignupForm};
+use crate::paths;
 use crate::session::{Visitor, cleared_cookie, session_cookie};
 use crate::state::AppState;
 use crate::views::auth::{Notice, login_page, signup_page};
@@ -17,9 +21,9 @@ use crate::views::auth::{Notice, login_page, signup_page};
 /// `/`: the list for someone with a session, the login page otherwise.
 pub async fn home(visitor: Visitor) -> Redirect {
     if visitor.token.is_some() {
-        Redirect::to("/tasks")
+        Redirect::to(paths::TASKS)
     } else {
-        Redirect::to("/login")
+        Redirect::to(paths::LOGIN)
     }
 }
 
@@ -27,7 +31,37 @@ pub async fn home(visitor: Visitor) -> Redirect {
 #[serde(default)]
 pub struct LoginQuery {
     expired: Option<String>,
+    /// `1`, or [`LOGOUT_UNCONFIRMED`] when the backend could not be told.
     logged_out: Option<String>,
+    account_deleted: Option<String>,
+}
+
+/// `logged_out=` this: the cookie is gone, but the backend may still
+/// hold the session.
+const LOGOUT_UNCONFIRMED: &str = "unconfirmed";
+
+impl LoginQuery {
+    /// What the login page says first. The texts are fixed here: nothing
+    /// from the URL is shown.
+    fn notice(&self) -> Option<Notice> {
+        if self.expired.is_some() {
+            return Some(Notice::Info(
+                "Your session has ended: it expired, or it was logged out (perhaps from another device, or by a password change). Please log in again.",
+            ));
+        }
+        if self.account_deleted.is_some() {
+            return Some(Notice::Info(
+                "Your account, its tasks and its conversations have been deleted. Goodbye!",
+            ));
+        }
+        match self.logged_out.as_deref() {
+            Some(LOGOUT_UNCONFIRMED) => Some(Notice::Error(
+                "You are logged out in this browser, but the server could not be reached to end the session there. It ends by itself when it expires; to end it now, log in and choose “Log out everywhere else” on your Account page.".to_owned(),
+            )),
+            Some(_) => Some(Notice::Info("You have been logged out.")),
+            None => None,
+        }
+    }
 }
 
 pub async fn login_form(
@@ -36,18 +70,14 @@ pub async fn login_form(
     Query(query): Query<LoginQuery>,
 ) -> Response {
     let errors = FieldErrors::new();
+    let page = Html(login_page("", &errors, query.notice()));
     if query.expired.is_some() {
         // The backend refused the token: drop it so the browser stops
         // sending it.
         let jar = jar.add(cleared_cookie(state.config.cookie_secure));
-        let notice = Notice::Info("Your session has ended. Please log in again.");
-        return (jar, Html(login_page("", &errors, Some(notice)))).into_response();
+        return (jar, page).into_response();
     }
-    let notice = query
-        .logged_out
-        .is_some()
-        .then_some(Notice::Info("You have been logged out."));
-    Html(login_page("", &errors, notice)).into_response()
+    page.into_response()
 }
 
 pub async fn login(
@@ -71,10 +101,10 @@ pub async fn login(
         email: form.email.trim().to_owned(),
         password: form.password,
     };
-    match visitor.api.login(&request).await {
+    match visitor.opening_a_session().login(&request).await {
         Ok(auth) => {
             let jar = jar.add(session_cookie(auth.token, state.config.cookie_secure));
-            Ok((jar, Redirect::to("/tasks")).into_response())
+            Ok((jar, Redirect::to(paths::TASKS)).into_response())
         }
         Err(error) => {
             let (status, errors, notice) = form_failure(error)?;
@@ -99,10 +129,10 @@ pub async fn signup(
         email: form.email.trim().to_owned(),
         password: form.password,
     };
-    match visitor.api.signup(&request).await {
+    match visitor.opening_a_session().signup(&request).await {
         Ok(auth) => {
             let jar = jar.add(session_cookie(auth.token, state.config.cookie_secure));
-            Ok((jar, Redirect::to("/tasks")).into_response())
+            Ok((jar, Redirect::to(paths::TASKS)).into_response())
         }
         Err(error) => {
             let (status, errors, notice) = form_failure(error)?;
@@ -112,11 +142,34 @@ pub async fn signup(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> impl IntoResponse {
-    // The JWT is stateless: dropping the cookie is what logging out means
-    // here; the token itself expires on the backend's schedule.
+/// Ends the session on the backend, so the token is refused from now on
+/// even if a copy of the cookie survives, then drops the cookie. The
+/// cookie goes whatever the backend says: a browser asked to log out is
+/// never left logged in.
+pub async fn logout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    jar: CookieJar,
+) -> impl IntoResponse {
     let jar = jar.add(cleared_cookie(state.config.cookie_secure));
-    (jar, Redirect::to("/login?logged_out=1"))
+    let ended = match visitor.token {
+        None => true,
+        Some(token) => match visitor.api.with_token(token).logout().await {
+            Ok(()) => true,
+            // Refused: the session had already ended (expired, revoked).
+            Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => true,
+            Err(error) => {
+                tracing::warn!(%error, "logging out could not end the session on the backend");
+                false
+            }
+        },
+    };
+    let to = if ended {
+        "/login?logged_out=1".to_owned()
+    } else {
+        format!("/login?logged_out={LOGOUT_UNCONFIRMED}")
+    };
+    (jar, Redirect::to(&to))
 }
 
 /// A refused login or signup becomes messages on the form; anything else

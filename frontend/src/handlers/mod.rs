@@ -2,6 +2,7 @@
 //! visitor, and answer with a page or a 303 redirect (post/redirect/get,
 //! so reloading a page never re-submits a form).
 
+pub mod account;
 pub mod assistant;
 pub mod auth;
 pub mod tasks;

@@ -26,6 +26,7 @@ pub fn document(title: &str, user: Option<&User>, main: impl IntoView) -> String
                     <span class="visually-hidden">"Signed in as "</span>
                     {name}
                 </span>
+                <a class="button button-quiet" href="/account" id="account-link">"Account"</a>
                 <form method="post" action="/logout">
                     <button type="submit" class="button button-quiet">"Log out"</button>
                 </form>

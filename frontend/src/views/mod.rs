@@ -1,6 +1,7 @@
 //! The pages, as Leptos views rendered to HTML strings on the server.
 //! No view here calls the backend: handlers fetch, views only render.
 
+pub mod account;
 pub mod assistant;
 pub mod auth;
 pub mod edit;

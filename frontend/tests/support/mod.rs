@@ -29,6 +29,16 @@ impl Stack {
 
     /// With `extra` backend variables (e.g. another assistant provider).
     pub async fn start_with(extra: &[(&str, &str)]) -> Stack {
+        Self::start_configured(extra, &[]).await
+    }
+
+    /// With `backend_extra` and `frontend_extra` variables over the
+    /// defaults of each.
+    pub async fn start_configured(
+        backend_extra: &[(&str, &str)],
+        frontend_extra: &[(&str, &str)],
+    ) -> Stack {
+        let extra = backend_extra;
         let dir = tempfile::tempdir().expect("temp dir");
         let database = format!("sqlite://{}", dir.path().join("todo.db").display());
         let mut vars = HashMap::from([
@@ -56,7 +66,7 @@ impl Stack {
         tokio::spawn(backend.run_until(async {
             let _ = stopped.await;
         }));
-        let (url, stop_frontend) = start_frontend(&backend_url).await;
+        let (url, stop_frontend) = start_frontend(&backend_url, frontend_extra).await;
         Stack {
             url,
             backend_url,
@@ -66,15 +76,23 @@ impl Stack {
     }
 }
 
-/// A frontend alone, talking to `backend_url` (which may be dead).
-pub async fn start_frontend(backend_url: &str) -> (String, oneshot::Sender<()>) {
-    let vars = HashMap::from([
+/// A frontend alone, talking to `backend_url` (which may be dead), with
+/// `extra` variables over the defaults.
+pub async fn start_frontend(
+    backend_url: &str,
+    extra: &[(&str, &str)],
+) -> (String, oneshot::Sender<()>) {
+    let mut vars = HashMap::from([
         ("BACKEND_URL", backend_url),
         ("BIND_ADDR", "127.0.0.1"),
         ("PORT", "0"),
         ("LOG_FORMAT", "pretty"),
         ("RUST_LOG", "warn"),
+        // Served over plain http on loopback, as a deployment without
+        // TLS would be: the cookie is `todo_session`, without `Secure`.
+        ("COOKIE_SECURE", "false"),
     ]);
+    vars.extend(extra.iter().copied());
     let config = todo_frontend::Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
         .expect("frontend test configuration is valid");
     let app = todo_frontend::Application::build(config)
@@ -139,11 +157,21 @@ impl Page {
     }
 }
 
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// A visitor: keeps the session cookie, sends `Origin` like a browser.
 pub struct Web {
     http: reqwest::Client,
     pub base: String,
+    /// The session cookie's value.
     pub session: Option<String>,
+    /// The session cookie's name: `todo_session` on a plain-http site.
+    pub cookie_name: &'static str,
+    /// The `Origin` form posts claim; the frontend's own URL by default.
+    pub origin: String,
+    /// Sent as `User-Agent` when set (reqwest sends none by default).
+    pub user_agent: Option<String>,
 }
 
 impl Web {
@@ -155,6 +183,9 @@ impl Web {
                 .expect("client"),
             base: base.to_owned(),
             session: None,
+            cookie_name: "todo_session",
+            origin: base.to_owned(),
+            user_agent: None,
         }
     }
 
@@ -165,7 +196,7 @@ impl Web {
 
     /// A form POST from one of our own pages.
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let origin = self.base.clone();
+        let origin = self.origin.clone();
         self.post_from(path, form, Some(&origin)).await
     }
 
@@ -190,21 +221,27 @@ impl Web {
             .http
             .post(format!("{}{path}", self.base))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ORIGIN, self.base.clone())
+            .header(header::ORIGIN, self.origin.clone())
             .body(body);
         self.send(request).await
     }
 
     async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Page {
         if let Some(token) = &self.session {
-            request = request.header(header::COOKIE, format!("todo_session={token}"));
+            request = request.header(header::COOKIE, format!("{}={token}", self.cookie_name));
+        }
+        if let Some(agent) = &self.user_agent {
+            request = request.header(header::USER_AGENT, agent);
         }
         let response = request.send().await.expect("the frontend answers");
         let status = response.status();
         let headers = response.headers().clone();
         for cookie in headers.get_all(header::SET_COOKIE) {
             let cookie = cookie.to_str().expect("ascii cookie");
-            if let Some(rest) = cookie.strip_prefix("todo_session=") {
+            if let Some(rest) = cookie
+                .strip_prefix(self.cookie_name)
+                .and_then(|rest| rest.strip_prefix('='))
+            {
                 let value = rest.split(';').next().unwrap_or_default();
                 self.session = (!value.is_empty()).then(|| value.to_owned());
             }
@@ -227,15 +264,19 @@ impl Web {
         let page = self
             .post(
                 "/signup",
-                &[
-                    ("name", name),
-                    ("email", &email),
-                    ("password", "correct horse battery"),
-                ],
+                &[("name", name), ("email", &email), ("password", PASSWORD)],
             )
             .await;
         page.redirects_to("/tasks");
         assert!(self.session.is_some(), "signup set the session cookie");
         email
+    }
+
+    /// Logs in to an existing account and lands on the task list.
+    pub async fn log_in(&mut self, email: &str, password: &str) {
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+            .redirects_to("/tasks");
+        assert!(self.session.is_some(), "login set the session cookie");
     }
 }

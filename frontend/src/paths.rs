@@ -1,0 +1,14 @@
+//! The frontend's URLs, in one place: the router serves them and the
+//! frontend's selftest walks them, so the two cannot drift apart.
+
+pub const HOME: &str = "/";
+pub const LOGIN: &str = "/login";
+pub const SIGNUP: &str = "/signup";
+pub const LOGOUT: &str = "/logout";
+pub const TASKS: &str = "/tasks";
+pub const ASSISTANT: &str = "/assistant";
+pub const ACCOUNT: &str = "/account";
+/// Liveness (and readiness): answers without asking the backend.
+pub const HEALTH: &str = "/api/health";
+/// Where a visitor whose session ended is sent.
+pub const SESSION_ENDED: &str = "/login?expired=1";

@@ -1,0 +1,199 @@
+//! The Account page: the account itself, its sessions (logins), its
+//! personal access tokens, the password change and the account deletion,
+//! one section each. Each form posts to its own URL whose fragment names
+//! its section, so the answer (a field error, a notice) opens scrolled to
+//! where the visitor was.
+
+mod device;
+mod sessions;
+mod settings;
+mod tokens;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use todo_api::{PersonalTokenCreated, Session, User};
+
+use super::layout::document;
+use crate::forms::{FieldErrors, TokenForm};
+
+pub use device::device_name;
+
+/// Everything the page shows.
+#[derive(Debug)]
+pub struct AccountPage<'a> {
+    pub user: &'a User,
+    /// Live logins, newest first.
+    pub sessions: &'a [Session],
+    /// Live personal access tokens, newest first.
+    pub tokens: &'a [Session],
+    /// The site's public origin (`PUBLIC_URL`), for the MCP example.
+    pub public_origin: Option<&'a str>,
+    pub outcome: &'a Outcome,
+}
+
+/// What the request that rendered the page did, beyond showing it.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// News from a redirect (a session ended, the password changed).
+    pub notice: Option<AccountNotice>,
+    /// A token just created: shown in this response and never again.
+    pub new_token: Option<PersonalTokenCreated>,
+    /// The create-token form as typed (kept when it had errors).
+    pub token_draft: TokenForm,
+    pub token_form: FormState,
+    pub password_form: FormState,
+    pub deletion_form: FormState,
+}
+
+impl Outcome {
+    fn has_errors(&self) -> bool {
+        [&self.token_form, &self.password_form, &self.deletion_form]
+            .iter()
+            .any(|form| form.has_errors())
+    }
+}
+
+/// How one form came back: messages next to fields, and one above it.
+#[derive(Debug, Default)]
+pub struct FormState {
+    pub errors: FieldErrors,
+    pub alert: Option<String>,
+}
+
+impl FormState {
+    pub fn fields(errors: FieldErrors) -> Self {
+        FormState {
+            errors,
+            alert: None,
+        }
+    }
+
+    fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.alert.is_some()
+    }
+}
+
+/// What a redirect back to the page reports. The words are fixed here;
+/// the URL only picks one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountNotice {
+    SessionEnded,
+    /// "Log out everywhere else" ended this many logins.
+    OthersEnded(u64),
+    TokenRevoked,
+    PasswordChanged,
+}
+
+impl AccountNotice {
+    fn title(self) -> &'static str {
+        match self {
+            AccountNotice::SessionEnded => "Session logged out",
+            AccountNotice::OthersEnded(_) => "Other sessions logged out",
+            AccountNotice::TokenRevoked => "Token revoked",
+            AccountNotice::PasswordChanged => "Password changed",
+        }
+    }
+
+    fn message(self) -> String {
+        match self {
+            AccountNotice::SessionEnded => {
+                "That session is logged out: its browser has to log in again.".to_owned()
+            }
+            AccountNotice::OthersEnded(0) => {
+                "There were no other sessions to log out.".to_owned()
+            }
+            AccountNotice::OthersEnded(1) => {
+                "Logged out 1 other session; only this one is left.".to_owned()
+            }
+            AccountNotice::OthersEnded(n) => {
+                format!("Logged out {n} other sessions; only this one is left.")
+            }
+            AccountNotice::TokenRevoked => {
+                "The token is revoked: it no longer works anywhere.".to_owned()
+            }
+            AccountNotice::PasswordChanged => {
+                "Your password is changed. Every other session was logged out and every personal access token revoked; this one stays logged in.".to_owned()
+            }
+        }
+    }
+}
+
+/// The notice `section` shows, when the page has one for it.
+fn notice_in(
+    outcome: &Outcome,
+    section: fn(AccountNotice) -> bool,
+) -> Option<impl IntoView + use<>> {
+    outcome.notice.filter(|n| section(*n)).map(|notice| {
+        let message = notice.message();
+        view! { <div class="alert alert-info" role="status">{message}</div> }
+    })
+}
+
+/// The message above a form that came back with problems.
+fn form_alert(state: &FormState) -> Option<impl IntoView + use<>> {
+    let message = match (&state.alert, state.errors.is_empty()) {
+        (Some(alert), _) => alert.clone(),
+        (None, false) => "Nothing was changed. Please correct the fields marked below.".to_owned(),
+        (None, true) => return None,
+    };
+    Some(view! { <div class="alert alert-error" role="alert">{message}</div> })
+}
+
+/// A moment, readable and machine-readable: "Dec 2, 2026, 14:05 UTC".
+fn moment(at: DateTime<Utc>) -> impl IntoView + use<> {
+    let machine = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let human = at.format("%b %-d, %Y, %H:%M UTC").to_string();
+    view! { <time datetime=machine>{human}</time> }
+}
+
+pub fn account_page(page: AccountPage<'_>) -> String {
+    let outcome = page.outcome;
+    // The title is what a screen reader announces first on arrival.
+    let title = if outcome.new_token.is_some() {
+        "Token created · Account".to_owned()
+    } else if outcome.has_errors() {
+        "Not saved · Account".to_owned()
+    } else {
+        match outcome.notice {
+            Some(notice) => format!("{} · Account", notice.title()),
+            None => "Account".to_owned(),
+        }
+    };
+    let main = view! {
+        <div class="page-head">
+            <h1>"Account"</h1>
+        </div>
+        <div class="account-sections">
+            {profile(page.user)}
+            {sessions::section(page.sessions, outcome)}
+            {tokens::section(page.tokens, page.public_origin, outcome)}
+            {settings::password_section(outcome)}
+            {settings::deletion_section(outcome)}
+        </div>
+    };
+    document(&title, Some(page.user), main)
+}
+
+fn profile(user: &User) -> impl IntoView + use<> {
+    let name = user.name.clone();
+    let email = user.email.clone();
+    view! {
+        <section class="card" id="profile" aria-labelledby="profile-title">
+            <h2 id="profile-title">"Profile"</h2>
+            <dl class="facts">
+                <div>
+                    <dt>"Name"</dt>
+                    <dd>{name}</dd>
+                </div>
+                <div>
+                    <dt>"Email"</dt>
+                    <dd>{email}</dd>
+                </div>
+                <div>
+                    <dt>"Member since"</dt>
+                    <dd>{moment(user.created_at)}</dd>
+                </div>
+            </dl>
+        </section>
+    }
+}
