@@ -35,7 +35,6 @@ fn check(text: &str) -> Report {
     common::check(text, &[])
 }
 
-
 #[test]
 fn the_wired_assistant_passes_its_rules() {
     let report = check(&RELEASE);

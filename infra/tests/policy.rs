@@ -20,7 +20,6 @@ static RELEASE: LazyLock<String> = LazyLock::new(|| {
     })
 });
 
-
 fn check(text: &str) -> Report {
     common::check(text, &["provided-elsewhere"])
 }
@@ -29,7 +28,6 @@ fn broken(from: &str, to: &str) -> Report {
     assert!(RELEASE.contains(from), "fixture has no {from:?}");
     check(&RELEASE.replacen(from, to, 1))
 }
-
 
 #[test]
 fn the_compliant_release_passes_every_check() {
