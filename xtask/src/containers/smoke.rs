@@ -310,55 +310,55 @@ const SIGNUP_BURST: usize = 40;
 /// resident memory (VmHWM, read from the host's /proc) stays under the
 /// limit. Returns the figure for the report.
 fn signup_burst(container: &str, port: u16) -> anyhow::Result<String> {
+    let api = todo_api::ApiClient::new(format!("http://127.0.0.1:{port}"));
     let marker = unique_suffix();
-    let answers: Vec<anyhow::Result<u16>> = std::thread::scope(|scope| {
-        let burst: Vec<_> = (0..SIGNUP_BURST)
-            .map(|i| {
-                let body = format!(
-                    r#"{{"email":"burst-{marker}-{i}@smoke.invalid","password":"burst password {i}","name":"Burst"}}"#
-                );
-                scope.spawn(move || Ok(http::post_json(port, "/api/auth/signup", &body)?.status))
-            })
-            .collect();
-        burst
-            .into_iter()
-            .map(|thread| thread.join().expect("a signup thread panicked"))
-            .collect()
+    let statuses = tokio::runtime::Runtime::new()?.block_on(async {
+        let mut burst = tokio::task::JoinSet::new();
+        for i in 0..SIGNUP_BURST {
+            let (api, email) = (api.clone(), format!("burst-{marker}-{i}@smoke.invalid"));
+            burst.spawn(async move {
+                let signup = todo_api::SignupRequest {
+                    email,
+                    password: "burst password".into(),
+                    name: "Burst".into(),
+                };
+                match api.signup(&signup).await {
+                    Ok(_) => Ok(201),
+                    Err(error) => error.status().map(|s| s.as_u16()).context(error),
+                }
+            });
+        }
+        burst.join_all().await
     });
     let mut counts = std::collections::BTreeMap::<u16, usize>::new();
-    for answer in answers {
-        *counts.entry(answer?).or_default() += 1;
+    for status in statuses {
+        *counts.entry(status?).or_default() += 1;
     }
-    if let Some(other) = counts
-        .keys()
-        .find(|status| ![201, 429, 503].contains(*status))
-    {
-        bail!(
-            "smoke: {SIGNUP_BURST} concurrent signups: a {other} among {counts:?} (only 201, 429 or 503 may answer)"
-        );
-    }
-    if !running(container)? {
-        bail!("smoke: the backend did not survive {SIGNUP_BURST} concurrent signups (OOM-killed?)");
-    }
+    ensure!(
+        counts.keys().all(|status| [201, 429, 503].contains(status)),
+        "smoke: {SIGNUP_BURST} concurrent signups answered {counts:?} (only 201, 429 or 503 may)"
+    );
+    ensure!(
+        running(container)?,
+        "smoke: the backend did not survive the signups (OOM-killed?)"
+    );
     let pid = output(docker().args(["inspect", "-f", "{{.State.Pid}}", container]))?;
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()))
-        .context("reading the backend's memory from /proc")?;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()))?;
     let peak_kib: u64 = status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
         .context("no VmHWM in the backend's /proc status")?;
-    let peak_mib = peak_kib as f64 / 1024.0;
-    let limit_mib: f64 = MEMORY_LIMIT.trim_end_matches('m').parse()?;
-    if peak_mib >= limit_mib {
-        bail!(
-            "smoke: the backend peaked at {peak_mib:.1} MiB, at or over its {MEMORY_LIMIT} limit"
-        );
-    }
-    let answered: Vec<String> = counts.iter().map(|(s, n)| format!("{n} x {s}")).collect();
+    let (peak_mib, limit_mib) = (
+        peak_kib as f64 / 1024.0,
+        MEMORY_LIMIT.trim_end_matches('m').parse::<f64>()?,
+    );
+    ensure!(
+        peak_mib < limit_mib,
+        "smoke: the backend peaked at {peak_mib:.1} MiB, over its {MEMORY_LIMIT} limit"
+    );
     Ok(format!(
-        "backend: {SIGNUP_BURST} concurrent signups answered {}; peak RSS {peak_mib:.1} MiB (limit {MEMORY_LIMIT})",
-        answered.join(", ")
+        "backend: {SIGNUP_BURST} concurrent signups answered {counts:?}; peak RSS {peak_mib:.1} MiB (limit {MEMORY_LIMIT})"
     ))
 }
 
