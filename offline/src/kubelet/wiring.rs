@@ -214,21 +214,26 @@ pub fn environment(
         let value = match (&var.value, &var.value_from) {
             (Some(value), _) => expand(value, &values),
             (None, Some(from)) => {
-                let (kind, name, key) = match (&from.config_map_key_ref, &from.secret_key_ref) {
-                    (Some(r), _) => ("ConfigMap", &r.name, &r.key),
-                    (_, Some(r)) => ("Secret", &r.name, &r.key),
-                    _ => bail!(
-                        "{}: env {} comes from a source this emulation does not know",
-                        object.id(),
-                        var.name
-                    ),
-                };
-                data(objects, kind, name)
-                    .and_then(|mut data| {
-                        data.remove(key.as_str())
-                            .with_context(|| format!("couldn't find key {key} in {kind} {name}"))
-                    })
-                    .with_context(|| {
+                let (kind, name, key, optional) =
+                    match (&from.config_map_key_ref, &from.secret_key_ref) {
+                        (Some(r), _) => ("ConfigMap", &r.name, &r.key, r.optional),
+                        (_, Some(r)) => ("Secret", &r.name, &r.key, r.optional),
+                        _ => bail!(
+                            "{}: env {} comes from a source this emulation does not know",
+                            object.id(),
+                            var.name
+                        ),
+                    };
+                let found = data(objects, kind, name).and_then(|mut data| {
+                    data.remove(key.as_str())
+                        .with_context(|| format!("couldn't find key {key} in {kind} {name}"))
+                });
+                // An optional reference that finds nothing leaves the
+                // variable unset, as the kubelet does.
+                if found.is_err() && optional == Some(true) {
+                    continue;
+                }
+                found.with_context(|| {
                         format!(
                             "{}: env {} (the kubelet would refuse to start the container: CreateContainerConfigError)",
                             object.id(),
@@ -548,6 +553,29 @@ spec:
             error.contains("Deployment/backend: env DATABASE_PASSWORD")
                 && error.contains("couldn't find key nope in Secret app"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn an_optional_missing_key_leaves_the_variable_unset() {
+        let mut objects = release();
+        if let Manifest::Deployment(d) = find(&mut objects, "Deployment/backend") {
+            let spec = d.spec.as_mut().unwrap().template.spec.as_mut().unwrap();
+            let env = spec.containers[0].env.as_mut().unwrap();
+            let key_ref = env[0]
+                .value_from
+                .as_mut()
+                .unwrap()
+                .secret_key_ref
+                .as_mut()
+                .unwrap();
+            key_ref.key = "rotation-only".into();
+            key_ref.optional = Some(true);
+        }
+        let env = environment(&objects, &objects[4], only_container(&objects[4]).unwrap()).unwrap();
+        assert!(
+            env.iter().all(|(name, _)| name != "DATABASE_PASSWORD"),
+            "{env:?}"
         );
     }
 
