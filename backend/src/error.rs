@@ -35,6 +35,11 @@ pub enum ApiError {
     LoginRequired,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password confirming an account change is not the account's:
+    /// the session is fine (so not 401), the request well-formed (so not
+    /// 422); the field says which.
+    #[error("wrong password in {field}")]
+    WrongPassword { field: &'static str },
     #[error("not found: {0}")]
     NotFound(&'static str),
     #[error("method not allowed")]
@@ -111,6 +116,7 @@ impl ApiError {
                 (StatusCode::FORBIDDEN, ErrorCode::InsufficientScope)
             }
             InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
+            WrongPassword { .. } => (StatusCode::FORBIDDEN, ErrorCode::InvalidCredentials),
             NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             EmailTaken => (StatusCode::CONFLICT, ErrorCode::EmailTaken),
@@ -161,6 +167,7 @@ impl ApiError {
                               not with a personal access token"
                 .into(),
             InvalidCredentials => "wrong email or password".into(),
+            WrongPassword { .. } => "the password is not right".into(),
             NotFound(what) => format!("{what} not found"),
             MethodNotAllowed => "this method is not allowed on this path".into(),
             EmailTaken => "an account with this email already exists".into(),
@@ -206,6 +213,10 @@ impl IntoResponse for ApiError {
         }
         let fields = match &self {
             ApiError::Validation(errors) => errors.clone().into_map(),
+            ApiError::WrongPassword { field } => BTreeMap::from([(
+                (*field).to_owned(),
+                "is not your current password".to_owned(),
+            )]),
             _ => BTreeMap::new(),
         };
         let body = ErrorBody {
@@ -248,6 +259,7 @@ impl IntoResponse for ApiError {
                 );
             }
             ApiError::LoginRequired
+            | ApiError::WrongPassword { .. }
             | ApiError::QuotaExceeded(_)
             | ApiError::MalformedBody(_)
             | ApiError::NotFound(_)
@@ -292,6 +304,7 @@ mod tests {
             },
             ApiError::LoginRequired,
             ApiError::InvalidCredentials,
+            ApiError::WrongPassword { field: "password" },
             ApiError::NotFound("task"),
             ApiError::MethodNotAllowed,
             ApiError::EmailTaken,

@@ -17,7 +17,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
-    /// Field name → what is wrong with it; present on `validation_failed`.
+    /// Field name → what is wrong with it; present on `validation_failed`,
+    /// and on `invalid_credentials` for a wrong confirmation password.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
     /// The tasks a title matched; present on `ambiguous_match` (assistant
@@ -48,7 +49,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// 401: the token was valid once but has expired.
     TokenExpired,
-    /// 401: wrong email or password.
+    /// 401: wrong email or password at login; 403: a wrong password
+    /// confirming an account change (`fields` names it).
     InvalidCredentials,
     /// 403: the credential may not do this: a read-only personal access
     /// token on a write, or a token where only a login may act (account

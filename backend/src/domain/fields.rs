@@ -116,7 +116,16 @@ impl JsonFields {
                 self.errors.add(key, "is required");
                 None
             }
-            Member::Value(Value::Number(n)) => match n.as_u64().filter(|n| range.contains(n)) {
+            // 7 and 7.0 are the same JSON integer (as JSON Schema counts).
+            Member::Value(Value::Number(n)) => match n
+                .as_u64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
+                        .map(|f| f as u64)
+                })
+                .filter(|n| range.contains(n))
+            {
                 Some(n) => Some(n),
                 None => {
                     self.errors.add(key, problem);

@@ -15,7 +15,7 @@ use todo_api::{
 use uuid::Uuid;
 
 use crate::auth::{AccountHolder, Caller, Scopes, client_ip, personal_token};
-use crate::domain::{self, Credentials, FieldErrors, Signup};
+use crate::domain::{self, Credentials, Signup};
 use crate::error::ApiError;
 use crate::extract::{JsonObject, SessionId};
 use crate::state::AppState;
@@ -206,14 +206,15 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
 }
 
 /// Checks `password` against the account's, as a login does (throttled
-/// the same way): a wrong one is a 422 naming `field`, not a 401, since
-/// the session itself is fine.
+/// the same way): a wrong one is a 403 `invalid_credentials` naming
+/// `field` — not a 401, since the session itself is fine, and not a 422,
+/// since the request is well-formed.
 async fn confirm_password(
     state: &AppState,
     caller: &Caller,
     ip: IpAddr,
     password: String,
-    field: &str,
+    field: &'static str,
 ) -> Result<(), ApiError> {
     let user = state
         .store
@@ -231,9 +232,7 @@ async fn confirm_password(
     {
         Ok(())
     } else {
-        let mut errors = FieldErrors::default();
-        errors.add(field, "is not your current password");
-        Err(errors.into())
+        Err(ApiError::WrongPassword { field })
     }
 }
 
@@ -244,7 +243,7 @@ async fn confirm_password(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Account, tasks and sessions deleted"),
-        (status = 403, description = "A personal access token cannot delete the account (`insufficient_scope`)", body = ErrorBody),
+        (status = 403, description = "A personal access token cannot delete the account (`insufficient_scope`), or the password is wrong (`invalid_credentials`, naming `password`)", body = ErrorBody),
         (status = 429, description = "Too many wrong passwords; see Retry-After", body = ErrorBody),
     ))]
 pub async fn delete_me(
@@ -268,7 +267,7 @@ pub async fn delete_me(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Changed; this session stays, every other one is ended"),
-        (status = 403, description = "A personal access token cannot change the password (`insufficient_scope`)", body = ErrorBody),
+        (status = 403, description = "A personal access token cannot change the password (`insufficient_scope`), or the current password is wrong (`invalid_credentials`, naming `current_password`)", body = ErrorBody),
         (status = 429, description = "Too many wrong passwords; see Retry-After", body = ErrorBody),
     ))]
 pub async fn change_password(

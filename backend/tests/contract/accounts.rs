@@ -246,11 +246,8 @@ async fn a_password_change_needs_the_current_one_and_ends_every_other_session(ct
             new_password: "a brand new password".into(),
         })
         .await;
-    let body = expect_api_error(
-        wrong,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
-    );
+    // Not 401 (the session is fine) nor 422 (the request is well-formed).
+    let body = expect_api_error(wrong, StatusCode::FORBIDDEN, ErrorCode::InvalidCredentials);
     assert!(
         body.error.fields.contains_key("current_password"),
         "{body:?}"
@@ -302,11 +299,7 @@ async fn deleting_the_account_needs_its_password(ctx: TestCtx) {
         expect_invalid(send_json(&api, Method::DELETE, "/api/auth/me", &json!({})).await).await;
     assert!(body.error.fields.contains_key("password"));
     let wrong = api.delete_account("a wrong guess").await;
-    let body = expect_api_error(
-        wrong,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
-    );
+    let body = expect_api_error(wrong, StatusCode::FORBIDDEN, ErrorCode::InvalidCredentials);
     assert!(body.error.fields.contains_key("password"));
     assert_eq!(me_status(&api).await, StatusCode::OK, "still there");
     api.delete_account(PASSWORD).await.unwrap();
@@ -329,6 +322,17 @@ async fn personal_tokens_are_shown_once_listed_and_revoked(ctx: TestCtx) {
     assert_eq!(created.session.kind, SessionKind::PersonalToken);
     let days = (created.session.expires_at - created.session.created_at).num_days();
     assert_eq!(days, 7);
+    // 30 and 30.0 are one JSON integer.
+    let whole = send_json(
+        &api,
+        Method::POST,
+        "/api/auth/tokens",
+        &json!({"name": "float", "scope": "tasks:read", "expires_in_days": 30.0}),
+    )
+    .await;
+    assert_eq!(whole.status(), StatusCode::CREATED);
+    let whole: todo_api::PersonalTokenCreated = whole.json().await.unwrap();
+    api.revoke_personal_token(whole.session.id).await.unwrap();
 
     let listed = api.personal_tokens().await.unwrap().items;
     assert_eq!(listed.len(), 1);
@@ -379,6 +383,7 @@ async fn personal_tokens_are_shown_once_listed_and_revoked(ctx: TestCtx) {
         json!({"name": "x", "scope": "tasks:read", "expires_in_days": 0}),
         json!({"name": "x", "scope": "tasks:read", "expires_in_days": 366}),
         json!({"name": "x", "scope": "tasks:read"}),
+        json!({"name": "x", "scope": "tasks:read", "expires_in_days": 1.5}),
     ] {
         expect_invalid(send_json(&api, Method::POST, "/api/auth/tokens", &bad).await).await;
     }

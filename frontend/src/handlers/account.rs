@@ -204,7 +204,18 @@ fn refused(error: ClientError) -> Result<(StatusCode, FormState), PageError> {
         return Err(error.into());
     };
     let state = match body.error.code {
-        ErrorCode::ValidationFailed => FormState::fields(body.error.fields.clone()),
+        // A wrong password on these forms names its field (403); a wrong
+        // one elsewhere (401) ends the session like any other 401.
+        // The form comes back with the field marked, as any form whose
+        // input was refused (422).
+        ErrorCode::ValidationFailed | ErrorCode::InvalidCredentials
+            if status != StatusCode::UNAUTHORIZED =>
+        {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormState::fields(body.error.fields.clone()),
+            ));
+        }
         ErrorCode::QuotaExceeded => FormState {
             alert: Some(format!("{}.", capitalise(&body.error.message))),
             ..FormState::default()

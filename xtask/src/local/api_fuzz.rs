@@ -19,9 +19,11 @@ use crate::support::postgres::{TempPostgres, server_binaries};
 use crate::support::process::{cargo, run};
 use crate::support::workspace::target_dir;
 
-/// The one operation left out: it deletes the account the run
-/// authenticates as (the contract suite covers it).
-const EXCLUDED_OPERATION: &str = "deleteMe";
+/// The one operation left out: it ends the session the run authenticates
+/// with, after which every other operation could only answer 401 (the
+/// contract suite covers it). Deleting the account and changing the
+/// password stay in: both need the password, which the fuzzer never sends.
+const EXCLUDED_OPERATION: &str = "logout";
 
 /// Hard stop for one database's run, whatever schemathesis does.
 const RUN_LIMIT: Duration = Duration::from_secs(600);

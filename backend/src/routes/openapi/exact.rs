@@ -300,7 +300,7 @@ const STANDARD: &[(&str, &str, &str)] = &[
     (
         "403",
         "Forbidden",
-        "The credential may not do this (`insufficient_scope`): a read-only personal access token on a write, or a personal access token where only a login may act.",
+        "The credential may not do this (`insufficient_scope`): a read-only personal access token on a write, or a personal access token where only a login may act; or a password confirming an account change is wrong (`invalid_credentials`, with `fields`).",
     ),
     (
         "409",
