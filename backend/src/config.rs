@@ -5,6 +5,7 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+pub use todo_service::application::Configured;
 pub use todo_service::env::ConfigError;
 use todo_service::env::{Vars, invalid};
 pub use todo_service::server::{LogFormat, ServerSettings};
@@ -48,21 +49,15 @@ fn per_minute<F: Fn(&str) -> Option<String>>(
     vars.parse(name, default, "a positive whole number")
 }
 
-impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+/// How the server skeleton (`todo_service::application`) reads it.
+impl Configured for Config {
+    fn server(&self) -> &ServerSettings {
+        &self.server
     }
 
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars::new(lookup);
-        let dev_mode = vars.flag("DEV_MODE")?;
-        // Readable logs in the dev loop, JSON lines everywhere else.
-        let default_log_format = if dev_mode {
-            LogFormat::Pretty
-        } else {
-            LogFormat::Json
-        };
-        let server = ServerSettings::from_vars(&vars, 8080, default_log_format)?;
+        let (dev_mode, server) = ServerSettings::with_dev_mode(&vars, 8080)?;
 
         let url = vars
             .get("DATABASE_URL")

@@ -91,5 +91,5 @@ where
     F: FnOnce(Config) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    run_configured(Config::from_env(), |config| &config.server, f)
+    run_configured::<Config, _>(f)
 }

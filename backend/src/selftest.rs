@@ -15,7 +15,7 @@ use todo_api::{
     ApiClient, AuthResponse, ChatResponse, ErrorBody, ErrorCode, Health, MessageList,
     PersonalTokenCreated, Priority, Readiness, SessionList, Task, TaskList, TaskStats, Tool, User,
 };
-use todo_service::selftest::{Mismatch, call, expect_eq, mismatch, report};
+use todo_service::selftest::{Mismatch, after_cleanup, call, expect_eq, mismatch, report};
 use uuid::Uuid;
 
 /// How long the `ready` step waits for `/ready` to answer 200.
@@ -70,11 +70,7 @@ pub async fn run(base_url: &str, walk: Walk) -> Result<(), Mismatch> {
             StatusCode::NO_CONTENT,
         )
         .await;
-        match (&result, cleanup) {
-            (_, Ok(_)) => report("delete account", started),
-            (Ok(()), Err(e)) => return Err(e),
-            (Err(_), Err(e)) => eprintln!("  cleanup also failed: {e}"),
-        }
+        result = after_cleanup(result, cleanup, started);
         if result.is_ok() {
             let started = Instant::now();
             let (_, body): (_, ErrorBody) = call(

@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use todo_service::application::Server;
-use todo_service::server::ServerSettings;
 
 use crate::config::Config;
 use crate::routes;
@@ -28,10 +27,6 @@ pub type Application = todo_service::application::Application<AppState>;
 
 impl Server for AppState {
     type Config = Config;
-
-    fn settings(config: &Config) -> &ServerSettings {
-        &config.server
-    }
 
     async fn prepare(config: Config) -> anyhow::Result<Self> {
         let store = Store::open(&config.database).with_context(|| {

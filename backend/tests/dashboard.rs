@@ -8,6 +8,7 @@
 //! `templates/prometheusrule.yaml` are held to the same standard.
 
 use std::collections::{BTreeMap, BTreeSet};
+use todo_service::application::Configured as _;
 
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{self, Expr, LabelModifier, VectorMatchCardinality, VectorSelector};

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+pub use todo_service::application::Configured;
 pub use todo_service::env::ConfigError;
 use todo_service::env::{Vars, invalid};
 pub use todo_service::server::{LogFormat, ServerSettings};
@@ -33,22 +34,15 @@ pub struct Config {
     pub chat_timeout: Duration,
 }
 
-impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+/// How the server skeleton (`todo_service::application`) reads it.
+impl Configured for Config {
+    fn server(&self) -> &ServerSettings {
+        &self.server
     }
 
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars::new(lookup);
-        let dev_mode = vars.flag("DEV_MODE")?;
-        // Readable logs in the dev loop, JSON lines everywhere else (as
-        // the backend does).
-        let default_log_format = if dev_mode {
-            LogFormat::Pretty
-        } else {
-            LogFormat::Json
-        };
-        let server = ServerSettings::from_vars(&vars, 3000, default_log_format)?;
+        let (dev_mode, server) = ServerSettings::with_dev_mode(&vars, 3000)?;
 
         let backend_url = vars
             .get("BACKEND_URL")
@@ -116,7 +110,9 @@ impl Config {
             chat_timeout: vars.seconds("CHAT_TIMEOUT_SECONDS", 35)?,
         })
     }
+}
 
+impl Config {
     /// Whether responses tell browsers to use only HTTPS from now on:
     /// exactly when visitors reach the site over https.
     pub fn strict_transport_security(&self) -> bool {

@@ -60,7 +60,7 @@ fn main() -> ExitCode {
             origin: origin.as_deref(),
             walk: selftest::Walk { chat: !skip_chat },
         }))),
-        Command::Serve => run_configured(Config::from_env(), |c| &c.server, serve),
+        Command::Serve => run_configured::<Config, _>(serve),
     }
 }
 

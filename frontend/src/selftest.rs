@@ -15,7 +15,7 @@ use reqwest::{Method, StatusCode};
 use todo_api::ApiClient;
 use uuid::Uuid;
 
-use todo_service::selftest::{Mismatch, call, mismatch, report};
+use todo_service::selftest::{Mismatch, after_cleanup, call, mismatch, report};
 
 use crate::paths;
 use crate::session::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
@@ -199,12 +199,7 @@ pub async fn run(target: FrontendWalk<'_>) -> Result<(), Mismatch> {
         StatusCode::NO_CONTENT,
     )
     .await;
-    match (&result, cleanup) {
-        (_, Ok(_)) => report("delete account", started),
-        (Ok(()), Err(e)) => return Err(e),
-        (Err(_), Err(e)) => eprintln!("  cleanup also failed: {e}"),
-    }
-    result
+    after_cleanup(result, cleanup, started)
 }
 
 async fn steps(visitor: &mut Visitor, walk: Walk) -> Result<(), Mismatch> {

@@ -8,7 +8,6 @@
 use anyhow::Context;
 use axum::Router;
 use todo_service::application::Server;
-use todo_service::server::ServerSettings;
 
 use crate::config::Config;
 use crate::routes;
@@ -18,10 +17,6 @@ pub type Application = todo_service::application::Application<AppState>;
 
 impl Server for AppState {
     type Config = Config;
-
-    fn settings(config: &Config) -> &ServerSettings {
-        &config.server
-    }
 
     async fn prepare(config: Config) -> anyhow::Result<Self> {
         AppState::new(config).context("could not build the backend client")

@@ -11,14 +11,28 @@ use std::time::Duration;
 use axum::Router;
 
 use crate::connections::ConnectionLimits;
+use crate::env::ConfigError;
 use crate::server::{Listener, ServerSettings, serve};
+
+/// A server's configuration: read once from the environment, and carrying
+/// the settings every server has.
+pub trait Configured: Sized + Send {
+    /// Where to listen, how to log, how long to drain.
+    fn server(&self) -> &ServerSettings;
+
+    /// Reads it through `lookup` (a variable's value by name); a bad
+    /// value is an error naming the variable.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError>;
+
+    /// Reads it from the process's environment.
+    fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
 
 /// A server's state: what it is built from and what it serves.
 pub trait Server: Sized + Send + 'static {
-    type Config: Send;
-
-    /// Where to listen, how to log, how long to drain.
-    fn settings(config: &Self::Config) -> &ServerSettings;
+    type Config: Configured;
 
     /// The state, from the configuration, once the port is bound.
     fn prepare(config: Self::Config) -> impl Future<Output = anyhow::Result<Self>> + Send;
@@ -51,7 +65,7 @@ impl<S: Server> Application<S> {
     /// Binds the port (port 0 picks a free one; see
     /// [`Application::local_addr`]), then prepares the state.
     pub async fn build(config: S::Config) -> anyhow::Result<Self> {
-        let settings = S::settings(&config);
+        let settings = config.server();
         let limits = settings.connection_limits;
         let grace = settings.shutdown_grace;
         let listener = settings.listen().await?;

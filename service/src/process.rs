@@ -5,8 +5,7 @@
 use std::future::Future;
 use std::process::ExitCode;
 
-use crate::env::ConfigError;
-use crate::server::ServerSettings;
+use crate::application::Configured;
 
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -15,24 +14,21 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("the tokio runtime starts")
 }
 
-/// Reads the configuration (exit 2 naming the variable when it is bad),
-/// installs logging from its server settings, and runs `work` to its end.
-pub fn run_configured<C, Fut>(
-    config: Result<C, ConfigError>,
-    settings: impl FnOnce(&C) -> &ServerSettings,
-    work: impl FnOnce(C) -> Fut,
-) -> ExitCode
+/// Reads the configuration from the environment (exit 2 naming the
+/// variable when it is bad), installs logging from its server settings,
+/// and runs `work` to its end.
+pub fn run_configured<C: Configured, Fut>(work: impl FnOnce(C) -> Fut) -> ExitCode
 where
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let config = match config {
+    let config = match C::from_env() {
         Ok(config) => config,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    let server = settings(&config);
+    let server = config.server();
     crate::telemetry::init(server.log_format, &server.log_filter);
     match runtime().block_on(work(config)) {
         Ok(()) => ExitCode::SUCCESS,

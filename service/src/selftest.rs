@@ -89,6 +89,22 @@ pub fn report(step: &str, started: Instant) {
     );
 }
 
+/// A walk's outcome once its cleanup (deleting what it made) ran, started
+/// at `started`: the cleanup's failure fails a walk that passed, and is
+/// only printed beside one that failed already.
+pub fn after_cleanup<T>(
+    walk: Result<(), Mismatch>,
+    cleanup: Result<T, Mismatch>,
+    started: Instant,
+) -> Result<(), Mismatch> {
+    match (&walk, cleanup) {
+        (_, Ok(_)) => report("delete account", started),
+        (Ok(()), Err(e)) => return Err(e),
+        (Err(_), Err(e)) => eprintln!("  cleanup also failed: {e}"),
+    }
+    walk
+}
+
 /// The process's exit for a walk's outcome, printed.
 pub fn verdict(outcome: Result<(), Mismatch>) -> ExitCode {
     match outcome {

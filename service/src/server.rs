@@ -37,6 +37,25 @@ pub struct ServerSettings {
 }
 
 impl ServerSettings {
+    /// `DEV_MODE` (explicit local development) and the settings, whose log
+    /// format defaults to `pretty` in dev mode and to JSON lines
+    /// everywhere else.
+    pub fn with_dev_mode<F: Fn(&str) -> Option<String>>(
+        vars: &Vars<F>,
+        default_port: u16,
+    ) -> Result<(bool, Self), ConfigError> {
+        let dev_mode = vars.flag("DEV_MODE")?;
+        let default_log_format = if dev_mode {
+            LogFormat::Pretty
+        } else {
+            LogFormat::Json
+        };
+        Ok((
+            dev_mode,
+            Self::from_vars(vars, default_port, default_log_format)?,
+        ))
+    }
+
     pub fn from_vars<F: Fn(&str) -> Option<String>>(
         vars: &Vars<F>,
         default_port: u16,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use todo_service::application::Configured as _;
 
 use reqwest::StatusCode;
 use sqlx::{Connection, Executor, PgConnection};

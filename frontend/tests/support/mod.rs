@@ -8,6 +8,7 @@
 pub mod browser;
 
 use std::collections::HashMap;
+use todo_service::application::Configured as _;
 
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
