@@ -84,41 +84,39 @@ where
     }
 }
 
-/// A caller whose credential may change tasks (403 otherwise).
-#[derive(Debug, Clone, Copy)]
-pub struct Writer(pub Caller);
+/// Declares an extractor of a [`Caller`] that must pass `$require`.
+macro_rules! caller_who {
+    ($(#[$meta:meta])* $name:ident, $require:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name(pub Caller);
 
-impl<S> FromRequestParts<S> for Writer
-where
-    S: Send + Sync,
-    Arc<Authenticator>: FromRef<S>,
-{
-    type Rejection = ApiError;
+        impl<S> FromRequestParts<S> for $name
+        where
+            S: Send + Sync,
+            Arc<Authenticator>: FromRef<S>,
+        {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_write()?;
-        Ok(Writer(caller))
-    }
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                caller.$require()?;
+                Ok($name(caller))
+            }
+        }
+    };
 }
 
-/// A caller logged in with a password (403 for a personal access token).
-#[derive(Debug, Clone, Copy)]
-pub struct AccountHolder(pub Caller);
-
-impl<S> FromRequestParts<S> for AccountHolder
-where
-    S: Send + Sync,
-    Arc<Authenticator>: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_login()?;
-        Ok(AccountHolder(caller))
-    }
-}
+caller_who!(
+    /// A caller whose credential may change tasks (403 otherwise).
+    Writer,
+    require_write
+);
+caller_who!(
+    /// A caller logged in with a password (403 for a personal access token).
+    AccountHolder,
+    require_login
+);
 
 /// The address a request came from, as the limiters key it: the TCP
 /// peer, or behind `trusted_hops` proxies the client they name.

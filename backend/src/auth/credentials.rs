@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use super::Caller;
 use super::personal_token;
 use super::token::{TokenError, TokenKeys};
-use super::{Caller, Scopes};
 use crate::error::ApiError;
 use crate::store::{SessionGrant, Store, now};
 
@@ -108,7 +108,7 @@ impl Authenticator {
             user_id: grant.user_id,
             session_id: grant.id,
             kind: grant.kind,
-            scopes: Scopes::parse(&grant.scope),
+            scopes: grant.scopes,
         })
     }
 
@@ -148,7 +148,7 @@ impl Authenticator {
             .get(&key)
             .filter(|entry| entry.read_at.elapsed() < RECHECK_AFTER)
         {
-            return Ok(entry.grant.clone());
+            return Ok(entry.grant);
         }
         let grant = match &key {
             Key::Session(id) => self.store.session(*id).await?,
@@ -163,7 +163,7 @@ impl Authenticator {
         // Unknown tokens are not remembered: anyone can make up as many
         // as they like. An unknown session id came in a signed token.
         if grant.is_some() || matches!(key, Key::Session(_)) {
-            self.remember(key, grant.clone());
+            self.remember(key, grant);
         }
         Ok(grant)
     }

@@ -239,22 +239,12 @@ impl Store {
     /// Deletes the conversation and its messages; `false` when the owner
     /// has no such conversation.
     pub async fn delete_conversation(&self, owner: Uuid, id: Uuid) -> Result<bool, StoreError> {
-        let sql = "DELETE FROM conversations WHERE id = $1 AND owner_id = $2";
-        let deleted = self
-            .write_for_owner(
-                owner,
-                move |store| async move {
-                    Ok(with_connection!(write store, conn => sqlx::query(sql)
-                        .bind(id)
-                        .bind(owner)
-                        .execute(conn)
-                        .await
-                        .map(|done| done.rows_affected()))?)
-                },
-                |deleted| *deleted > 0,
-            )
-            .await?;
-        Ok(deleted > 0)
+        self.delete_owned(
+            "DELETE FROM conversations WHERE id = $1 AND owner_id = $2",
+            owner,
+            id,
+        )
+        .await
     }
 }
 

@@ -289,6 +289,31 @@ impl Store {
         }
     }
 
+    /// Runs `sql`, a `DELETE … WHERE id = $1 AND owner_id = $2`, for the
+    /// owner's row `id`; `false` when the owner has no such row.
+    pub(crate) async fn delete_owned(
+        &self,
+        sql: &'static str,
+        owner: uuid::Uuid,
+        id: uuid::Uuid,
+    ) -> Result<bool, StoreError> {
+        let deleted = self
+            .write_for_owner(
+                owner,
+                move |store| async move {
+                    Ok(with_connection!(write store, conn => sqlx::query(sql)
+                        .bind(id)
+                        .bind(owner)
+                        .execute(conn)
+                        .await
+                        .map(|done| done.rows_affected()))?)
+                },
+                |deleted| *deleted > 0,
+            )
+            .await?;
+        Ok(deleted > 0)
+    }
+
     /// Whether `owner` is an account; asked only when a scoped query found
     /// nothing, so the common path costs no extra round trip (a row that
     /// exists proves its owner does, through the foreign key).

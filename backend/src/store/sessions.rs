@@ -10,6 +10,7 @@ use todo_api::SessionKind;
 use uuid::Uuid;
 
 use super::{Store, StoreError, now, owner_gone_or, with_connection};
+use crate::domain::Scopes;
 
 /// How long an ended (revoked or expired) session's row is kept before it
 /// is pruned: long enough to tell "revoked" from "unknown" in the logs.
@@ -30,13 +31,14 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// What a credential check needs of its session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a credential check needs of its session: plain values (`Copy`),
+/// so a remembered one is handed out without an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionGrant {
     pub id: Uuid,
     pub user_id: Uuid,
     pub kind: SessionKind,
-    pub scope: String,
+    pub scopes: Scopes,
     pub expires_at: DateTime<Utc>,
     pub revoked: bool,
     pub last_used_at: DateTime<Utc>,
@@ -61,7 +63,7 @@ impl TryFrom<GrantRow> for SessionGrant {
             id: row.id,
             user_id: row.user_id,
             kind: parse_kind(&row.kind)?,
-            scope: row.scope,
+            scopes: Scopes::parse(&row.scope),
             expires_at: row.expires_at,
             revoked: row.revoked_at.is_some(),
             last_used_at: row.last_used_at,

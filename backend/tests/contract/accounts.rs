@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use todo_api::{
     ApiClient, AuthResponse, ErrorCode, LoginRequest, NewPersonalToken, PasswordChange,
-    SessionKind, SignupRequest,
+    PersonalTokenCreated, SessionKind, SignupRequest,
 };
 use uuid::Uuid;
 
@@ -77,6 +77,17 @@ async fn login(api: &ApiClient, email: &str, agent: &str) -> ApiClient {
         .await
         .expect("login succeeds");
     api.with_token(&auth.token)
+}
+
+/// A new personal access token of `api`'s account.
+async fn new_token(api: &ApiClient, name: &str, scope: &str, days: u32) -> PersonalTokenCreated {
+    api.create_personal_token(&NewPersonalToken {
+        name: name.into(),
+        scope: scope.into(),
+        expires_in_days: days,
+    })
+    .await
+    .expect("the token is created")
 }
 
 /// GET /api/auth/me with `api`'s credential: its status.
@@ -229,14 +240,7 @@ async fn a_password_change_needs_the_current_one_and_ends_every_other_session(ct
     let (api, auth) = ctx.user("changer").await;
     let email = auth.user.email.clone();
     let elsewhere = login(&ctx.api, &email, "elsewhere").await;
-    let token = api
-        .create_personal_token(&NewPersonalToken {
-            name: "script".into(),
-            scope: "tasks:read tasks:write".into(),
-            expires_in_days: 30,
-        })
-        .await
-        .unwrap();
+    let token = new_token(&api, "script", "tasks:read tasks:write", 30).await;
     let script = ctx.api.with_token(&token.token);
     assert_eq!(me_status(&script).await, StatusCode::OK);
 
@@ -308,14 +312,7 @@ async fn deleting_the_account_needs_its_password(ctx: TestCtx) {
 
 async fn personal_tokens_are_shown_once_listed_and_revoked(ctx: TestCtx) {
     let (api, _) = ctx.user("tokens").await;
-    let created = api
-        .create_personal_token(&NewPersonalToken {
-            name: "  kubectl-ai  ".into(),
-            scope: "tasks:read".into(),
-            expires_in_days: 7,
-        })
-        .await
-        .unwrap();
+    let created = new_token(&api, "  kubectl-ai  ", "tasks:read", 7).await;
     assert!(created.token.starts_with("todo_pat_"), "{}", created.token);
     assert_eq!(created.session.name.as_deref(), Some("kubectl-ai"));
     assert_eq!(created.session.scope, "tasks:read");
@@ -331,7 +328,7 @@ async fn personal_tokens_are_shown_once_listed_and_revoked(ctx: TestCtx) {
     )
     .await;
     assert_eq!(whole.status(), StatusCode::CREATED);
-    let whole: todo_api::PersonalTokenCreated = whole.json().await.unwrap();
+    let whole: PersonalTokenCreated = whole.json().await.unwrap();
     api.revoke_personal_token(whole.session.id).await.unwrap();
 
     let listed = api.personal_tokens().await.unwrap().items;
@@ -428,14 +425,7 @@ async fn a_read_only_token_is_refused_on_every_write_route_and_write_tool(ctx: T
         })
         .await
         .unwrap();
-    let token = api
-        .create_personal_token(&NewPersonalToken {
-            name: "read only".into(),
-            scope: "tasks:read".into(),
-            expires_in_days: 1,
-        })
-        .await
-        .unwrap();
+    let token = new_token(&api, "read only", "tasks:read", 1).await;
     let reader = ctx.api.with_token(&token.token);
     for (method, path, body) in write_routes(task.id) {
         let mut request = reader.request(method.clone(), &path);
@@ -492,14 +482,7 @@ async fn a_read_only_token_is_refused_on_every_write_route_and_write_tool(ctx: T
 
 async fn a_personal_token_never_manages_the_account(ctx: TestCtx) {
     let (api, _) = ctx.user("owner").await;
-    let token = api
-        .create_personal_token(&NewPersonalToken {
-            name: "full".into(),
-            scope: "tasks:read tasks:write".into(),
-            expires_in_days: 1,
-        })
-        .await
-        .unwrap();
+    let token = new_token(&api, "full", "tasks:read tasks:write", 1).await;
     let script = ctx.api.with_token(&token.token);
     script
         .create_task(&todo_api::NewTask {
@@ -567,14 +550,7 @@ async fn an_expired_personal_token_says_it_expired(ctx: TestCtx) {
     let database = TestDatabase::create(&ctx.backend).await;
     let app = RunningApp::start(test_config(&database.url, &[]), ctx.backend.clone()).await;
     let (api, _) = app.ctx.user("expiring").await;
-    let token = api
-        .create_personal_token(&NewPersonalToken {
-            name: "short-lived".into(),
-            scope: "tasks:read".into(),
-            expires_in_days: 1,
-        })
-        .await
-        .unwrap();
+    let token = new_token(&api, "short-lived", "tasks:read", 1).await;
     let client = app.ctx.api.with_token(&token.token);
     assert_eq!(me_status(&client).await, StatusCode::OK);
     // A day passes.
