@@ -9,7 +9,8 @@
 //! forgotten here at once ([`Authenticator::forget`]); on another replica
 //! it is refused at its next check, within [`RECHECK_AFTER`] plus one
 //! query. So the database is asked at most once per session per few
-//! seconds, not on every request.
+//! seconds, not on every request; and a login token's signature is
+//! checked once, then remembered until it expires.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -19,7 +20,7 @@ use uuid::Uuid;
 
 use super::Caller;
 use super::personal_token;
-use super::token::{TokenError, TokenKeys};
+use super::token::{TokenError, TokenKeys, Verified};
 use crate::error::ApiError;
 use crate::store::{SessionGrant, Store, now};
 
@@ -32,6 +33,10 @@ const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// Sessions remembered at most; beyond it, stale ones are forgotten first.
 const REMEMBERED_MAX: usize = 100_000;
+
+/// Login tokens remembered as verified at most (a token is a few hundred
+/// bytes); beyond it, expired ones are forgotten first.
+const VERIFIED_MAX: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -52,6 +57,12 @@ pub struct Authenticator {
     keys: TokenKeys,
     store: Store,
     remembered: RwLock<HashMap<Key, Remembered>>,
+    /// Login tokens whose signature held, with what they say: a token is
+    /// sent on every request, and checking its HMAC and parsing its claims
+    /// again was most of what authenticating a request cost. Only tokens
+    /// that verified are kept (a forged one is never remembered), each
+    /// until its own `exp`; its session is still checked every time.
+    verified: RwLock<HashMap<Box<str>, Verified>>,
 }
 
 impl Authenticator {
@@ -60,6 +71,7 @@ impl Authenticator {
             keys,
             store,
             remembered: RwLock::default(),
+            verified: RwLock::default(),
         }
     }
 
@@ -73,10 +85,7 @@ impl Authenticator {
             let key = Key::TokenHash(personal_token::hash(bearer));
             (self.grant(key).await?, true)
         } else {
-            let verified = self.keys.verify(bearer).map_err(|error| match error {
-                TokenError::Expired => ApiError::TokenExpired,
-                TokenError::Invalid => ApiError::Unauthorized("the token is not valid"),
-            })?;
+            let verified = self.verify(bearer)?;
             let grant = self
                 .grant(Key::Session(verified.session_id))
                 .await?
@@ -126,16 +135,44 @@ impl Authenticator {
         });
     }
 
+    /// What a login token says: remembered, or verified now.
+    fn verify(&self, token: &str) -> Result<Verified, ApiError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(known) = self.verified.read().expect("never poisoned").get(token)
+            && known.expires_at > now
+        {
+            return Ok(*known);
+        }
+        let verified = self.keys.verify(token).map_err(|error| match error {
+            TokenError::Expired => ApiError::TokenExpired,
+            TokenError::Invalid => ApiError::Unauthorized("the token is not valid"),
+        })?;
+        let mut known = self.verified.write().expect("never poisoned");
+        if known.len() >= VERIFIED_MAX {
+            known.retain(|_, verified| verified.expires_at > now);
+            if known.len() >= VERIFIED_MAX {
+                known.clear();
+            }
+        }
+        known.insert(token.into(), verified);
+        Ok(verified)
+    }
+
     /// Forgets every session of `user` (its account is deleted).
     pub fn forget_user(&self, user: Uuid) {
         let mut remembered = self.remembered.write().expect("never poisoned");
         remembered.retain(|_, entry| entry.grant.as_ref().is_none_or(|g| g.user_id != user));
     }
 
-    /// Forgets what is stale anyway, bounding memory.
+    /// Forgets what is stale anyway (sessions read a while ago, expired
+    /// tokens), bounding memory.
     pub fn forget_stale(&self) {
         let mut remembered = self.remembered.write().expect("never poisoned");
         remembered.retain(|_, entry| entry.read_at.elapsed() < RECHECK_AFTER);
+        drop(remembered);
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut verified = self.verified.write().expect("never poisoned");
+        verified.retain(|_, token| token.expires_at > now);
     }
 
     /// The session behind `key`: what was read of it lately, or what the
@@ -200,5 +237,78 @@ impl Authenticator {
                 tracing::debug!(%error, %session, "could not record a session's last use");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::DatabaseSettings;
+
+    fn authenticator() -> Authenticator {
+        let store = Store::open(&DatabaseSettings::from_url("sqlite::memory:").unwrap()).unwrap();
+        let keys = TokenKeys::new(b"memo test secret", None, Duration::from_secs(60));
+        Authenticator::new(keys, store)
+    }
+
+    #[tokio::test]
+    async fn only_tokens_that_verify_are_remembered() {
+        let authenticator = authenticator();
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = authenticator.keys().issue(user, session);
+        let first = authenticator.verify(&token).unwrap();
+        assert_eq!((first.user_id, first.session_id), (user, session));
+        assert_eq!(authenticator.verified.read().unwrap().len(), 1);
+        assert_eq!(
+            authenticator.verify(&token).unwrap(),
+            first,
+            "served from memory"
+        );
+
+        let forged =
+            TokenKeys::new(b"another secret", None, Duration::from_secs(60)).issue(user, session);
+        assert!(authenticator.verify(&forged).is_err());
+        let tampered = format!("{token}x");
+        assert!(authenticator.verify(&tampered).is_err());
+        assert_eq!(
+            authenticator.verified.read().unwrap().len(),
+            1,
+            "a token that failed is never remembered"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_served_only_until_it_expires() {
+        let authenticator = authenticator();
+        let token = authenticator.keys().issue(Uuid::new_v4(), Uuid::new_v4());
+        let mut verified = authenticator.verify(&token).unwrap();
+        // Its expiry passes: what is remembered no longer answers, and the
+        // token itself is checked (and refused) again.
+        verified.expires_at = jsonwebtoken::get_current_timestamp();
+        authenticator
+            .verified
+            .write()
+            .unwrap()
+            .insert(token.as_str().into(), verified);
+        let stale = Verified {
+            expires_at: 0,
+            ..verified
+        };
+        authenticator
+            .verified
+            .write()
+            .unwrap()
+            .insert("not.a.token".into(), stale);
+        assert!(authenticator.verify("not.a.token").is_err());
+        authenticator.forget_stale();
+        assert!(
+            !authenticator
+                .verified
+                .read()
+                .unwrap()
+                .contains_key("not.a.token")
+        );
     }
 }
