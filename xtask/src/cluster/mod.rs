@@ -137,34 +137,27 @@ pub fn detect(choice: ClusterChoice, facts: &ClusterFacts) -> Result<ClusterKind
             None
         }
     });
-    match choice {
-        ClusterChoice::Minikube => Ok(ClusterKind::Minikube {
-            profile: match &from_context {
-                Some(ClusterKind::Minikube { profile }) => profile.clone(),
-                _ => facts
-                    .minikube_profiles
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "minikube".to_owned()),
-            },
+    // An explicit kind or minikube: the current context's cluster of that
+    // kind, else the first one there is, else the tool's default name.
+    let first = |found: &[String], default: &str| {
+        found.first().cloned().unwrap_or_else(|| default.to_owned())
+    };
+    match (choice, from_context) {
+        (ClusterChoice::Minikube, Some(ClusterKind::Minikube { profile })) => {
+            Ok(ClusterKind::Minikube { profile })
+        }
+        (ClusterChoice::Minikube, _) => Ok(ClusterKind::Minikube {
+            profile: first(&facts.minikube_profiles, "minikube"),
         }),
-        ClusterChoice::Kind => Ok(ClusterKind::Kind {
-            name: match &from_context {
-                Some(ClusterKind::Kind { name }) => name.clone(),
-                _ => facts
-                    .kind_clusters
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "kind".to_owned()),
-            },
+        (ClusterChoice::Kind, Some(ClusterKind::Kind { name })) => Ok(ClusterKind::Kind { name }),
+        (ClusterChoice::Kind, _) => Ok(ClusterKind::Kind {
+            name: first(&facts.kind_clusters, "kind"),
         }),
-        ClusterChoice::Context => context
+        (ClusterChoice::Context, _) => context
             .map(|name| ClusterKind::Context { name })
             .ok_or_else(|| "no current kube context: `kubectl config use-context NAME`".to_owned()),
-        ClusterChoice::Auto => {
-            if let Some(kind) = from_context {
-                return Ok(kind);
-            }
+        (ClusterChoice::Auto, Some(kind)) => Ok(kind),
+        (ClusterChoice::Auto, None) => {
             if let Some(name) = context {
                 return Ok(ClusterKind::Context { name });
             }

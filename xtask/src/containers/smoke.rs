@@ -67,6 +67,36 @@ impl Containers {
         output(&mut command).with_context(|| format!("`docker run` of {name} failed"))?;
         Ok(started)
     }
+
+    /// Runs an app `image` as restricted as the chart does, listening on
+    /// 127.0.0.1 at `port`; the figure of how long from `docker run` until
+    /// `ready_path` answers 200.
+    fn start_app(
+        &mut self,
+        name: &str,
+        image: &str,
+        (port, ready_path): (u16, &str),
+        settings: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
+        let mut args = hardened(MEMORY_LIMIT);
+        args.extend(env(&[
+            ("BIND_ADDR", "127.0.0.1"),
+            ("PORT", &port.to_string()),
+        ]));
+        args.extend(env(settings));
+        args.push(image.to_owned());
+        let started = self.start(name, &args)?;
+        wait_for_200(name, port, ready_path)?;
+        let ready = started.elapsed();
+        eprintln!(
+            "smoke: {name} answers {ready_path} with 200 {} after `docker run`",
+            seconds(ready)
+        );
+        Ok(format!(
+            "{name}: docker run -> {ready_path} 200 in {}",
+            seconds(ready)
+        ))
+    }
 }
 
 impl Drop for Containers {
@@ -102,8 +132,12 @@ fn hardened(memory: &str) -> Vec<String> {
     .to_vec()
 }
 
-fn env(name: &str, value: impl std::fmt::Display) -> [String; 2] {
-    ["--env".to_string(), format!("{name}={value}")]
+/// `docker run` flags setting these environment variables.
+fn env(variables: &[(&str, &str)]) -> Vec<String> {
+    variables
+        .iter()
+        .flat_map(|(name, value)| ["--env".to_string(), format!("{name}={value}")])
+        .collect()
 }
 
 /// Polls `path` on 127.0.0.1:`port` until it answers 200.
@@ -140,27 +174,24 @@ pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
         assert_no_shell(image)?;
     }
 
-    let postgres_image = postgres_image.to_owned();
     let pg_port = free_port()?;
     let pg_password = format!("smoke-{suffix}");
     let postgres = format!("todo-smoke-postgres-{suffix}");
     let mut args = vec!["--network=host".to_string()];
-    args.extend(env("POSTGRES_USER", "todo"));
-    args.extend(env("POSTGRES_PASSWORD", &pg_password));
-    args.extend(env("POSTGRES_DB", "todo"));
-    args.push(postgres_image);
+    args.extend(env(&[
+        ("POSTGRES_USER", "todo"),
+        ("POSTGRES_PASSWORD", &pg_password),
+        ("POSTGRES_DB", "todo"),
+    ]));
+    args.push(postgres_image.to_owned());
     // Loopback only, even though the container shares the host's network.
-    args.extend(
-        [
-            "-c",
-            &format!("port={pg_port}"),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-        ]
-        .map(String::from),
-    );
+    for setting in [
+        &format!("port={pg_port}"),
+        "listen_addresses=127.0.0.1",
+        "fsync=off",
+    ] {
+        args.extend(["-c".to_owned(), setting.to_owned()]);
+    }
     let pg_started = containers.start(&postgres, &args)?;
     wait_for_tcp(&postgres, pg_port)?;
     eprintln!(
@@ -170,55 +201,30 @@ pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
 
     let backend_port = free_port()?;
     let backend = format!("todo-smoke-backend-{suffix}");
-    let mut args = hardened(MEMORY_LIMIT);
-    args.extend(env(
-        "DATABASE_URL",
-        format!("postgres://todo:{pg_password}@127.0.0.1:{pg_port}/todo"),
-    ));
-    args.extend(env("BIND_ADDR", "127.0.0.1"));
-    args.extend(env("PORT", backend_port));
-    args.extend(env(
-        "JWT_SECRET",
-        format!("smoke-test-secret-{suffix}-0123456789abcdef"),
-    ));
-    args.push(built.backend.clone());
-    let backend_started = containers.start(&backend, &args)?;
-    wait_for_200(&backend, backend_port, "/ready")?;
-    let backend_ready = backend_started.elapsed();
-    eprintln!(
-        "smoke: backend /ready is 200 {} after `docker run`",
-        seconds(backend_ready)
-    );
-    figures.push(format!(
-        "backend: docker run -> /ready 200 in {}",
-        seconds(backend_ready)
-    ));
+    let backend_url = format!("http://127.0.0.1:{backend_port}");
+    let database_url = format!("postgres://todo:{pg_password}@127.0.0.1:{pg_port}/todo");
+    let jwt_secret = format!("smoke-test-secret-{suffix}-0123456789abcdef");
+    figures.push(containers.start_app(
+        &backend,
+        &built.backend,
+        (backend_port, "/ready"),
+        &[("DATABASE_URL", &database_url), ("JWT_SECRET", &jwt_secret)],
+    )?);
     wait_for_200(&backend, backend_port, "/health")?;
 
     let frontend_port = free_port()?;
     let frontend = format!("todo-smoke-frontend-{suffix}");
     let public_url = format!("http://127.0.0.1:{frontend_port}");
-    let mut args = hardened(MEMORY_LIMIT);
-    args.extend(env(
-        "BACKEND_URL",
-        format!("http://127.0.0.1:{backend_port}"),
-    ));
-    args.extend(env("BIND_ADDR", "127.0.0.1"));
-    args.extend(env("PORT", frontend_port));
-    args.extend(env("PUBLIC_URL", &public_url));
-    args.extend(env("COOKIE_SECURE", "false"));
-    args.push(built.frontend.clone());
-    let frontend_started = containers.start(&frontend, &args)?;
-    wait_for_200(&frontend, frontend_port, "/api/health")?;
-    let frontend_ready = frontend_started.elapsed();
-    eprintln!(
-        "smoke: frontend /api/health is 200 {} after `docker run`",
-        seconds(frontend_ready)
-    );
-    figures.push(format!(
-        "frontend: docker run -> /api/health 200 in {}",
-        seconds(frontend_ready)
-    ));
+    figures.push(containers.start_app(
+        &frontend,
+        &built.frontend,
+        (frontend_port, "/api/health"),
+        &[
+            ("BACKEND_URL", &backend_url),
+            ("PUBLIC_URL", &public_url),
+            ("COOKIE_SECURE", "false"),
+        ],
+    )?);
 
     probe_inside(
         &backend,
@@ -236,33 +242,19 @@ pub fn smoke(built: &Built, postgres_image: &str) -> anyhow::Result<()> {
     // see it on /tasks, chat, log out and in) inside the frontend's; run
     // each from its image, just as restricted, against the running
     // containers.
-    let backend_url = format!("http://127.0.0.1:{backend_port}");
-    for (image, binary, walk) in [
-        (
-            &built.backend,
-            "todo-backend",
-            vec!["selftest", "--url", &backend_url],
-        ),
+    for (image, walk) in [
+        (&built.backend, vec!["--url", &backend_url]),
         (
             &built.frontend,
-            "todo-frontend",
-            vec![
-                "selftest",
-                "--url",
-                &public_url,
-                "--backend-url",
-                &backend_url,
-            ],
+            vec!["--url", &public_url, "--backend-url", &backend_url],
         ),
     ] {
-        let mut selftest = docker();
-        selftest
+        run(docker()
             .args(["run", "--rm"])
             .args(hardened(MEMORY_LIMIT))
-            .arg(image)
-            .args(&walk);
-        run(&mut selftest)
-            .with_context(|| format!("`{binary} selftest` against the containers failed"))?;
+            .args([image, "selftest"])
+            .args(&walk))
+        .with_context(|| format!("`selftest` of {image} against the containers failed"))?;
     }
     eprintln!("smoke: signed up, added a task and saw it on /tasks through the frontend");
     figures.push(signup_burst(&backend, backend_port)?);

@@ -107,6 +107,19 @@ struct Plan {
     writes: bool,
 }
 
+impl Plan {
+    /// A GET of `url` by the reading user, served by the backend alone.
+    fn get(name: &'static str, url: String) -> Self {
+        Self {
+            name,
+            url,
+            script: None,
+            through_frontend: false,
+            writes: false,
+        }
+    }
+}
+
 impl Bench {
     pub fn run(self) -> anyhow::Result<()> {
         let wrk = which("wrk")
@@ -205,60 +218,37 @@ impl Bench {
             Ok(path)
         };
         let plans = [
+            Plan::get("GET /health", format!("{base}/health")),
+            Plan::get(
+                "GET /api/tasks?limit=50",
+                format!("{base}/api/tasks?limit=50"),
+            ),
+            Plan::get("GET /api/tasks/{id}", format!("{base}/api/tasks/{task_id}")),
             Plan {
-                name: "GET /health",
-                url: format!("{base}/health"),
-                script: None,
-                through_frontend: false,
-                writes: false,
-            },
-            Plan {
-                name: "GET /api/tasks?limit=50",
-                url: format!("{base}/api/tasks?limit=50"),
-                script: None,
-                through_frontend: false,
-                writes: false,
-            },
-            Plan {
-                name: "GET /api/tasks/{id}",
-                url: format!("{base}/api/tasks/{task_id}"),
-                script: None,
-                through_frontend: false,
-                writes: false,
-            },
-            Plan {
-                name: "POST /api/tasks (2 tags)",
-                url: format!("{base}/api/tasks"),
                 script: Some(post(
                     "create",
                     r#"{"title": "load test task", "priority": "high", "tags": ["bench", "load"]}"#,
                 )?),
-                through_frontend: false,
                 writes: true,
+                ..Plan::get("POST /api/tasks (2 tags)", format!("{base}/api/tasks"))
             },
             Plan {
-                name: "POST /api/chat (offline)",
-                url: format!("{base}/api/chat"),
                 script: Some(post("chat", r#"{"message": "what is left?"}"#)?),
-                through_frontend: false,
-                writes: false,
+                ..Plan::get("POST /api/chat (offline)", format!("{base}/api/chat"))
             },
             Plan {
-                name: "POST /mcp tools/call",
-                url: format!("{base}/mcp"),
                 script: Some(post(
                     "mcp",
                     r#"{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_tasks", "arguments": {"limit": 10}}}"#,
                 )?),
-                through_frontend: false,
-                writes: false,
+                ..Plan::get("POST /mcp tools/call", format!("{base}/mcp"))
             },
             Plan {
-                name: "GET /tasks (page, 50 tasks)",
-                url: format!("{}/tasks", frontend.base_url()),
-                script: None,
                 through_frontend: true,
-                writes: false,
+                ..Plan::get(
+                    "GET /tasks (page, 50 tasks)",
+                    format!("{}/tasks", frontend.base_url()),
+                )
             },
         ];
         let mut scenarios = Vec::new();
