@@ -244,20 +244,64 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
             "must be between 1 and 20",
         ));
     }
-    let mcp_allowed_hosts = match vars.get("MCP_ALLOWED_HOSTS") {
-        Some(list) => list
-            .split(',')
+    let list = |raw: String| -> Vec<String> {
+        raw.split(',')
             .map(str::trim)
-            .filter(|h| !h.is_empty())
+            .filter(|item| !item.is_empty())
             .map(str::to_owned)
-            .collect(),
-        None => defaults.mcp_allowed_hosts,
+            .collect()
     };
+    let mcp_allowed_hosts = vars
+        .get("MCP_ALLOWED_HOSTS")
+        .map_or(defaults.mcp_allowed_hosts, list);
+    let mcp_allowed_origins =
+        vars.get("MCP_ALLOWED_ORIGINS")
+            .map_or(Ok(defaults.mcp_allowed_origins), |raw| {
+                list(raw)
+                    .iter()
+                    .map(|origin| exact_origin(origin))
+                    .collect()
+            })?;
     Ok(AssistantSettings {
         provider,
         max_tool_rounds,
         chat_per_minute: per_minute(vars, "CHAT_REQUESTS_PER_MINUTE", defaults.chat_per_minute)?,
         mcp_allowed_hosts,
+        mcp_allowed_origins,
+    })
+}
+
+/// An allowed origin as exactly one (scheme, host, port), RFC 6454's
+/// triple: the scheme's default port written out, since the MCP SDK lets
+/// an origin without a port match any port. `null` (a sandboxed page) and
+/// a `:*` port (any) are kept as written.
+fn exact_origin(origin: &str) -> Result<String, ConfigError> {
+    let bad = || {
+        invalid(
+            "MCP_ALLOWED_ORIGINS",
+            format!(
+                "{origin:?} is not an origin: write scheme://host[:port], e.g. https://app.example.com"
+            ),
+        )
+    };
+    if origin == "null" {
+        return Ok(origin.to_owned());
+    }
+    let (scheme, authority) = origin.split_once("://").ok_or_else(bad)?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return Err(bad()),
+    };
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+        return Err(bad());
+    }
+    // The port follows the last ':' outside an IPv6 literal's brackets.
+    let after_host = authority.rfind(']').map_or(0, |bracket| bracket + 1);
+    Ok(if authority[after_host..].contains(':') {
+        origin.to_owned()
+    } else {
+        format!("{origin}:{default_port}")
     })
 }
 
@@ -363,6 +407,39 @@ mod tests {
     }
 
     #[test]
+    fn mcp_origins_are_a_list_of_origins_and_none_by_default() {
+        let origins = |vars: &[(&str, &str)]| config(vars).unwrap().assistant.mcp_allowed_origins;
+        assert!(origins(&[("JWT_SECRET", SECRET)]).is_empty());
+        assert_eq!(
+            origins(&[
+                ("JWT_SECRET", SECRET),
+                (
+                    "MCP_ALLOWED_ORIGINS",
+                    " https://app.example.com, http://localhost:*,null "
+                ),
+            ]),
+            ["https://app.example.com:443", "http://localhost:*", "null"]
+        );
+        assert_eq!(
+            origins(&[
+                ("JWT_SECRET", SECRET),
+                ("MCP_ALLOWED_ORIGINS", "http://[::1],http://[::1]:8080"),
+            ]),
+            ["http://[::1]:80", "http://[::1]:8080"]
+        );
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://a.example/path",
+            "https://user@a.example",
+        ] {
+            let error =
+                config(&[("JWT_SECRET", SECRET), ("MCP_ALLOWED_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(error.variable, "MCP_ALLOWED_ORIGINS", "{bad}");
+        }
+    }
+
+    #[test]
     fn each_bad_value_names_its_variable() {
         for (var, value) in [
             ("DATABASE_URL", "mysql://x"),
@@ -378,6 +455,7 @@ mod tests {
             ("ASSISTANT_PROVIDER", "gpt"),
             ("ASSISTANT_MAX_TOOL_ROUNDS", "0"),
             ("CHAT_REQUESTS_PER_MINUTE", "0"),
+            ("MCP_ALLOWED_ORIGINS", "app.example.com"),
         ] {
             let error = config(&[("JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(error.variable, var, "{var}={value}");

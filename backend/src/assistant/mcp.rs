@@ -9,7 +9,8 @@
 //! a read-only credential calling a write tool gets a 403
 //! `insufficient_scope`. The caller it names is what every tool acts for. `Host` must be one of
 //! `MCP_ALLOWED_HOSTS` (the SDK's guard against DNS rebinding; in a cluster
-//! the chart lists its Service names).
+//! the chart lists its Service names), and a browser's `Origin`, when
+//! sent, one of `MCP_ALLOWED_ORIGINS` (none by default).
 
 use std::sync::Arc;
 
@@ -18,15 +19,17 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
-use super::tools::{Tools, specs, writes};
+use super::AssistantSettings;
+use super::tools::{Tools, describe, output_schema, specs, writes};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -36,6 +39,8 @@ use crate::metrics::Metrics;
 pub struct TodoMcp {
     tools: Tools,
     metrics: Arc<Metrics>,
+    /// What `tools/list` answers, built once.
+    listed: Arc<[Tool]>,
 }
 
 impl ServerHandler for TodoMcp {
@@ -53,11 +58,7 @@ impl ServerHandler for TodoMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = specs()
-            .into_iter()
-            .map(|spec| Tool::new(spec.name(), spec.description, Arc::new(spec.input_schema)))
-            .collect();
-        Ok(ListToolsResult::with_all_items(tools))
+        Ok(ListToolsResult::with_all_items(self.listed.to_vec()))
     }
 
     async fn call_tool(
@@ -79,21 +80,58 @@ impl ServerHandler for TodoMcp {
             .await;
         let outcome = if result.is_ok() { "ok" } else { "error" };
         self.metrics.count_tool_call(&request.name, outcome, "mcp");
-        // Tool failures are tool results (the caller reads them), in the
-        // API's error shape; never a protocol error.
+        // A success is the structured result its output schema describes,
+        // with a line for people and the same JSON as text for clients that
+        // read only text. A failure is a tool result too (the model reads
+        // it and can correct itself), never a protocol error: the API's
+        // error shape as text, with no structured content, which the
+        // output schema does not describe.
+        let summary = ContentBlock::text(describe(&request.name, &result));
         Ok(match result {
-            Ok(value) => CallToolResult::structured(value),
-            Err(error) => CallToolResult::structured_error(error.to_json()),
+            Ok(value) => {
+                let mut result = CallToolResult::structured(value);
+                result.content.insert(0, summary);
+                result
+            }
+            Err(error) => CallToolResult::error(vec![
+                summary,
+                ContentBlock::text(error.to_json().to_string()),
+            ]),
         }
         .into())
     }
 }
 
-/// `/mcp`, behind the bearer-token check.
+/// The tools as `tools/list` answers them: with a title, the hints
+/// clients use to ask before a destructive call, and the schema of their
+/// results, built around `task_schema` (the API's schema of a task).
+pub fn listed_tools(task_schema: &serde_json::Value) -> Vec<Tool> {
+    specs()
+        .into_iter()
+        .map(|spec| {
+            let annotations = ToolAnnotations::with_title(spec.title)
+                .read_only(spec.hints.read_only)
+                .destructive(spec.hints.destructive)
+                .idempotent(spec.hints.idempotent)
+                // A closed world: the caller's own tasks, nothing beyond.
+                .open_world(false);
+            let mut tool = Tool::new(spec.name(), spec.description, Arc::new(spec.input_schema))
+                .with_title(spec.title)
+                .with_annotations(annotations);
+            tool.output_schema = Some(Arc::new(output_schema(spec.tool, task_schema)));
+            tool
+        })
+        .collect()
+}
+
+/// `/mcp`, behind the bearer-token check. `Host` must be one of the
+/// settings' allowed hosts and a browser's `Origin`, when sent, one of
+/// the allowed origins (403 otherwise, from the SDK).
 pub fn router<S>(
     tools: Tools,
     metrics: Arc<Metrics>,
-    allowed_hosts: &[String],
+    settings: &AssistantSettings,
+    task_schema: &serde_json::Value,
     state: S,
 ) -> Router<S>
 where
@@ -105,12 +143,18 @@ where
         .with_json_response(true)
         .with_sse_keep_alive(None)
         .with_max_request_body_bytes(todo_api::limits::BODY_MAX_BYTES)
-        .with_allowed_hosts(allowed_hosts.iter().cloned());
+        .with_allowed_hosts(settings.mcp_allowed_hosts.iter().cloned())
+        .with_allowed_origins(settings.mcp_allowed_origins.iter().cloned())
+        // An empty list refuses every `Origin`: only the listed browser
+        // pages may call, and clients outside a browser send none.
+        .enforce_origin_validation();
+    let listed: Arc<[Tool]> = listed_tools(task_schema).into();
     let service = StreamableHttpService::new(
         move || {
             Ok(TodoMcp {
                 tools: tools.clone(),
                 metrics: metrics.clone(),
+                listed: listed.clone(),
             })
         },
         Arc::new(NeverSessionManager::default()),

@@ -46,6 +46,9 @@ pub struct AssistantSettings {
     pub chat_per_minute: NonZeroU32,
     /// `Host` names `/mcp` answers to.
     pub mcp_allowed_hosts: Vec<String>,
+    /// Browser origins (`scheme://host[:port]`) that may call `/mcp`;
+    /// a request with any other `Origin` is refused.
+    pub mcp_allowed_origins: Vec<String>,
 }
 
 impl Default for AssistantSettings {
@@ -55,6 +58,7 @@ impl Default for AssistantSettings {
             max_tool_rounds: 5,
             chat_per_minute: NonZeroU32::new(20).expect("non-zero"),
             mcp_allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
+            mcp_allowed_origins: Vec::new(),
         }
     }
 }

@@ -95,9 +95,24 @@ pub struct UpdateTaskArgs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolSpec {
     pub tool: Tool,
+    /// A few words for people (MCP clients show it in their tool lists).
+    pub title: &'static str,
     pub description: &'static str,
     /// JSON Schema of the arguments.
     pub input_schema: Map<String, Value>,
+    pub hints: Hints,
+}
+
+/// What a tool does to the user's tasks, as MCP's tool annotations say it:
+/// clients ask before a destructive call and retry idempotent ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hints {
+    /// Changes nothing.
+    pub read_only: bool,
+    /// May overwrite or remove what the user had (not only add).
+    pub destructive: bool,
+    /// Calling it again with the same arguments changes nothing more.
+    pub idempotent: bool,
 }
 
 impl ToolSpec {
@@ -124,29 +139,83 @@ fn schema_of<T: JsonSchema>() -> Map<String, Value> {
 
 /// How `tool` is described to a model or an MCP client.
 pub fn spec(tool: Tool) -> ToolSpec {
-    let (description, input_schema) = match tool {
-        Tool::AddTask => ("Add a task for the user.", schema_of::<AddTaskArgs>()),
+    let hints = |read_only, destructive, idempotent| Hints {
+        read_only,
+        destructive,
+        idempotent,
+    };
+    let (title, description, input_schema, hints) = match tool {
+        Tool::AddTask => (
+            "Add a task",
+            "Add a task for the user.",
+            schema_of::<AddTaskArgs>(),
+            hints(false, false, false),
+        ),
         Tool::ListTasks => (
+            "List tasks",
             "List the user's tasks, optionally filtered; answers the tasks and how many match.",
             schema_of::<ListTasksArgs>(),
+            hints(true, false, true),
         ),
+        // Completing again leaves the task completed; nothing is lost.
         Tool::CompleteTask => (
+            "Complete a task",
             "Mark one of the user's tasks done, by id or by title.",
             schema_of::<TaskRefArgs>(),
+            hints(false, false, true),
         ),
+        // Replaces a title, a description or tags: the old ones are gone.
         Tool::UpdateTask => (
+            "Change a task",
             "Change one of the user's tasks (title, description, priority, due date, tags, completed), found by id or current title.",
             schema_of::<UpdateTaskArgs>(),
+            hints(false, true, true),
         ),
         Tool::DeleteTask => (
+            "Delete a task",
             "Delete one of the user's tasks, by id or by title.",
             schema_of::<TaskRefArgs>(),
+            hints(false, true, true),
         ),
     };
     ToolSpec {
         tool,
+        title,
         description,
         input_schema,
+        hints,
+    }
+}
+
+/// The JSON Schema of what `tool` answers when it succeeds, built around
+/// `task`, the API's own schema of a task (so a tool's result and
+/// `GET /api/tasks/{id}` are one shape).
+pub fn output_schema(tool: Tool, task: &Value) -> Map<String, Value> {
+    let schema = match tool {
+        Tool::AddTask | Tool::CompleteTask | Tool::UpdateTask => task.clone(),
+        Tool::ListTasks => json!({
+            "type": "object",
+            "required": ["items", "total"],
+            "properties": {
+                "items": {"type": "array", "items": task},
+                "total": {"type": "integer", "minimum": 0, "description": "How many tasks match, over all pages."},
+            },
+            "additionalProperties": false,
+        }),
+        Tool::DeleteTask => json!({
+            "type": "object",
+            "required": ["task_id", "status", "title"],
+            "properties": {
+                "task_id": {"type": "string", "format": "uuid"},
+                "status": {"const": "deleted"},
+                "title": {"type": "string"},
+            },
+            "additionalProperties": false,
+        }),
+    };
+    match schema {
+        Value::Object(map) => map,
+        _ => unreachable!("every output schema is an object"),
     }
 }
 
@@ -533,6 +602,50 @@ mod tests {
         let add = &specs[0].input_schema;
         assert_eq!(add["required"], json!(["title"]));
         assert!(add["properties"]["priority"].to_string().contains("high"));
+    }
+
+    #[test]
+    fn the_hints_say_what_each_tool_does() {
+        for spec in specs() {
+            let Hints {
+                read_only,
+                destructive,
+                idempotent,
+            } = spec.hints;
+            let name = spec.name();
+            assert_eq!(
+                read_only,
+                !writes(spec.tool),
+                "{name}: reads iff it needs no write scope"
+            );
+            assert!(
+                !(read_only && destructive),
+                "{name}: a read destroys nothing"
+            );
+            assert!(!read_only || idempotent, "{name}: a read can be repeated");
+            assert!(!spec.title.is_empty() && spec.title.len() <= 40, "{name}");
+        }
+        let hints = |tool| spec(tool).hints;
+        // Only adding a task makes something new each time it is called.
+        assert!(!hints(Tool::AddTask).idempotent);
+        assert!(hints(Tool::DeleteTask).destructive && hints(Tool::DeleteTask).idempotent);
+        assert!(hints(Tool::UpdateTask).destructive);
+        assert!(!hints(Tool::CompleteTask).destructive);
+    }
+
+    #[test]
+    fn output_schemas_are_objects_built_on_the_task_schema() {
+        let task = json!({"type": "object", "properties": {"id": {"type": "string"}}});
+        for &tool in Tool::ALL.iter() {
+            let schema = output_schema(tool, &task);
+            assert!(schema.contains_key("properties"), "{tool}: {schema:?}");
+            assert!(schema.contains_key("type"), "{tool}: an object schema");
+        }
+        assert_eq!(Value::Object(output_schema(Tool::AddTask, &task)), task);
+        assert_eq!(
+            output_schema(Tool::ListTasks, &task)["properties"]["items"]["items"],
+            task
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod auth;
 mod chat;
 mod metrics;
 mod middleware;
-mod openapi;
+pub(crate) mod openapi;
 mod ops;
 mod tasks;
 
@@ -61,7 +61,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::assistant::mcp::router(
             state.assistant.tools().clone(),
             state.metrics.clone(),
-            &state.config.assistant.mcp_allowed_hosts,
+            &state.config.assistant,
+            &openapi::inlined_schema("Task"),
             state.clone(),
         ))
         .route_layer(axum::middleware::from_fn_with_state(

@@ -25,6 +25,8 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         no_token_no_mcp,
         mcp_users_see_only_their_own_tasks,
         only_allowed_hosts_are_answered,
+        every_tool_is_described_and_answers_its_output_schema,
+        foreign_origins_and_unknown_protocol_versions_are_refused,
     ]
 }
 
@@ -54,10 +56,26 @@ async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
 }
 
 fn structured(result: &CallToolResult) -> Value {
+    assert_eq!(result.is_error, Some(false), "{result:?}");
     result
         .structured_content
         .clone()
         .expect("structured content")
+}
+
+/// A failed call's error, in the API's error shape: the JSON text after
+/// the line for people (a failure has no structured content, which the
+/// tool's output schema would not describe).
+fn tool_error(result: &CallToolResult) -> Value {
+    assert_eq!(result.is_error, Some(true), "{result:?}");
+    assert!(result.structured_content.is_none(), "{result:?}");
+    let text = result
+        .content
+        .last()
+        .and_then(|block| block.as_text())
+        .map(|text| text.text.clone())
+        .expect("a text block");
+    serde_json::from_str(&text).expect("the error as JSON")
 }
 
 async fn an_mcp_client_lists_and_calls_every_tool(ctx: TestCtx) {
@@ -143,8 +161,7 @@ async fn tool_errors_are_tool_results_in_the_api_shape(ctx: TestCtx) {
         json!({"title": " ", "priority": "urgent", "colour": "red"}),
     )
     .await;
-    assert_eq!(invalid.is_error, Some(true));
-    let error = structured(&invalid)["error"].clone();
+    let error = tool_error(&invalid)["error"].clone();
     assert_eq!(error["code"], "validation_failed");
     let mut fields: Vec<&str> = error["fields"]
         .as_object()
@@ -163,7 +180,7 @@ async fn tool_errors_are_tool_results_in_the_api_shape(ctx: TestCtx) {
         .await
         .unwrap();
     }
-    let ambiguous = structured(&call(&client, "delete_task", json!({"title": "twin"})).await);
+    let ambiguous = tool_error(&call(&client, "delete_task", json!({"title": "twin"})).await);
     assert_eq!(ambiguous["error"]["code"], "ambiguous_match");
     assert_eq!(
         ambiguous["error"]["candidates"].as_array().unwrap().len(),
@@ -171,7 +188,7 @@ async fn tool_errors_are_tool_results_in_the_api_shape(ctx: TestCtx) {
     );
     assert_eq!(api.stats().await.unwrap().total, 2, "nothing guessed");
 
-    let missing = structured(
+    let missing = tool_error(
         &call(
             &client,
             "complete_task",
@@ -238,12 +255,12 @@ async fn mcp_users_see_only_their_own_tasks(ctx: TestCtx) {
             json!({"task_id": secret.id, "title": "mine now"}),
         ),
     ] {
-        let result = structured(&call(&bob_client, tool, arguments.clone()).await);
+        let result = tool_error(&call(&bob_client, tool, arguments.clone()).await);
         assert_eq!(result["error"]["code"], "not_found", "{tool} {arguments}");
     }
     // No argument names the user: one that tries is refused like any unknown field.
     let spoofed =
-        structured(&call(&bob_client, "list_tasks", json!({"user_id": alice.user.id})).await);
+        tool_error(&call(&bob_client, "list_tasks", json!({"user_id": alice.user.id})).await);
     assert_eq!(spoofed["error"]["code"], "validation_failed");
     let unchanged = alice_api.get_task(secret.id).await.unwrap();
     assert_eq!(unchanged, secret);
@@ -286,4 +303,169 @@ async fn only_allowed_hosts_are_answered(ctx: TestCtx) {
     }
     app.stop().await;
     database.drop().await;
+}
+
+/// What a client needs to reason about a tool: a title, the four hints,
+/// and an output schema that every successful result matches (checked by
+/// a JSON Schema validator, as clients do).
+async fn every_tool_is_described_and_answers_its_output_schema(ctx: TestCtx) {
+    let (_, auth) = ctx.user("schemas").await;
+    let client = connect(ctx.api.base_url(), &auth.token).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let mut validators = std::collections::HashMap::new();
+    for tool in &tools {
+        let name = tool.name.to_string();
+        assert!(
+            tool.title.as_deref().is_some_and(|t| !t.is_empty()),
+            "{name}"
+        );
+        let hints = tool.annotations.as_ref().expect("annotations");
+        assert_eq!(hints.title, tool.title, "{name}");
+        for (hint, value) in [
+            ("readOnlyHint", hints.read_only_hint),
+            ("destructiveHint", hints.destructive_hint),
+            ("idempotentHint", hints.idempotent_hint),
+            ("openWorldHint", hints.open_world_hint),
+        ] {
+            assert!(value.is_some(), "{name} sets {hint}");
+        }
+        assert_eq!(hints.open_world_hint, Some(false), "{name}");
+        let read_only = hints.read_only_hint == Some(true);
+        assert_eq!(read_only, name == "list_tasks", "{name}");
+        let schema =
+            Value::Object((**tool.output_schema.as_ref().expect("an output schema")).clone());
+        assert!(
+            !schema.to_string().contains("$ref"),
+            "{name}: self-contained"
+        );
+        let validator = jsonschema::draft202012::new(&schema)
+            .unwrap_or_else(|e| panic!("{name}'s output schema is a JSON Schema: {e}"));
+        validators.insert(name, validator);
+    }
+    let destructive: Vec<&str> = tools
+        .iter()
+        .filter(|t| t.annotations.as_ref().and_then(|a| a.destructive_hint) == Some(true))
+        .map(|t| t.name.as_ref())
+        .collect();
+    assert_eq!(destructive, ["update_task", "delete_task"]);
+
+    let check = |tool: &str, result: &CallToolResult| {
+        let value = structured(result);
+        if let Err(error) = validators[tool].validate(&value) {
+            panic!("{tool} answered {value} against its output schema: {error}");
+        }
+        let line = result.content[0].as_text().expect("a line for people");
+        assert!(
+            !line.text.is_empty() && !line.text.contains('\n'),
+            "{tool}: {line:?}"
+        );
+        assert_eq!(
+            result.content.len(),
+            2,
+            "{tool}: the line, then the JSON for text-only clients"
+        );
+        value
+    };
+    let added = check(
+        "add_task",
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "schema", "description": "checked", "due_date": "2031-05-06", "tags": ["a", "b"]}),
+        )
+        .await,
+    );
+    let plain = check(
+        "add_task",
+        &call(&client, "add_task", json!({"title": "plain"})).await,
+    );
+    assert!(plain["due_date"].is_null());
+    check("list_tasks", &call(&client, "list_tasks", json!({})).await);
+    check(
+        "list_tasks",
+        &call(&client, "list_tasks", json!({"tag": "none"})).await,
+    );
+    let id = added["id"].clone();
+    check(
+        "complete_task",
+        &call(&client, "complete_task", json!({"task_id": id})).await,
+    );
+    check(
+        "update_task",
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": id, "description": null, "tags": []}),
+        )
+        .await,
+    );
+    check(
+        "delete_task",
+        &call(&client, "delete_task", json!({"task_id": id})).await,
+    );
+    client.cancel().await.unwrap();
+}
+
+/// A browser page from another origin gets nothing (403), an allowed one
+/// and a client outside a browser (no `Origin`) are answered, and a
+/// protocol revision the server does not speak is a 400.
+async fn foreign_origins_and_unknown_protocol_versions_are_refused(ctx: TestCtx) {
+    let database = TestDatabase::create(&ctx.backend).await;
+    let app = RunningApp::start(
+        test_config(
+            &database.url,
+            &[("MCP_ALLOWED_ORIGINS", "https://inspector.example")],
+        ),
+        ctx.backend.clone(),
+    )
+    .await;
+    let (_, auth) = app.ctx.user("browser").await;
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let post = |origin: Option<&'static str>, version: &'static str| {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/mcp", app.ctx.api.base_url()))
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", version)
+            .bearer_auth(&auth.token)
+            .json(&list);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    for origin in [
+        "http://evil.example",
+        "https://inspector.example:8443",
+        "null",
+    ] {
+        let refused = post(Some(origin), "2025-11-25").await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    for origin in [Some("https://inspector.example"), None] {
+        let answered = post(origin, "2025-11-25").await.unwrap();
+        assert_eq!(answered.status(), StatusCode::OK, "{origin:?}");
+    }
+    for version in ["2025-11-25", "2025-06-18", "2025-03-26"] {
+        assert_eq!(
+            post(None, version).await.unwrap().status(),
+            StatusCode::OK,
+            "{version}"
+        );
+    }
+    let unknown = post(None, "1999-01-01").await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+    app.stop().await;
+    database.drop().await;
+
+    // By default no browser origin at all may call.
+    let refused = reqwest::Client::new()
+        .post(format!("{}/mcp", ctx.api.base_url()))
+        .header("accept", "application/json, text/event-stream")
+        .header("origin", "http://localhost:6274")
+        .bearer_auth(&ctx.user("default").await.1.token)
+        .json(&list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

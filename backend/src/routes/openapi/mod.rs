@@ -62,3 +62,52 @@ pub static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
 pub async fn document() -> Json<&'static Value> {
     Json(&DOCUMENT)
 }
+
+/// The document's schema `name`, self-contained: every
+/// `#/components/schemas/…` reference replaced by what it names (MCP
+/// clients validate tool results with such schemas and do not follow
+/// references into another document).
+pub fn inlined_schema(name: &str) -> Value {
+    let schema = DOCUMENT["components"]["schemas"]
+        .get(name)
+        .unwrap_or_else(|| panic!("the document has no schema {name}"));
+    inline_references(schema.clone())
+}
+
+fn inline_references(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+            {
+                return inlined_schema(target);
+            }
+            Value::Object(
+                map.into_iter()
+                    .map(|(key, value)| (key, inline_references(value)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(inline_references).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inlined_schemas_hold_no_references() {
+        let task = inlined_schema("Task");
+        let text = task.to_string();
+        assert!(!text.contains("$ref"), "{text}");
+        assert_eq!(
+            task["properties"]["priority"]["enum"],
+            serde_json::json!(["low", "medium", "high"]),
+            "{text}"
+        );
+    }
+}
