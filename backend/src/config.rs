@@ -13,6 +13,7 @@ pub use todo_service::server::{LogFormat, ServerSettings};
 use crate::assistant::provider::OpenAiSettings;
 use crate::assistant::{AssistantSettings, DEFAULT_PROVIDER_TIMEOUT, ProviderSettings};
 use crate::auth::{AccountLimits, HashingLimits};
+use crate::oauth::OAuthSettings;
 use crate::store::DatabaseSettings;
 
 /// Used when `DATABASE_URL` is unset: a SQLite file in the working directory.
@@ -38,6 +39,8 @@ pub struct Config {
     pub account_limits: AccountLimits,
     pub hashing: HashingLimits,
     pub assistant: AssistantSettings,
+    /// Where MCP clients find `/mcp` and log in.
+    pub oauth: OAuthSettings,
 }
 
 /// A positive whole number of attempts per period.
@@ -144,7 +147,9 @@ impl Configured for Config {
             return Err(invalid("HASHING_WAIT_MS", "must be at most 30000"));
         }
         let defaults = AccountLimits::default();
+        let oauth = oauth_settings(&vars, server.bind.port())?;
         Ok(Config {
+            oauth,
             assistant,
             server,
             database,
@@ -268,6 +273,50 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
         chat_per_minute: per_minute(vars, "CHAT_REQUESTS_PER_MINUTE", defaults.chat_per_minute)?,
         mcp_allowed_hosts,
         mcp_allowed_origins,
+    })
+}
+
+/// `MCP_PUBLIC_URL`, the backend's origin as MCP clients reach it (the
+/// OAuth issuer), and `OAUTH_AUTHORIZE_URL`, the frontend's authorization
+/// page; by default both on this machine, as `cargo run` starts them.
+fn oauth_settings<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+    port: u16,
+) -> Result<OAuthSettings, ConfigError> {
+    let issuer = match vars.get("MCP_PUBLIC_URL") {
+        Some(raw) => {
+            let url = url::Url::parse(raw.trim())
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+                .filter(|url| {
+                    url.path() == "/" && url.query().is_none() && url.fragment().is_none()
+                })
+                .ok_or_else(|| {
+                    invalid(
+                        "MCP_PUBLIC_URL",
+                        "must be an http(s) origin with no path, e.g. https://todo.example.com",
+                    )
+                })?;
+            url.origin().ascii_serialization()
+        }
+        None => format!("http://localhost:{port}"),
+    };
+    let authorize_url = match vars.get("OAUTH_AUTHORIZE_URL") {
+        Some(raw) => url::Url::parse(raw.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+            .map(String::from)
+            .ok_or_else(|| {
+                invalid(
+                    "OAUTH_AUTHORIZE_URL",
+                    "must be an http(s) URL, e.g. https://todo.example.com/oauth/authorize",
+                )
+            })?,
+        None => "http://localhost:3000/oauth/authorize".to_owned(),
+    };
+    Ok(OAuthSettings {
+        issuer,
+        authorize_url,
     })
 }
 
@@ -407,6 +456,24 @@ mod tests {
     }
 
     #[test]
+    fn the_oauth_issuer_is_an_origin_local_by_default() {
+        let oauth = |vars: &[(&str, &str)]| config(vars).unwrap().oauth;
+        let local = oauth(&[("JWT_SECRET", SECRET), ("PORT", "9000")]);
+        assert_eq!(local.issuer, "http://localhost:9000");
+        assert_eq!(local.authorize_url, "http://localhost:3000/oauth/authorize");
+        let public = oauth(&[
+            ("JWT_SECRET", SECRET),
+            ("MCP_PUBLIC_URL", "https://Todo.Example.com/"),
+            (
+                "OAUTH_AUTHORIZE_URL",
+                "https://todo.example.com/oauth/authorize",
+            ),
+        ]);
+        assert_eq!(public.issuer, "https://todo.example.com");
+        assert_eq!(public.resource(), "https://todo.example.com/mcp");
+    }
+
+    #[test]
     fn mcp_origins_are_a_list_of_origins_and_none_by_default() {
         let origins = |vars: &[(&str, &str)]| config(vars).unwrap().assistant.mcp_allowed_origins;
         assert!(origins(&[("JWT_SECRET", SECRET)]).is_empty());
@@ -456,6 +523,9 @@ mod tests {
             ("ASSISTANT_MAX_TOOL_ROUNDS", "0"),
             ("CHAT_REQUESTS_PER_MINUTE", "0"),
             ("MCP_ALLOWED_ORIGINS", "app.example.com"),
+            ("MCP_PUBLIC_URL", "https://todo.example.com/mcp"),
+            ("MCP_PUBLIC_URL", "todo.example.com"),
+            ("OAUTH_AUTHORIZE_URL", "/oauth/authorize"),
         ] {
             let error = config(&[("JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(error.variable, var, "{var}={value}");

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod oauth;
 pub mod routes;
 pub mod selftest;
 pub mod startup;

@@ -51,7 +51,8 @@ impl Server for AppState {
     }
 
     /// Once a minute forgets idle limits and stale session checks; once
-    /// an hour prunes the rows of sessions that ended a week ago.
+    /// an hour prunes the rows of sessions that ended a week ago, spent
+    /// OAuth codes and OAuth clients nobody connected.
     fn alongside(&self) -> impl Future<Output = ()> + Send + 'static {
         let limiter = self.limiter.clone();
         let assistant = self.assistant.clone();
@@ -68,6 +69,12 @@ impl Server for AppState {
                     match store.prune_sessions().await {
                         Ok(pruned) => tracing::debug!(pruned, "pruned ended sessions"),
                         Err(error) => tracing::warn!(%error, "could not prune ended sessions"),
+                    }
+                    match store.prune_oauth().await {
+                        Ok(pruned) => tracing::debug!(pruned, "pruned OAuth codes and clients"),
+                        Err(error) => {
+                            tracing::warn!(%error, "could not prune OAuth codes and clients")
+                        }
                     }
                 }
             }

@@ -47,14 +47,23 @@ impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         Ok(Self(Arc::new(Shared {
             assistant: Arc::new(Assistant::new(&config.assistant, store.clone())?),
-            authenticator: Arc::new(Authenticator::new(
-                TokenKeys::new(
+            authenticator: Arc::new(
+                Authenticator::new(
+                    TokenKeys::new(
+                        config.jwt_secret.as_bytes(),
+                        config.jwt_secret_previous.as_deref().map(str::as_bytes),
+                        config.jwt_ttl,
+                    ),
+                    store.clone(),
+                )
+                .with_access_keys(TokenKeys::for_audience(
                     config.jwt_secret.as_bytes(),
                     config.jwt_secret_previous.as_deref().map(str::as_bytes),
-                    config.jwt_ttl,
-                ),
-                store.clone(),
-            )),
+                    crate::oauth::ACCESS_TOKEN_TTL,
+                    &config.oauth.issuer,
+                    &config.oauth.resource(),
+                )),
+            ),
             store,
             passwords: Passwords::new(config.hashing),
             limiter: Arc::new(AccountLimiter::new(config.account_limits)),

@@ -11,6 +11,7 @@ mod chat;
 mod client;
 mod error;
 mod json_string;
+pub mod oauth;
 mod ops;
 mod task;
 mod task_fields;

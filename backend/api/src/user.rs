@@ -74,6 +74,9 @@ wire_enum!(
         Login => "login",
         /// A personal access token, for clients that cannot log in.
         PersonalToken => "personal_token",
+        /// An app the user connected through OAuth (an MCP client): its
+        /// tokens work at `/mcp` only.
+        ConnectedApp => "connected_app",
     }
 );
 

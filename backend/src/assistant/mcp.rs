@@ -15,7 +15,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRef, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
@@ -30,9 +31,10 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use super::AssistantSettings;
 use super::tools::{Tools, describe, output_schema, specs, writes};
-use crate::auth::Caller;
+use crate::auth::{Authenticator, Caller, bearer};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::oauth::OAuthSettings;
 
 /// The MCP server, one per request (the SDK builds one for each).
 #[derive(Debug, Clone)]
@@ -131,12 +133,13 @@ pub fn router<S>(
     tools: Tools,
     metrics: Arc<Metrics>,
     settings: &AssistantSettings,
+    oauth: &OAuthSettings,
     task_schema: &serde_json::Value,
     state: S,
 ) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
-    Caller: FromRequestParts<S, Rejection = ApiError>,
+    Arc<Authenticator>: FromRef<S>,
 {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -160,27 +163,65 @@ where
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    let door = Door {
+        authenticator: Arc::<Authenticator>::from_ref(&state),
+        resource_metadata: oauth.resource_metadata_url(),
+    };
     Router::new()
         .nest_service("/mcp", service)
         .layer(axum::middleware::from_fn_with_state(
-            state,
-            authenticate::<S>,
+            Arc::new(door),
+            authenticate,
         ))
+}
+
+/// What the credential check at `/mcp` needs.
+struct Door {
+    authenticator: Arc<Authenticator>,
+    /// Named in every challenge, so a client without a token finds where
+    /// to get one (RFC 9728 §5.1).
+    resource_metadata: String,
+}
+
+impl Door {
+    /// The challenge of a 401 or 403 at `/mcp`: the resource's metadata
+    /// and the scopes to ask for, and for a refused token, why (RFC 6750
+    /// §3, RFC 9728 §5.1, the MCP authorization spec).
+    fn challenge(&self, error: Option<&str>) -> HeaderValue {
+        let error = error.map_or(String::new(), |error| format!(r#"error="{error}", "#));
+        let value = format!(
+            r#"Bearer {error}resource_metadata="{}", scope="tasks:read tasks:write""#,
+            self.resource_metadata
+        );
+        HeaderValue::from_str(&value).expect("the metadata URL is an origin and a fixed path")
+    }
+
+    fn refuse(&self, error: ApiError, reason: Option<&str>) -> Response {
+        let mut response = error.into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, self.challenge(reason));
+        response
+    }
 }
 
 /// 401 before the SDK (and any tool) sees a request without a valid
 /// credential (a revoked or expired session, a deleted account); 403 for
 /// a write tool called with a read-only one; otherwise the caller rides
 /// along in the request's extensions.
-async fn authenticate<S>(State(state): State<S>, request: Request, next: Next) -> Response
-where
-    S: Clone + Send + Sync + 'static,
-    Caller: FromRequestParts<S, Rejection = ApiError>,
-{
+async fn authenticate(State(door): State<Arc<Door>>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+    let checked = match bearer(&parts) {
+        // No credential at all: only the way to get one (RFC 6750 §3.1).
+        Err(missing) => return door.refuse(missing, None),
+        Ok(token) => door.authenticator.authenticate_at_mcp(token).await,
+    };
+    let caller: Caller = match checked {
         Ok(caller) => caller,
-        Err(rejection) => return rejection.into_response(),
+        Err(refused) if refused.status_and_code().0 == StatusCode::UNAUTHORIZED => {
+            return door.refuse(refused, Some("invalid_token"));
+        }
+        Err(other) => return other.into_response(),
     };
     let body = if caller.scopes.write {
         body
@@ -194,10 +235,11 @@ where
         };
         if let Some(tool) = write_tool_called(&bytes) {
             tracing::debug!(%tool, "a read-only credential called a write tool");
-            return ApiError::InsufficientScope {
-                needed: todo_api::Scope::TasksWrite,
-            }
-            .into_response();
+            let needed = todo_api::Scope::TasksWrite;
+            return door.refuse(
+                ApiError::InsufficientScope { needed },
+                Some("insufficient_scope"),
+            );
         }
         axum::body::Body::from(bytes)
     };

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use todo_api::SessionKind;
+
 use super::Caller;
 use super::personal_token;
 use super::token::{TokenError, TokenKeys, Verified};
@@ -55,6 +57,9 @@ struct Remembered {
 #[derive(Debug)]
 pub struct Authenticator {
     keys: TokenKeys,
+    /// OAuth access tokens' keys: their audience is `/mcp`'s URL, so only
+    /// [`Authenticator::authenticate_at_mcp`] accepts them.
+    access_keys: Option<TokenKeys>,
     store: Store,
     remembered: RwLock<HashMap<Key, Remembered>>,
     /// Login tokens whose signature held, with what they say: a token is
@@ -69,27 +74,58 @@ impl Authenticator {
     pub fn new(keys: TokenKeys, store: Store) -> Self {
         Self {
             keys,
+            access_keys: None,
             store,
             remembered: RwLock::default(),
             verified: RwLock::default(),
         }
     }
 
+    /// Also accepts OAuth access tokens made with `keys`, at `/mcp`.
+    pub fn with_access_keys(mut self, keys: TokenKeys) -> Self {
+        self.access_keys = Some(keys);
+        self
+    }
+
     pub fn keys(&self) -> &TokenKeys {
         &self.keys
     }
 
-    /// The caller a bearer credential names, or why it is refused.
+    /// The keys OAuth access tokens are made with.
+    pub fn access_keys(&self) -> Option<&TokenKeys> {
+        self.access_keys.as_ref()
+    }
+
+    /// The caller a bearer credential names, or why it is refused: a
+    /// login's token or a personal access token.
     pub async fn authenticate(&self, bearer: &str) -> Result<Caller, ApiError> {
+        self.check(bearer, false).await
+    }
+
+    /// As [`Authenticator::authenticate`], and also an OAuth access token
+    /// (made for `/mcp` alone).
+    pub async fn authenticate_at_mcp(&self, bearer: &str) -> Result<Caller, ApiError> {
+        self.check(bearer, true).await
+    }
+
+    async fn check(&self, bearer: &str, at_mcp: bool) -> Result<Caller, ApiError> {
         let (grant, personal) = if personal_token::is_personal_token(bearer) {
             let key = Key::TokenHash(personal_token::hash(bearer));
             (self.grant(key).await?, true)
         } else {
-            let verified = self.verify(bearer)?;
+            let (verified, kind) = match (self.verify(bearer), &self.access_keys) {
+                (Ok(verified), _) => (verified, SessionKind::Login),
+                (Err(refused), Some(access)) if at_mcp => match access.verify(bearer) {
+                    Ok(verified) => (verified, SessionKind::ConnectedApp),
+                    Err(TokenError::Expired) => return Err(ApiError::TokenExpired),
+                    Err(TokenError::Invalid) => return Err(refused),
+                },
+                (Err(refused), _) => return Err(refused),
+            };
             let grant = self
                 .grant(Key::Session(verified.session_id))
                 .await?
-                .filter(|grant| grant.user_id == verified.user_id);
+                .filter(|grant| grant.user_id == verified.user_id && grant.kind == kind);
             (grant, false)
         };
         let Some(grant) = grant else {

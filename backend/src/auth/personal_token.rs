@@ -12,10 +12,16 @@ pub const PREFIX: &str = "todo_pat_";
 
 /// A new token, and the hash it is stored under.
 pub fn generate() -> (String, Vec<u8>) {
+    generate_with(PREFIX)
+}
+
+/// A new secret of this shape with another prefix (OAuth's refresh
+/// tokens and codes), and the hash it is stored under.
+pub fn generate_with(prefix: &str) -> (String, Vec<u8>) {
     let mut secret = [0u8; 32];
     OsRng.fill_bytes(&mut secret);
-    let mut token = String::with_capacity(PREFIX.len() + 64);
-    token.push_str(PREFIX);
+    let mut token = String::with_capacity(prefix.len() + 64);
+    token.push_str(prefix);
     for byte in secret {
         token.push_str(&format!("{byte:02x}"));
     }

@@ -61,6 +61,9 @@ pub struct AccountLimiter {
     login_email: DefaultKeyedRateLimiter<String>,
     signup_client: DefaultKeyedRateLimiter<IpAddr>,
     signup_email: DefaultKeyedRateLimiter<String>,
+    /// OAuth client registrations per address: anonymous, like signups,
+    /// and held to the same budget.
+    registration_client: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -74,6 +77,9 @@ impl AccountLimiter {
             login_email: RateLimiter::keyed(Quota::per_minute(limits.login_per_email_per_minute)),
             signup_client: RateLimiter::keyed(Quota::per_hour(limits.signup_per_client_per_hour)),
             signup_email: RateLimiter::keyed(Quota::per_hour(limits.signup_per_email_per_hour)),
+            registration_client: RateLimiter::keyed(Quota::per_hour(
+                limits.signup_per_client_per_hour,
+            )),
             clock: DefaultClock::default(),
         }
     }
@@ -101,8 +107,17 @@ impl AccountLimiter {
         self.signup_email.check_key(&email.to_owned()).map_err(wait)
     }
 
+    /// An OAuth client registration from `client`.
+    pub fn check_registration(&self, client: IpAddr) -> Result<(), Duration> {
+        let now = self.clock.now();
+        self.registration_client
+            .check_key(&client_key(client))
+            .map_err(|not_until| not_until.wait_time_from(now))
+    }
+
     /// Forgets keys whose budget has fully recovered, bounding memory.
     pub fn forget_idle(&self) {
+        self.registration_client.retain_recent();
         self.login_email_client.retain_recent();
         self.login_client.retain_recent();
         self.login_email.retain_recent();

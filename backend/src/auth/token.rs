@@ -24,6 +24,8 @@ pub struct TokenKeys {
     decoding: Vec<DecodingKey>,
     validation: Validation,
     ttl: Duration,
+    issuer: String,
+    audience: String,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -75,11 +77,24 @@ pub enum TokenError {
 impl TokenKeys {
     /// `previous`: the secret before the last rotation, still accepted.
     pub fn new(secret: &[u8], previous: Option<&[u8]>, ttl: Duration) -> Self {
+        Self::for_audience(secret, previous, ttl, ISSUER, AUDIENCE)
+    }
+
+    /// Keys for tokens `issuer` makes for `audience` alone: an OAuth
+    /// access token names the authorization server and the resource (the
+    /// URL of `/mcp`), so a login's keys refuse it and it refuses them.
+    pub fn for_audience(
+        secret: &[u8],
+        previous: Option<&[u8]>,
+        ttl: Duration,
+        issuer: &str,
+        audience: &str,
+    ) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub", "iat", "iss", "aud"]);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
         let mut decoding = vec![DecodingKey::from_secret(secret)];
         decoding.extend(previous.map(DecodingKey::from_secret));
         Self {
@@ -87,6 +102,8 @@ impl TokenKeys {
             decoding,
             validation,
             ttl,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
         }
     }
 
@@ -101,8 +118,8 @@ impl TokenKeys {
         let claims = Claims {
             sub: user,
             sid: session,
-            iss: ISSUER.to_owned(),
-            aud: AUDIENCE.to_owned(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
             iat,
             exp: iat + self.ttl.as_secs(),
         };
@@ -183,6 +200,26 @@ mod tests {
         };
         let token = encode(&Header::default(), &claims, &keys.encoding).unwrap();
         assert_eq!(keys.verify(&token), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn tokens_for_another_audience_are_refused_both_ways() {
+        let login = keys(b"secret");
+        let access = TokenKeys::for_audience(
+            b"secret",
+            None,
+            Duration::from_secs(60),
+            "https://todo.example",
+            "https://todo.example/mcp",
+        );
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let for_mcp = access.issue(user, session);
+        assert_eq!(access.verify(&for_mcp).unwrap().session_id, session);
+        assert_eq!(login.verify(&for_mcp), Err(TokenError::Invalid));
+        assert_eq!(
+            access.verify(&login.issue(user, session)),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

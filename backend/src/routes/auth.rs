@@ -29,7 +29,7 @@ const PERSONAL_TOKENS_MAX: u64 = 50;
 const USER_AGENT_MAX_CHARS: usize = 256;
 
 /// The caller's address as the limiters see it.
-pub struct ClientIp(IpAddr);
+pub struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
@@ -446,6 +446,37 @@ pub async fn create_personal_token(
             session: listed,
         }),
     ))
+}
+
+/// The apps the account connected through OAuth (MCP clients) whose
+/// grants are neither revoked nor expired, newest first (at most 100).
+#[utoipa::path(get, path = "/api/auth/apps", tag = "auth", operation_id = "listConnectedApps",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Live grants of connected apps (`name` is the app's)", body = SessionList),
+        (status = 403, description = "Only a login may manage connected apps (`insufficient_scope`)", body = ErrorBody),
+    ))]
+pub async fn connected_apps(
+    State(state): State<AppState>,
+    AccountHolder(caller): AccountHolder,
+) -> Result<Json<SessionList>, ApiError> {
+    list(&state, &caller, SessionKind::ConnectedApp).await
+}
+
+/// Disconnect an app: its access and refresh tokens are refused from now on.
+#[utoipa::path(delete, path = "/api/auth/apps/{id}", tag = "auth", operation_id = "revokeConnectedApp",
+    params(("id" = Uuid, Path, description = "The grant's session id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "Only a login may disconnect apps (`insufficient_scope`)", body = ErrorBody),
+    ))]
+pub async fn revoke_connected_app(
+    State(state): State<AppState>,
+    AccountHolder(caller): AccountHolder,
+    SessionId(id): SessionId,
+) -> Result<StatusCode, ApiError> {
+    revoke(&state, &caller, id, SessionKind::ConnectedApp, "app").await
 }
 
 /// Revoke a personal access token: it is refused from now on.

@@ -5,6 +5,7 @@ mod auth;
 mod chat;
 mod metrics;
 mod middleware;
+mod oauth;
 pub(crate) mod openapi;
 mod ops;
 mod tasks;
@@ -43,6 +44,15 @@ pub fn app(state: AppState) -> Router {
             "/api/auth/tokens/{id}",
             axum::routing::delete(auth::revoke_personal_token),
         )
+        .route("/api/auth/apps", get(auth::connected_apps))
+        .route(
+            "/api/auth/apps/{id}",
+            axum::routing::delete(auth::revoke_connected_app),
+        )
+        .route("/oauth/register", post(oauth::register))
+        .route("/oauth/clients/{client_id}", get(oauth::client))
+        .route("/oauth/authorize", post(oauth::authorize))
+        .route("/oauth/token", post(oauth::token))
         .route("/api/tasks", get(tasks::list).post(tasks::create))
         .route("/api/tasks/stats", get(tasks::stats))
         .route("/api/tasks/overview", get(tasks::overview))
@@ -62,6 +72,7 @@ pub fn app(state: AppState) -> Router {
             state.assistant.tools().clone(),
             state.metrics.clone(),
             &state.config.assistant,
+            &state.config.oauth,
             &openapi::inlined_schema("Task"),
             state.clone(),
         ))
@@ -72,6 +83,18 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(database_routes)
         .route("/api/openapi.json", get(openapi::document))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(oauth::protected_resource),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(oauth::protected_resource),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::authorization_server),
+        )
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))

@@ -10,6 +10,7 @@
 
 pub(crate) mod availability;
 mod conversations;
+mod oauth;
 pub mod postgres_pool;
 mod sessions;
 mod tasks;
@@ -27,6 +28,7 @@ use sqlx::{Connection, PgConnection, SqliteConnection, SqlitePool};
 use postgres_pool::PostgresPool;
 
 pub use conversations::{MessageRow, NewMessage};
+pub use oauth::{IssuedCode, NewCode, Redemption, Rotation};
 pub use sessions::{NewSession, SessionGrant, SessionRow};
 pub use tasks::TaskPage;
 pub use users::UserRecord;

@@ -17,6 +17,7 @@ mod concurrency;
 mod integrity;
 mod isolation;
 mod mcp;
+mod oauth;
 mod observability;
 mod operations;
 mod pool;
@@ -32,7 +33,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 12] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 13] = [
         ("accounts", accounts::cases()),
         ("assistant", assistant::cases()),
         ("auth", auth::cases()),
@@ -40,6 +41,7 @@ fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
         ("integrity", integrity::cases()),
         ("isolation", isolation::cases()),
         ("mcp", mcp::cases()),
+        ("oauth", oauth::cases()),
         ("observability", observability::cases()),
         ("operations", operations::cases()),
         ("provider", provider::cases()),

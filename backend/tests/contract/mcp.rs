@@ -216,7 +216,12 @@ async fn no_token_no_mcp(ctx: TestCtx) {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.unwrap();
-        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        // The way to a token (RFC 9728); the oauth cases follow it.
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+        assert!(
+            challenge.starts_with("Bearer ") && challenge.contains("resource_metadata="),
+            "{challenge}"
+        );
         expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
     }
     // A signed token whose account is gone gets no tools either.

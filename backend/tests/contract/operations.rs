@@ -44,6 +44,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/auth/tokens"),
     ("post", "/api/auth/tokens"),
     ("delete", "/api/auth/tokens/{id}"),
+    ("get", "/api/auth/apps"),
+    ("delete", "/api/auth/apps/{id}"),
     ("get", "/api/tasks"),
     ("post", "/api/tasks"),
     ("get", "/api/tasks/{id}"),

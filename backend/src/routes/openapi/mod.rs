@@ -20,6 +20,7 @@ use super::{auth, chat, ops, tasks};
         auth::signup, auth::login, auth::logout, auth::me, auth::delete_me,
         auth::change_password, auth::sessions, auth::revoke_session, auth::revoke_other_sessions,
         auth::personal_tokens, auth::create_personal_token, auth::revoke_personal_token,
+        auth::connected_apps, auth::revoke_connected_app,
         tasks::list, tasks::create, tasks::get, tasks::update, tasks::delete,
         tasks::stats, tasks::overview, tasks::clear_completed,
         chat::chat, chat::list, chat::messages, chat::delete,
