@@ -129,6 +129,22 @@ fn non_empty(text: &str) -> Option<String> {
 pub struct LoginForm {
     pub email: String,
     pub password: String,
+    /// Where to go after logging in: only the OAuth authorization page
+    /// ([`safe_next`]), never anywhere else.
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// `next` when it is the OAuth authorization page on this site: a login
+/// started there returns there; anything else would make the login page
+/// an open redirect.
+pub fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|next| {
+        next.len() <= 8 * 1024
+            && next
+                .strip_prefix(crate::paths::OAUTH_AUTHORIZE)
+                .is_some_and(|rest| rest.starts_with('?'))
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

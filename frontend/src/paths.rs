@@ -8,6 +8,8 @@ pub const LOGOUT: &str = "/logout";
 pub const TASKS: &str = "/tasks";
 pub const ASSISTANT: &str = "/assistant";
 pub const ACCOUNT: &str = "/account";
+/// The OAuth authorization page MCP clients send users to.
+pub const OAUTH_AUTHORIZE: &str = "/oauth/authorize";
 /// Liveness (and readiness): answers without asking the backend.
 pub const HEALTH: &str = "/api/health";
 /// Where a visitor whose session ended is sent.

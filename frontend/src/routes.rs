@@ -9,7 +9,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::PageError;
-use crate::handlers::{account, assistant, auth, health, tasks};
+use crate::handlers::{account, assistant, auth, health, oauth, tasks};
 use crate::state::AppState;
 use crate::{assets, origin, paths};
 
@@ -42,6 +42,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/assistant/{id}", get(assistant::conversation))
         .route("/assistant/{id}/delete", post(assistant::delete))
+        .route(
+            paths::OAUTH_AUTHORIZE,
+            get(oauth::authorize_page).post(oauth::decide),
+        )
         .route(paths::ACCOUNT, get(account::page))
         .route(
             "/account/sessions/revoke-others",
@@ -53,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/apps/{id}/revoke", post(account::revoke_app))
         .route("/account/password", post(account::change_password))
         .route("/account/delete", post(account::delete_account))
         .route(paths::HEALTH, get(health))

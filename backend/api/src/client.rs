@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use crate::oauth::{AuthorizationGranted, AuthorizationParams, OAuthClient};
 use crate::{
     AccountDeletion, AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList,
     ErrorBody, Health, ListQuery, LoginRequest, MessageList, NewPersonalToken, NewTask,
@@ -223,6 +224,47 @@ impl ApiClient {
 
     pub async fn revoke_personal_token(&self, id: Uuid) -> Result<(), ClientError> {
         self.delete(&format!("/api/auth/tokens/{id}")).await
+    }
+
+    /// The apps the account connected through OAuth (MCP clients).
+    pub async fn connected_apps(&self) -> Result<SessionList, ClientError> {
+        self.get("/api/auth/apps").await
+    }
+
+    /// Disconnects an app: its tokens are refused from now on.
+    pub async fn revoke_connected_app(&self, id: Uuid) -> Result<(), ClientError> {
+        self.delete(&format!("/api/auth/apps/{id}")).await
+    }
+
+    /// The protected resource's metadata (RFC 9728): `resource` (the URL
+    /// of `/mcp`) and `authorization_servers` (the issuer).
+    pub async fn protected_resource_metadata(&self) -> Result<serde_json::Value, ClientError> {
+        self.get("/.well-known/oauth-protected-resource").await
+    }
+
+    /// A registered OAuth client, as the authorization page shows it.
+    pub async fn oauth_client(&self, client_id: &str) -> Result<OAuthClient, ClientError> {
+        // The id goes in as one path segment, whatever it holds.
+        let segment: String = client_id
+            .bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    char::from(byte).to_string()
+                }
+                _ => format!("%{byte:02X}"),
+            })
+            .collect();
+        self.get(&format!("/oauth/clients/{segment}")).await
+    }
+
+    /// Asks for a code once the user allowed the request (a login's
+    /// token): where the browser goes next.
+    pub async fn authorize(
+        &self,
+        params: &AuthorizationParams,
+    ) -> Result<AuthorizationGranted, ClientError> {
+        self.send_json(Method::POST, "/oauth/authorize", params, StatusCode::OK)
+            .await
     }
 
     pub async fn list_tasks(&self, query: &ListQuery) -> Result<TaskList, ClientError> {

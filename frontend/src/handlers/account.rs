@@ -28,6 +28,7 @@ pub struct AccountQuery {
     session_ended: Option<String>,
     others_ended: Option<String>,
     token_revoked: Option<String>,
+    app_disconnected: Option<String>,
     password_changed: Option<String>,
 }
 
@@ -41,6 +42,8 @@ impl AccountQuery {
             Some(AccountNotice::SessionEnded)
         } else if self.token_revoked.is_some() {
             Some(AccountNotice::TokenRevoked)
+        } else if self.app_disconnected.is_some() {
+            Some(AccountNotice::AppDisconnected)
         } else {
             None
         }
@@ -66,15 +69,17 @@ async fn render(
     outcome: Outcome,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (user, sessions, tokens) = tokio::try_join!(
+    let (user, sessions, tokens, apps) = tokio::try_join!(
         session.api.me(),
         session.api.sessions(),
-        session.api.personal_tokens()
+        session.api.personal_tokens(),
+        session.api.connected_apps()
     )?;
     let html = account_page(AccountPage {
         user: &user,
         sessions: &sessions.items,
         tokens: &tokens.items,
+        apps: &apps.items,
         public_origin: state.config.public_origin.as_deref(),
         outcome: &outcome,
     });
@@ -100,6 +105,12 @@ pub async fn revoke_token(session: Session, Path(id): Path<String>) -> Result<Re
     let id = session_id(&id)?;
     already_done_if_gone(session.api.revoke_personal_token(id).await)?;
     Ok(Redirect::to("/account?token_revoked=1#tokens").into_response())
+}
+
+pub async fn revoke_app(session: Session, Path(id): Path<String>) -> Result<Response, PageError> {
+    let id = session_id(&id)?;
+    already_done_if_gone(session.api.revoke_connected_app(id).await)?;
+    Ok(Redirect::to("/account?app_disconnected=1#apps").into_response())
 }
 
 /// Answers with the page itself, the new token on it: a redirect would

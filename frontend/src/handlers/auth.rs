@@ -12,7 +12,7 @@ use todo_api::{ClientError, ErrorCode, LoginRequest, SignupRequest};
 
 use crate::error::PageError;
 use crate::extract::PageForm;
-use crate::forms::{FieldErrors, LoginForm, SignupForm};
+use crate::forms::{FieldErrors, LoginForm, SignupForm, safe_next};
 use crate::paths;
 use crate::session::{Visitor, cleared_cookie, session_cookie};
 use crate::state::AppState;
@@ -34,6 +34,8 @@ pub struct LoginQuery {
     /// `1`, or [`LOGOUT_UNCONFIRMED`] when the backend could not be told.
     logged_out: Option<String>,
     account_deleted: Option<String>,
+    /// The OAuth authorization page to return to.
+    next: Option<String>,
 }
 
 /// `logged_out=` this: the cookie is gone, but the backend may still
@@ -70,7 +72,8 @@ pub async fn login_form(
     Query(query): Query<LoginQuery>,
 ) -> Response {
     let errors = FieldErrors::new();
-    let page = Html(login_page("", &errors, query.notice()));
+    let next = safe_next(query.next.as_deref());
+    let page = Html(login_page("", &errors, query.notice(), next));
     if query.expired.is_some() {
         // The backend refused the token: drop it so the browser stops
         // sending it.
@@ -94,7 +97,7 @@ pub async fn login(
         errors.insert("password".into(), "enter your password".into());
     }
     if !errors.is_empty() {
-        let page = login_page(&form.email, &errors, None);
+        let page = login_page(&form.email, &errors, None, safe_next(form.next.as_deref()));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response());
     }
     let request = LoginRequest {
@@ -104,11 +107,17 @@ pub async fn login(
     match visitor.opening_a_session().login(&request).await {
         Ok(auth) => {
             let jar = jar.add(session_cookie(auth.token, state.config.cookie_secure));
-            Ok((jar, Redirect::to(paths::TASKS)).into_response())
+            let to = safe_next(form.next.as_deref()).unwrap_or(paths::TASKS);
+            Ok((jar, Redirect::to(to)).into_response())
         }
         Err(error) => {
             let (status, errors, notice) = form_failure(error)?;
-            let page = login_page(&form.email, &errors, notice);
+            let page = login_page(
+                &form.email,
+                &errors,
+                notice,
+                safe_next(form.next.as_deref()),
+            );
             Ok((status, Html(page)).into_response())
         }
     }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod assistant;
 pub mod auth;
+pub mod oauth;
 pub mod tasks;
 
 use axum::Json;

@@ -27,12 +27,31 @@ fn notice_view(notice: Option<Notice>) -> impl IntoView {
     })
 }
 
-pub fn login_page(email: &str, errors: &FieldErrors, notice: Option<Notice>) -> String {
+/// `next`: the OAuth authorization page to return to after logging in.
+pub fn login_page(
+    email: &str,
+    errors: &FieldErrors,
+    notice: Option<Notice>,
+    next: Option<&str>,
+) -> String {
+    let connecting = next.map(|_| {
+        view! {
+            <div class="alert alert-info" role="status">
+                "Log in to connect an app to your tasks."
+            </div>
+        }
+    });
+    let next = next.map(|next| {
+        let next = next.to_owned();
+        view! { <input type="hidden" name="next" value=next /> }
+    });
     let main = view! {
         <section class="card narrow" aria-labelledby="page-title">
             <h1 id="page-title">"Log in"</h1>
             {notice_view(notice)}
+            {connecting}
             <form method="post" action="/login" class="stack" novalidate>
+                {next}
                 {Input::text("email", "Email", email)
                     .kind("email")
                     .required()

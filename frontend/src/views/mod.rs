@@ -8,4 +8,5 @@ pub mod edit;
 pub mod errors;
 pub mod fields;
 pub mod layout;
+pub mod oauth;
 pub mod tasks;

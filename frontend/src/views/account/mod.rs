@@ -4,6 +4,7 @@
 //! its section, so the answer (a field error, a notice) opens scrolled to
 //! where the visitor was.
 
+mod apps;
 mod device;
 mod sessions;
 mod settings;
@@ -26,6 +27,8 @@ pub struct AccountPage<'a> {
     pub sessions: &'a [Session],
     /// Live personal access tokens, newest first.
     pub tokens: &'a [Session],
+    /// Live grants of connected apps, newest first.
+    pub apps: &'a [Session],
     /// The site's public origin (`PUBLIC_URL`), for the MCP example.
     pub public_origin: Option<&'a str>,
     pub outcome: &'a Outcome,
@@ -81,6 +84,7 @@ pub enum AccountNotice {
     /// "Log out everywhere else" ended this many logins.
     OthersEnded(u64),
     TokenRevoked,
+    AppDisconnected,
     PasswordChanged,
 }
 
@@ -90,6 +94,7 @@ impl AccountNotice {
             AccountNotice::SessionEnded => "Session logged out",
             AccountNotice::OthersEnded(_) => "Other sessions logged out",
             AccountNotice::TokenRevoked => "Token revoked",
+            AccountNotice::AppDisconnected => "App disconnected",
             AccountNotice::PasswordChanged => "Password changed",
         }
     }
@@ -110,6 +115,9 @@ impl AccountNotice {
             }
             AccountNotice::TokenRevoked => {
                 "The token is revoked: it no longer works anywhere.".to_owned()
+            }
+            AccountNotice::AppDisconnected => {
+                "The app is disconnected: its access ended, and it has to ask you again.".to_owned()
             }
             AccountNotice::PasswordChanged => {
                 "Your password is changed. Every other session was logged out and every personal access token revoked; this one stays logged in.".to_owned()
@@ -167,6 +175,7 @@ pub fn account_page(page: AccountPage<'_>) -> String {
             {profile(page.user)}
             {sessions::section(page.sessions, outcome)}
             {tokens::section(page.tokens, page.public_origin, outcome)}
+            {apps::section(page.apps, outcome)}
             {settings::password_section(outcome)}
             {settings::deletion_section(outcome)}
         </div>
