@@ -278,7 +278,7 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
 
 /// `MCP_PUBLIC_URL`, the backend's origin as MCP clients reach it (the
 /// OAuth issuer), and `OAUTH_AUTHORIZE_URL`, the frontend's authorization
-/// page; by default both on this machine, as `cargo run` starts them.
+/// page; by default both on this machine, as `cargo xtask dev` starts them.
 fn oauth_settings<F: Fn(&str) -> Option<String>>(
     vars: &Vars<F>,
     port: u16,
@@ -299,7 +299,7 @@ fn oauth_settings<F: Fn(&str) -> Option<String>>(
                 })?;
             url.origin().ascii_serialization()
         }
-        None => format!("http://localhost:{port}"),
+        None => format!("http://127.0.0.1:{port}"),
     };
     let authorize_url = match vars.get("OAUTH_AUTHORIZE_URL") {
         Some(raw) => url::Url::parse(raw.trim())
@@ -312,7 +312,7 @@ fn oauth_settings<F: Fn(&str) -> Option<String>>(
                     "must be an http(s) URL, e.g. https://todo.example.com/oauth/authorize",
                 )
             })?,
-        None => "http://localhost:3000/oauth/authorize".to_owned(),
+        None => "http://127.0.0.1:3000/oauth/authorize".to_owned(),
     };
     Ok(OAuthSettings {
         issuer,
@@ -459,8 +459,8 @@ mod tests {
     fn the_oauth_issuer_is_an_origin_local_by_default() {
         let oauth = |vars: &[(&str, &str)]| config(vars).unwrap().oauth;
         let local = oauth(&[("JWT_SECRET", SECRET), ("PORT", "9000")]);
-        assert_eq!(local.issuer, "http://localhost:9000");
-        assert_eq!(local.authorize_url, "http://localhost:3000/oauth/authorize");
+        assert_eq!(local.issuer, "http://127.0.0.1:9000");
+        assert_eq!(local.authorize_url, "http://127.0.0.1:3000/oauth/authorize");
         let public = oauth(&[
             ("JWT_SECRET", SECRET),
             ("MCP_PUBLIC_URL", "https://Todo.Example.com/"),

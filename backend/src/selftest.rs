@@ -433,6 +433,49 @@ async fn mcp_steps(user: &ApiClient) -> Result<(), Mismatch> {
         &deleted["structuredContent"]["status"],
     )?;
     report("mcp delete_task", started);
+
+    // What a client given only the URL of /mcp reads first.
+    let started = Instant::now();
+    let (_, metadata): (_, serde_json::Value) = call(
+        "mcp discovery",
+        user.request(Method::GET, "/.well-known/oauth-protected-resource/mcp"),
+        StatusCode::OK,
+    )
+    .await?;
+    let resource = metadata["resource"].as_str().unwrap_or_default();
+    if !resource.ends_with("/mcp") || !metadata["authorization_servers"][0].is_string() {
+        return Err(mismatch(
+            "mcp discovery",
+            format!("the protected resource metadata names no /mcp resource or issuer: {metadata}"),
+        ));
+    }
+    report("mcp discovery", started);
+
+    // An unattended client's way in: a personal access token.
+    let started = Instant::now();
+    let (_, created): (_, serde_json::Value) = call(
+        "mcp personal token",
+        user.request(Method::POST, "/api/auth/tokens")
+            .json(&json!({"name": "selftest", "scope": "tasks:read", "expires_in_days": 1})),
+        StatusCode::CREATED,
+    )
+    .await?;
+    let token = created["token"].as_str().unwrap_or_default();
+    let listed = mcp_call(
+        "mcp tools/call with a personal token",
+        &user.with_token(token),
+        5,
+        "tools/call",
+        json!({"name": Tool::ListTasks, "arguments": {"limit": 1}}),
+    )
+    .await?;
+    expect_eq(
+        "mcp tools/call with a personal token",
+        "isError",
+        &json!(false),
+        &listed["isError"],
+    )?;
+    report("mcp tools/call with a personal token", started);
     Ok(())
 }
 

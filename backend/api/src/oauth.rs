@@ -184,7 +184,7 @@ impl AuthorizationParams {
             }
         };
         if let Some(asked) = &self.resource
-            && asked.trim_end_matches('/') != resource
+            && !names_resource(asked, resource)
         {
             return Err(refuse(
                 "invalid_target",
@@ -221,6 +221,29 @@ pub fn redirect_with(redirect_uri: &str, parameters: &[(&str, &str)]) -> String 
         }
     }
     url.into()
+}
+
+/// Whether a client's `resource` parameter (RFC 8707) names `resource`,
+/// this server's `/mcp`: the same URL (a trailing slash aside), or, for a
+/// server on this machine, the same scheme, port and path on another
+/// loopback name (`localhost` for `127.0.0.1`), as local clients write it.
+pub fn names_resource(asked: &str, resource: &str) -> bool {
+    let asked = asked.trim_end_matches('/');
+    if asked == resource {
+        return true;
+    }
+    let loopback = |url: &Url| matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match (Url::parse(asked), Url::parse(resource)) {
+        (Ok(a), Ok(r)) => {
+            loopback(&a)
+                && loopback(&r)
+                && a.scheme() == r.scheme()
+                && a.port_or_known_default() == r.port_or_known_default()
+                && a.path().trim_end_matches('/') == r.path()
+                && a.query().is_none()
+        }
+        _ => false,
+    }
 }
 
 /// RFC 7636 §4.1: a code verifier (and an S256 challenge) is 43–128
@@ -332,6 +355,24 @@ mod tests {
             with(|p| p.state = Some("s".repeat(PARAMETER_MAX_CHARS + 1))),
             "invalid_request"
         );
+    }
+
+    #[test]
+    fn a_local_server_is_named_by_any_loopback_name() {
+        let local = "http://127.0.0.1:8080/mcp";
+        assert!(names_resource("http://localhost:8080/mcp", local));
+        assert!(names_resource("http://127.0.0.1:8080/mcp/", local));
+        assert!(!names_resource("http://localhost:8081/mcp", local));
+        assert!(!names_resource("http://localhost:8080/other", local));
+        assert!(!names_resource("https://todo.example/mcp", local));
+        assert!(!names_resource(
+            "https://todo.example.evil/mcp",
+            "https://todo.example/mcp"
+        ));
+        assert!(names_resource(
+            "https://todo.example/mcp",
+            "https://todo.example/mcp"
+        ));
     }
 
     #[test]

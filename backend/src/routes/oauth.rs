@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use todo_api::SessionKind;
 use todo_api::oauth::{
     AuthorizationError, AuthorizationGranted, AuthorizationParams, OAuthClient,
-    PARAMETER_MAX_CHARS, REDIRECT_URIS_MAX, redirect_with,
+    PARAMETER_MAX_CHARS, REDIRECT_URIS_MAX, names_resource, redirect_with,
 };
 use uuid::Uuid;
 
@@ -343,7 +343,7 @@ async fn exchange(state: &AppState, body: &[u8]) -> Result<Value, OAuthError> {
     };
     let settings = &state.config.oauth;
     if let Some(resource) = form.get("resource")
-        && resource.trim_end_matches('/') != settings.resource()
+        && !names_resource(resource, &settings.resource())
     {
         return Err(OAuthError::new(
             "invalid_target",

@@ -67,6 +67,10 @@ impl Dev {
                 .env("PORT", self.backend_port.to_string())
                 .env("LOG_FORMAT", "pretty")
                 .env("TRUSTED_PROXY_HOPS", "1")
+                .env(
+                    "OAUTH_AUTHORIZE_URL",
+                    format!("http://127.0.0.1:{}/oauth/authorize", self.port),
+                )
                 .env("SHUTDOWN_GRACE_SECONDS", "5"),
         )?;
         stack.spawn(
