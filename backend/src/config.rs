@@ -474,9 +474,12 @@ mod tests {
     }
 
     #[test]
-    fn mcp_origins_are_a_list_of_origins_and_none_by_default() {
+    fn mcp_origins_are_a_list_of_origins_loopback_by_default() {
         let origins = |vars: &[(&str, &str)]| config(vars).unwrap().assistant.mcp_allowed_origins;
-        assert!(origins(&[("JWT_SECRET", SECRET)]).is_empty());
+        assert_eq!(
+            origins(&[("JWT_SECRET", SECRET)]),
+            ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
+        );
         assert_eq!(
             origins(&[
                 ("JWT_SECRET", SECRET),

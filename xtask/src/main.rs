@@ -41,6 +41,9 @@ enum Command {
     /// Fuzz the API from its OpenAPI document (schemathesis) on SQLite and PostgreSQL.
     #[command(name = "api-fuzz")]
     ApiFuzz(local::api_fuzz::ApiFuzz),
+    /// The official MCP conformance suite and the Python SDK's OAuth login against /mcp.
+    #[command(name = "mcp-conformance")]
+    McpConformance(local::mcp_conformance::McpConformance),
     /// Build the backend and frontend images, report sizes (40 MB budget).
     Images(containers::images::Images),
     /// Build the images and run them hardened against PostgreSQL.
@@ -84,6 +87,7 @@ fn main() -> std::process::ExitCode {
         Command::Testcontainers(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
         Command::ApiFuzz(cmd) => cmd.run(),
+        Command::McpConformance(cmd) => cmd.run(),
         Command::Deploy(cmd) => cmd.run(),
         Command::TestK8s(cmd) => cmd.run(),
         Command::Doctor(cmd) => cmd.run(),

@@ -10,7 +10,7 @@
 //! `insufficient_scope`. The caller it names is what every tool acts for. `Host` must be one of
 //! `MCP_ALLOWED_HOSTS` (the SDK's guard against DNS rebinding; in a cluster
 //! the chart lists its Service names), and a browser's `Origin`, when
-//! sent, one of `MCP_ALLOWED_ORIGINS` (none by default).
+//! sent, one of `MCP_ALLOWED_ORIGINS` (loopback pages by default).
 
 use std::sync::Arc;
 
@@ -148,8 +148,8 @@ where
         .with_max_request_body_bytes(todo_api::limits::BODY_MAX_BYTES)
         .with_allowed_hosts(settings.mcp_allowed_hosts.iter().cloned())
         .with_allowed_origins(settings.mcp_allowed_origins.iter().cloned())
-        // An empty list refuses every `Origin`: only the listed browser
-        // pages may call, and clients outside a browser send none.
+        // Even an empty list is enforced (refusing every `Origin`): only
+        // listed browser pages may call; clients outside a browser send none.
         .enforce_origin_validation();
     let listed: Arc<[Tool]> = listed_tools(task_schema).into();
     let service = StreamableHttpService::new(

@@ -47,7 +47,9 @@ pub struct AssistantSettings {
     /// `Host` names `/mcp` answers to.
     pub mcp_allowed_hosts: Vec<String>,
     /// Browser origins (`scheme://host[:port]`) that may call `/mcp`;
-    /// a request with any other `Origin` is refused.
+    /// a request with any other `Origin` is refused. By default pages
+    /// served from this machine (loopback, any port), like the default
+    /// allowed hosts.
     pub mcp_allowed_origins: Vec<String>,
 }
 
@@ -58,7 +60,9 @@ impl Default for AssistantSettings {
             max_tool_rounds: 5,
             chat_per_minute: NonZeroU32::new(20).expect("non-zero"),
             mcp_allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
-            mcp_allowed_origins: Vec::new(),
+            mcp_allowed_origins: ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

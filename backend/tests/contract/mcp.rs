@@ -462,15 +462,24 @@ async fn foreign_origins_and_unknown_protocol_versions_are_refused(ctx: TestCtx)
     app.stop().await;
     database.drop().await;
 
-    // By default no browser origin at all may call.
-    let refused = reqwest::Client::new()
-        .post(format!("{}/mcp", ctx.api.base_url()))
-        .header("accept", "application/json, text/event-stream")
-        .header("origin", "http://localhost:6274")
-        .bearer_auth(&ctx.user("default").await.1.token)
-        .json(&list)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // By default only pages served from this machine may call.
+    let token = ctx.user("default").await.1.token;
+    for (origin, status) in [
+        ("http://localhost:6274", StatusCode::OK),
+        ("http://127.0.0.1:8080", StatusCode::OK),
+        ("https://localhost:6274", StatusCode::FORBIDDEN),
+        ("http://inspector.example", StatusCode::FORBIDDEN),
+    ] {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/mcp", ctx.api.base_url()))
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .header("origin", origin)
+            .bearer_auth(&token)
+            .json(&list)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status, "{origin}");
+    }
 }

@@ -6,6 +6,7 @@ pub mod api_fuzz;
 pub mod bench;
 pub mod dev;
 pub mod lint;
+pub mod mcp_conformance;
 pub mod screenshots;
 pub mod test;
 pub mod workflows;

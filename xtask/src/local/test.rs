@@ -3,15 +3,19 @@
 use anyhow::bail;
 use clap::Args;
 
+use super::mcp_conformance::McpConformance;
 use crate::support::postgres::{TempPostgres, server_binaries};
 use crate::support::process::{cargo, run, which};
 use crate::support::tools::install_debian_packages;
 
-/// Runs `cargo test --workspace`. The contract suite needs PostgreSQL: it
-/// uses `TEST_DATABASE_URL` when set; otherwise this starts a throwaway
-/// cluster from the host's PostgreSQL (installing Debian's package when
-/// running as root on Debian), or, without one, leaves it to
-/// testcontainers and Docker.
+/// Runs `cargo test --workspace`, then (unless `cargo test` arguments
+/// narrow the run) `mcp-conformance`: the official MCP conformance suite
+/// and the Python SDK's OAuth login against `/mcp`, on SQLite and on the
+/// throwaway PostgreSQL. The contract suite needs PostgreSQL: it uses
+/// `TEST_DATABASE_URL` when set; otherwise this starts a throwaway cluster
+/// from the host's PostgreSQL (installing Debian's package when running as
+/// root on Debian), or, without one, leaves it to testcontainers and
+/// Docker.
 #[derive(Debug, Default, Args)]
 pub struct Test {
     /// Extra arguments for `cargo test` (after `--`).
@@ -24,7 +28,7 @@ impl Test {
         let mut command = cargo();
         command.args(["test", "--workspace"]).args(&self.cargo_args);
         crate::support::browser::ensure("test");
-        let _cluster = match provided_database() {
+        let cluster = match provided_database() {
             Some(var) => {
                 eprintln!("test: PostgreSQL from {var}");
                 None
@@ -50,7 +54,16 @@ impl Test {
                 ),
             },
         };
-        run(&mut command)
+        run(&mut command)?;
+        if !self.cargo_args.is_empty() {
+            return Ok(());
+        }
+        // Only a cluster of its own: the app's schema is not migrated into
+        // a server someone else provided.
+        McpConformance {
+            postgres: cluster.as_ref().map(|cluster| cluster.url.clone()),
+        }
+        .run()
     }
 }
 

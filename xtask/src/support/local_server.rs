@@ -41,7 +41,14 @@ impl LocalServer {
     /// It is served over plain http, so its session cookie is not Secure
     /// (named `todo_session`).
     pub fn frontend(binary: &Path, backend: &str) -> anyhow::Result<Self> {
-        Self::start(
+        Self::frontend_on(binary, backend, free_port()?)
+    }
+
+    /// [`LocalServer::frontend`] on `port`, for a backend that must know
+    /// the frontend's address before it starts.
+    pub fn frontend_on(binary: &Path, backend: &str, port: u16) -> anyhow::Result<Self> {
+        Self::start_on(
+            port,
             binary,
             &[("BACKEND_URL", backend), ("COOKIE_SECURE", "false")],
             "/api/health",
@@ -51,7 +58,15 @@ impl LocalServer {
     /// Starts `binary` with `env` and waits (up to 30 s) until `ready`
     /// answers 200.
     fn start(binary: &Path, env: &[(&str, &str)], ready: &str) -> anyhow::Result<Self> {
-        let port = free_port()?;
+        Self::start_on(free_port()?, binary, env, ready)
+    }
+
+    fn start_on(
+        port: u16,
+        binary: &Path,
+        env: &[(&str, &str)],
+        ready: &str,
+    ) -> anyhow::Result<Self> {
         let started = Instant::now();
         let mut command = Command::new(binary);
         command
