@@ -12,7 +12,7 @@ use todo_api::oauth::{AuthorizationGranted, AuthorizationParams};
 use todo_api::{ApiClient, ErrorCode};
 
 use crate::cases;
-use crate::support::{TestCtx, TestFn, expect_error};
+use crate::support::{RunningApp, TestCtx, TestDatabase, TestFn, expect_error, test_config};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
@@ -22,6 +22,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         bad_requests_get_the_errors_their_rfcs_name,
         a_read_only_grant_cannot_write,
         a_disconnected_app_is_refused,
+        expired_codes_and_grants_are_refused,
     ]
 }
 
@@ -620,4 +621,79 @@ async fn a_disconnected_app_is_refused(ctx: TestCtx) {
         (status, error["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
+}
+
+/// Moves every expiry in `table` an hour into the past, as time would.
+async fn expire_all(database_url: &str, table: &str) {
+    use sqlx::Connection;
+    let sql = match table {
+        "oauth_codes" => "UPDATE oauth_codes SET expires_at = $1",
+        "sessions" => "UPDATE sessions SET expires_at = $1",
+        other => panic!("no expiry to move in {other}"),
+    };
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    let changed = if database_url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        let done = sqlx::query(sql).bind(past).execute(&mut conn).await;
+        done.unwrap().rows_affected()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+        let done = sqlx::query(sql).bind(past).execute(&mut conn).await;
+        done.unwrap().rows_affected()
+    };
+    assert!(changed > 0, "{table}");
+}
+
+async fn expired_codes_and_grants_are_refused(ctx: TestCtx) {
+    let database = TestDatabase::create(&ctx.backend).await;
+    let app = RunningApp::start(test_config(&database.url, &[]), ctx.backend.clone()).await;
+    let ctx = app.ctx.clone();
+    let client_id = register(&ctx, "Slow").await;
+    let (user, _) = ctx.user("slow").await;
+
+    // A code older than its ten minutes.
+    let back = allow(&user, &params(&client_id, "tasks:read")).await;
+    let code = query(&back, "code").unwrap();
+    expire_all(&database.url, "oauth_codes").await;
+    let (status, error) = token(
+        &ctx,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client_id),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+
+    // A grant unused past its lifetime: its tokens end with it.
+    let tokens = connect(&ctx, &user, &client_id, "tasks:read").await;
+    expire_all(&database.url, "sessions").await;
+    let (status, error) = token(
+        &ctx,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", &client_id),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    // Within the few seconds a replica believes what it read of a session.
+    tokio::time::sleep(std::time::Duration::from_millis(4_500)).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(
+        mcp_list(&ctx, access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+    database.drop().await;
 }
