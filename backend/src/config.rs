@@ -249,6 +249,28 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
             "must be between 1 and 20",
         ));
     }
+    let max_calls_per_round: u32 = vars.parse(
+        "ASSISTANT_MAX_TOOL_CALLS_PER_ROUND",
+        defaults.max_calls_per_round,
+        "a whole number of tool calls (1–50)",
+    )?;
+    if !(1..=50).contains(&max_calls_per_round) {
+        return Err(invalid(
+            "ASSISTANT_MAX_TOOL_CALLS_PER_ROUND",
+            "must be between 1 and 50",
+        ));
+    }
+    let max_calls_per_turn: u32 = vars.parse(
+        "ASSISTANT_MAX_TOOL_CALLS_PER_TURN",
+        defaults.max_calls_per_turn,
+        "a whole number of tool calls (1–200)",
+    )?;
+    if !(1..=200).contains(&max_calls_per_turn) {
+        return Err(invalid(
+            "ASSISTANT_MAX_TOOL_CALLS_PER_TURN",
+            "must be between 1 and 200",
+        ));
+    }
     let list = |raw: String| -> Vec<String> {
         raw.split(',')
             .map(str::trim)
@@ -270,6 +292,8 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
     Ok(AssistantSettings {
         provider,
         max_tool_rounds,
+        max_calls_per_round,
+        max_calls_per_turn,
         chat_per_minute: per_minute(vars, "CHAT_REQUESTS_PER_MINUTE", defaults.chat_per_minute)?,
         mcp_allowed_hosts,
         mcp_allowed_origins,
@@ -524,6 +548,8 @@ mod tests {
             ("READINESS_TIMEOUT_MS", "5000"),
             ("ASSISTANT_PROVIDER", "gpt"),
             ("ASSISTANT_MAX_TOOL_ROUNDS", "0"),
+            ("ASSISTANT_MAX_TOOL_CALLS_PER_ROUND", "0"),
+            ("ASSISTANT_MAX_TOOL_CALLS_PER_TURN", "500"),
             ("CHAT_REQUESTS_PER_MINUTE", "0"),
             ("MCP_ALLOWED_ORIGINS", "app.example.com"),
             ("MCP_PUBLIC_URL", "https://todo.example.com/mcp"),

@@ -42,6 +42,10 @@ pub struct AssistantSettings {
     pub provider: ProviderSettings,
     /// Tool rounds one message may take before the turn fails.
     pub max_tool_rounds: u32,
+    /// Tool calls of one model answer that are run.
+    pub max_calls_per_round: u32,
+    /// Tool calls one message may lead to, over all its rounds.
+    pub max_calls_per_turn: u32,
     /// Chat messages one user may send per minute (per replica).
     pub chat_per_minute: NonZeroU32,
     /// `Host` names `/mcp` answers to.
@@ -58,6 +62,8 @@ impl Default for AssistantSettings {
         Self {
             provider: ProviderSettings::Offline,
             max_tool_rounds: 5,
+            max_calls_per_round: 8,
+            max_calls_per_turn: 20,
             chat_per_minute: NonZeroU32::new(20).expect("non-zero"),
             mcp_allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
             mcp_allowed_origins: ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
@@ -87,6 +93,8 @@ impl Assistant {
                 provider,
                 tools: Tools::new(store),
                 max_tool_rounds: settings.max_tool_rounds,
+                max_calls_per_round: settings.max_calls_per_round,
+                max_calls_per_turn: settings.max_calls_per_turn,
                 turn_budget: match &settings.provider {
                     ProviderSettings::Offline => None,
                     ProviderSettings::OpenAi(openai) => Some(openai.timeout),
@@ -193,13 +201,21 @@ impl Assistant {
     }
 }
 
+/// What the user is told: the provider's own words (an error body, a
+/// fragment of a reply it could not use) are untrusted bytes, so they go
+/// to the log, with the request id the answer also carries; the message
+/// shown is this app's.
 fn api_error(error: AgentError) -> ApiError {
     match error {
         AgentError::Provider(ProviderError::Unavailable(why)) => {
-            ApiError::AssistantUnavailable(why)
+            tracing::warn!(detail = %why, "the assistant's provider is unavailable");
+            ApiError::AssistantUnavailable("its provider cannot be reached".into())
         }
         AgentError::Provider(ProviderError::Timeout(limit)) => ApiError::AssistantTimeout(limit),
-        AgentError::Provider(ProviderError::Failed(why)) => ApiError::AssistantFailed(why),
+        AgentError::Provider(ProviderError::Failed(why)) => {
+            tracing::warn!(detail = %why, "the assistant's provider gave an unusable answer");
+            ApiError::AssistantFailed("the model's answer could not be used".into())
+        }
         too_many @ AgentError::TooManyRounds(_) => ApiError::AssistantFailed(too_many.to_string()),
     }
 }

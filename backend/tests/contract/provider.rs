@@ -29,6 +29,10 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         a_provider_that_hangs_is_a_504,
         a_slow_model_runs_out_of_its_turn_budget_with_its_actions_kept,
         the_round_cap_stops_a_looping_model,
+        a_flood_of_tool_calls_in_one_answer_runs_only_the_round_budget,
+        tool_calls_across_rounds_stop_at_the_turn_budget,
+        an_oversized_answer_is_a_502_and_nothing_runs,
+        oversized_arguments_are_refused_without_running,
     ]
 }
 
@@ -298,6 +302,7 @@ async fn a_provider_error_or_garbage_is_a_502(ctx: TestCtx) {
     let scripted = Scripted::start(&ctx, vec![broken, garbage], &[]).await;
     for _ in 0..2 {
         let response = scripted.say("what is left").await;
+        assert!(response.headers().contains_key("x-request-id"));
         let error = expect_error(
             response,
             StatusCode::BAD_GATEWAY,
@@ -308,6 +313,14 @@ async fn a_provider_error_or_garbage_is_a_502(ctx: TestCtx) {
             !error.error.message.contains("test-key"),
             "no secret in the answer"
         );
+        // The provider's bytes are logged, never shown.
+        for shown in ["boom", "html", "not json"] {
+            assert!(
+                !error.error.message.contains(shown),
+                "{}",
+                error.error.message
+            );
+        }
     }
     let conversations = scripted.api.conversations().await.unwrap();
     assert_eq!(
@@ -406,5 +419,133 @@ async fn the_round_cap_stops_a_looping_model(ctx: TestCtx) {
     // The two actions happened and are on record; no reply was invented.
     assert_eq!(scripted.api.stats().await.unwrap().total, 2);
     assert_eq!(scripted.roles().await, [Role::User, Role::Tool, Role::Tool]);
+    scripted.stop().await;
+}
+
+/// One answer asking for `count` calls of `add_task`.
+fn many_calls(count: usize, prefix: &str) -> Value {
+    let calls: Vec<Value> = (0..count)
+        .map(|i| json!({"id": format!("call-{prefix}-{i}"), "type": "function",
+                        "function": {"name": "add_task", "arguments": json!({"title": format!("{prefix} {i}")}).to_string()}}))
+        .collect();
+    json!({"choices": [{"message": {"role": "assistant", "content": null, "tool_calls": calls},
+                        "finish_reason": "tool_calls"}]})
+}
+
+async fn a_flood_of_tool_calls_in_one_answer_runs_only_the_round_budget(ctx: TestCtx) {
+    let scripted = Scripted::start(&ctx, vec![ok(many_calls(500, "flood"))], &[]).await;
+    let response = scripted.say("hi").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let reply: todo_api::ChatResponse = response.json().await.unwrap();
+    assert_eq!(reply.tool_calls.len(), 8, "the default round budget");
+    assert!(
+        reply.response.contains("I stopped here"),
+        "{}",
+        reply.response
+    );
+    assert!(
+        reply.response.contains("492 were not done"),
+        "{}",
+        reply.response
+    );
+    assert_eq!(
+        scripted.api.stats().await.unwrap().total,
+        8,
+        "exactly the budget"
+    );
+    assert_eq!(
+        scripted.script.requests.lock().unwrap().len(),
+        1,
+        "the turn ended"
+    );
+    let mut expected = vec![Role::User];
+    expected.extend([Role::Tool; 8]);
+    expected.push(Role::Assistant);
+    assert_eq!(scripted.roles().await, expected, "all on record");
+    scripted.stop().await;
+}
+
+async fn tool_calls_across_rounds_stop_at_the_turn_budget(ctx: TestCtx) {
+    let scripted = Scripted::start(
+        &ctx,
+        vec![],
+        &[
+            ("ASSISTANT_MAX_TOOL_CALLS_PER_TURN", "12"),
+            ("ASSISTANT_MAX_TOOL_ROUNDS", "10"),
+        ],
+    )
+    .await;
+    *scripted.script.forever.lock().unwrap() = Some(ok(many_calls(5, "again")));
+    let response = scripted.say("add some").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let reply: todo_api::ChatResponse = response.json().await.unwrap();
+    assert_eq!(reply.tool_calls.len(), 12);
+    assert!(
+        reply.response.contains("at most 12 actions"),
+        "{}",
+        reply.response
+    );
+    assert_eq!(
+        scripted.api.stats().await.unwrap().total,
+        12,
+        "exactly the budget"
+    );
+    assert_eq!(
+        scripted.script.requests.lock().unwrap().len(),
+        3,
+        "5 + 5 + 2 of 5"
+    );
+    scripted.stop().await;
+}
+
+async fn an_oversized_answer_is_a_502_and_nothing_runs(ctx: TestCtx) {
+    let huge = "x".repeat(1024 * 1024 + 1);
+    let scripted = Scripted::start(
+        &ctx,
+        vec![ok(tool_call(
+            "add_task",
+            json!({"title": "big", "description": huge}),
+        ))],
+        &[],
+    )
+    .await;
+    let response = scripted.say("add a big one").await;
+    let error = expect_error(
+        response,
+        StatusCode::BAD_GATEWAY,
+        ErrorCode::AssistantFailed,
+    )
+    .await;
+    assert!(error.error.message.len() < 300, "{}", error.error.message);
+    assert_eq!(scripted.api.stats().await.unwrap().total, 0);
+    assert_eq!(scripted.roles().await, [Role::User]);
+    scripted.stop().await;
+}
+
+async fn oversized_arguments_are_refused_without_running(ctx: TestCtx) {
+    let long = "y".repeat(9 * 1024);
+    let scripted = Scripted::start(
+        &ctx,
+        vec![
+            ok(tool_call(
+                "add_task",
+                json!({"title": "long", "description": long})
+                    .to_string()
+                    .into(),
+            )),
+            ok(text("that did not work")),
+        ],
+        &[],
+    )
+    .await;
+    let response = scripted.say("add a long one").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let reply: todo_api::ChatResponse = response.json().await.unwrap();
+    assert_eq!(reply.tool_calls.len(), 1);
+    assert_eq!(
+        reply.tool_calls[0].result["error"]["code"],
+        "validation_failed"
+    );
+    assert_eq!(scripted.api.stats().await.unwrap().total, 0, "nothing ran");
     scripted.stop().await;
 }

@@ -7,11 +7,15 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+
+/// The most of a provider's answer that is read (a chat completion with a
+/// few tool calls is a few KiB): a larger one is refused, not buffered.
+pub const ANSWER_MAX_BYTES: usize = 1024 * 1024;
 
 /// How a request failed before an answer arrived.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +24,9 @@ pub enum SendError {
     Timeout(Duration),
     #[error("{0}")]
     Transport(String),
+    /// The answer was larger than [`ANSWER_MAX_BYTES`]: not read further.
+    #[error("an answer larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -73,11 +80,16 @@ impl HttpsClient {
                 .await
                 .map_err(|e| SendError::Transport(format!("{url}: {e}")))?;
             let status = response.status();
-            let bytes = response
-                .into_body()
+            let bytes = Limited::new(response.into_body(), ANSWER_MAX_BYTES)
                 .collect()
                 .await
-                .map_err(|e| SendError::Transport(format!("{url}: reading the answer: {e}")))?
+                .map_err(|e| {
+                    if e.is::<http_body_util::LengthLimitError>() {
+                        SendError::TooLarge(ANSWER_MAX_BYTES)
+                    } else {
+                        SendError::Transport(format!("{url}: reading the answer: {e}"))
+                    }
+                })?
                 .to_bytes();
             Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
         };

@@ -72,6 +72,7 @@ impl OpenAi {
             .map_err(|e| match e {
                 SendError::Timeout(limit) => ProviderError::Timeout(limit),
                 SendError::Transport(why) => ProviderError::Unavailable(why),
+                too_large @ SendError::TooLarge(_) => ProviderError::Failed(too_large.to_string()),
             })?;
         // Overloaded or restarting: worth a retry, unlike other errors.
         if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
