@@ -23,6 +23,7 @@ use super::auth::ClientIp;
 use crate::auth::{AccountHolder, personal_token};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
+use crate::extract::JsonObject;
 use crate::oauth::{ACCESS_TOKEN_TTL, CODE_TTL, GRANT_TTL, metadata, pkce};
 use crate::state::AppState;
 use crate::store::{NewCode, NewSession, Redemption, Rotation, StoreError, now};
@@ -263,8 +264,12 @@ pub async fn client(
 pub async fn authorize(
     State(state): State<AppState>,
     AccountHolder(caller): AccountHolder,
-    Json(params): Json<AuthorizationParams>,
+    JsonObject(body): JsonObject,
 ) -> Result<Json<AuthorizationGranted>, ApiError> {
+    let params: AuthorizationParams =
+        serde_json::from_value(Value::Object(body)).map_err(|error| {
+            ApiError::MalformedBody(format!("not an authorization request: {error}"))
+        })?;
     let settings = &state.config.oauth;
     let unredirectable = |reason: &str| {
         let mut fields = FieldErrors::default();

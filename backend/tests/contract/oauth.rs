@@ -431,6 +431,16 @@ async fn bad_requests_get_the_errors_their_rfcs_name(ctx: TestCtx) {
     assert_eq!(query(&back, "error").as_deref(), Some("invalid_scope"));
     assert_eq!(query(&back, "state").as_deref(), Some("opaque-state"));
     assert!(query(&back, "code").is_none());
+    // A body that is not an authorization request: the API's error shape.
+    let malformed = user
+        .request(reqwest::Method::POST, "/oauth/authorize")
+        .json(&json!({"client_id": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let body: Value = malformed.json().await.unwrap();
+    assert!(body["error"]["code"].is_string(), "{body}");
     // A personal access token cannot connect apps.
     let pat = user
         .create_personal_token(&todo_api::NewPersonalToken {
