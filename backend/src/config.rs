@@ -186,6 +186,11 @@ impl Configured for Config {
                     "SIGNUPS_PER_HOUR_PER_EMAIL",
                     defaults.signup_per_email_per_hour,
                 )?,
+                oauth_per_client_per_minute: per_minute(
+                    &vars,
+                    "OAUTH_REQUESTS_PER_MINUTE_PER_CLIENT",
+                    defaults.oauth_per_client_per_minute,
+                )?,
             },
             hashing: HashingLimits {
                 concurrency: hash_concurrency,

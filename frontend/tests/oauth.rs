@@ -208,6 +208,14 @@ async fn deny_bad_links_and_forged_posts_never_hand_out_a_code() {
     let page = browser.post("/oauth/authorize", &off_allow).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
 
+    // A request longer than the page accepts.
+    let long_state = "s".repeat(9 * 1024);
+    let mut long = params(&client_id, REDIRECT);
+    long[4] = ("state", &long_state);
+    let page = browser.get(&authorize_path(&long)).await;
+    assert_eq!(page.status, StatusCode::URI_TOO_LONG);
+    page.lacks("code=");
+
     // A bad scope goes back to the app as the error.
     let mut bad_scope = params(&client_id, REDIRECT);
     bad_scope[3] = ("scope", "tasks:everything");

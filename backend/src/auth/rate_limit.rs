@@ -24,6 +24,9 @@ pub struct AccountLimits {
     pub login_per_email_per_minute: NonZeroU32,
     pub signup_per_client_per_hour: NonZeroU32,
     pub signup_per_email_per_hour: NonZeroU32,
+    /// OAuth requests (codes asked for, token exchanges, client lookups)
+    /// per client address.
+    pub oauth_per_client_per_minute: NonZeroU32,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -38,6 +41,7 @@ impl Default for AccountLimits {
             login_per_email_per_minute: nonzero(60),
             signup_per_client_per_hour: nonzero(20),
             signup_per_email_per_hour: nonzero(5),
+            oauth_per_client_per_minute: nonzero(60),
         }
     }
 }
@@ -64,6 +68,7 @@ pub struct AccountLimiter {
     /// OAuth client registrations per address: anonymous, like signups,
     /// and held to the same budget.
     registration_client: DefaultKeyedRateLimiter<IpAddr>,
+    oauth_client: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -80,6 +85,7 @@ impl AccountLimiter {
             registration_client: RateLimiter::keyed(Quota::per_hour(
                 limits.signup_per_client_per_hour,
             )),
+            oauth_client: RateLimiter::keyed(Quota::per_minute(limits.oauth_per_client_per_minute)),
             clock: DefaultClock::default(),
         }
     }
@@ -115,9 +121,20 @@ impl AccountLimiter {
             .map_err(|not_until| not_until.wait_time_from(now))
     }
 
+    /// An OAuth request from `client`: a code asked for, a token
+    /// exchange, a client looked up. Each reads or writes the database, and
+    /// the token endpoint is anonymous.
+    pub fn check_oauth(&self, client: IpAddr) -> Result<(), Duration> {
+        let now = self.clock.now();
+        self.oauth_client
+            .check_key(&client_key(client))
+            .map_err(|not_until| not_until.wait_time_from(now))
+    }
+
     /// Forgets keys whose budget has fully recovered, bounding memory.
     pub fn forget_idle(&self) {
         self.registration_client.retain_recent();
+        self.oauth_client.retain_recent();
         self.login_email_client.retain_recent();
         self.login_client.retain_recent();
         self.login_email.retain_recent();

@@ -241,11 +241,21 @@ fn acceptable_redirect(uri: &str) -> bool {
     }
 }
 
+/// 429 with `Retry-After` once `client` has spent its OAuth budget.
+fn throttle(state: &AppState, client: std::net::IpAddr) -> Result<(), ApiError> {
+    state
+        .limiter
+        .check_oauth(client)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })
+}
+
 /// What the authorization page shows of a client.
 pub async fn client(
     State(state): State<AppState>,
+    ClientIp(address): ClientIp,
     Path(client_id): Path<String>,
 ) -> Result<Json<OAuthClient>, ApiError> {
+    throttle(&state, address)?;
     if client_id.len() > PARAMETER_MAX_CHARS {
         return Err(ApiError::NotFound("no such client"));
     }
@@ -263,9 +273,11 @@ pub async fn client(
 /// connect apps (a personal access token cannot mint other credentials).
 pub async fn authorize(
     State(state): State<AppState>,
+    ClientIp(address): ClientIp,
     AccountHolder(caller): AccountHolder,
     JsonObject(body): JsonObject,
 ) -> Result<Json<AuthorizationGranted>, ApiError> {
+    throttle(&state, address)?;
     let params: AuthorizationParams =
         serde_json::from_value(Value::Object(body)).map_err(|error| {
             ApiError::MalformedBody(format!("not an authorization request: {error}"))
@@ -322,7 +334,14 @@ pub async fn authorize(
 }
 
 /// RFC 6749 §3.2: the token endpoint, form-encoded.
-pub async fn token(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    ClientIp(address): ClientIp,
+    body: Bytes,
+) -> Response {
+    if let Err(throttled) = throttle(&state, address) {
+        return throttled.into_response();
+    }
     match exchange(&state, &body).await {
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(error) => error.into_response(),

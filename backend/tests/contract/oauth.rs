@@ -23,6 +23,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         a_read_only_grant_cannot_write,
         a_disconnected_app_is_refused,
         expired_codes_and_grants_are_refused,
+        oauth_requests_are_throttled_per_client,
     ]
 }
 
@@ -704,6 +705,80 @@ async fn expired_codes_and_grants_are_refused(ctx: TestCtx) {
         mcp_list(&ctx, access).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    app.stop().await;
+    database.drop().await;
+}
+
+async fn oauth_requests_are_throttled_per_client(ctx: TestCtx) {
+    let database = TestDatabase::create(&ctx.backend).await;
+    let app = RunningApp::start(
+        test_config(
+            &database.url,
+            &[
+                ("SIGNUPS_PER_HOUR_PER_CLIENT", "2"),
+                ("OAUTH_REQUESTS_PER_MINUTE_PER_CLIENT", "3"),
+            ],
+        ),
+        ctx.backend.clone(),
+    )
+    .await;
+    let ctx = app.ctx.clone();
+    let base = ctx.api.base_url().to_owned();
+    let throttled = |response: reqwest::Response| async move {
+        let retry_after = response.headers().get("retry-after").cloned();
+        let error = expect_error(
+            response,
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyRequests,
+        )
+        .await;
+        let seconds: u64 = retry_after
+            .expect("Retry-After")
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(seconds >= 1, "{error:?}");
+    };
+
+    // Registrations: anonymous, on the signups' hourly budget.
+    let client_id = register(&ctx, "First").await;
+    register(&ctx, "Second").await;
+    let third = http()
+        .post(format!("{base}/oauth/register"))
+        .json(&json!({"redirect_uris": [REDIRECT]}))
+        .send()
+        .await
+        .unwrap();
+    throttled(third).await;
+
+    // Lookups and token exchanges: on the per-minute budget.
+    get_json(&ctx, &format!("/oauth/clients/{client_id}")).await;
+    for _ in 0..2 {
+        let (status, error) = token(
+            &ctx,
+            &[("grant_type", "password"), ("client_id", &client_id)],
+        )
+        .await;
+        assert_eq!(
+            (status, error["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
+        );
+    }
+    let over = http()
+        .post(format!("{base}/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("grant_type=password&client_id={client_id}"))
+        .send()
+        .await
+        .unwrap();
+    throttled(over).await;
+    let lookup = http()
+        .get(format!("{base}/oauth/clients/{client_id}"))
+        .send()
+        .await
+        .unwrap();
+    throttled(lookup).await;
     app.stop().await;
     database.drop().await;
 }
