@@ -243,39 +243,24 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
             ));
         }
     };
-    let max_tool_rounds: u32 = vars.parse(
+    let max_tool_rounds = vars.count_within(
         "ASSISTANT_MAX_TOOL_ROUNDS",
         defaults.max_tool_rounds,
-        "a whole number of rounds (1–20)",
+        1..=20,
+        "rounds",
     )?;
-    if !(1..=20).contains(&max_tool_rounds) {
-        return Err(invalid(
-            "ASSISTANT_MAX_TOOL_ROUNDS",
-            "must be between 1 and 20",
-        ));
-    }
-    let max_calls_per_round: u32 = vars.parse(
+    let max_calls_per_round = vars.count_within(
         "ASSISTANT_MAX_TOOL_CALLS_PER_ROUND",
         defaults.max_calls_per_round,
-        "a whole number of tool calls (1–50)",
+        1..=50,
+        "tool calls",
     )?;
-    if !(1..=50).contains(&max_calls_per_round) {
-        return Err(invalid(
-            "ASSISTANT_MAX_TOOL_CALLS_PER_ROUND",
-            "must be between 1 and 50",
-        ));
-    }
-    let max_calls_per_turn: u32 = vars.parse(
+    let max_calls_per_turn = vars.count_within(
         "ASSISTANT_MAX_TOOL_CALLS_PER_TURN",
         defaults.max_calls_per_turn,
-        "a whole number of tool calls (1–200)",
+        1..=200,
+        "tool calls",
     )?;
-    if !(1..=200).contains(&max_calls_per_turn) {
-        return Err(invalid(
-            "ASSISTANT_MAX_TOOL_CALLS_PER_TURN",
-            "must be between 1 and 200",
-        ));
-    }
     let list = |raw: String| -> Vec<String> {
         raw.split(',')
             .map(str::trim)

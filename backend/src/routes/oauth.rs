@@ -26,7 +26,7 @@ use crate::error::ApiError;
 use crate::extract::JsonObject;
 use crate::oauth::{ACCESS_TOKEN_TTL, CODE_TTL, GRANT_TTL, metadata, pkce};
 use crate::state::AppState;
-use crate::store::{NewCode, NewSession, Redemption, Rotation, StoreError, now};
+use crate::store::{IssuedCode, NewSession, Redemption, Rotation, StoreError, now};
 
 /// What refresh tokens and authorization codes start with (secret
 /// scanners recognise them; the rest is 256 random bits).
@@ -311,15 +311,17 @@ pub async fn authorize(
     let (code, code_hash) = personal_token::generate_with(CODE_PREFIX);
     state
         .store
-        .insert_oauth_code(&NewCode {
+        .insert_oauth_code(
             code_hash,
-            client_id: client.client_id.clone(),
-            user_id: caller.user_id,
-            redirect_uri: request.redirect_uri.clone(),
-            code_challenge: request.code_challenge.clone(),
-            scope: request.scope().to_owned(),
-            expires_at: now() + CODE_TTL,
-        })
+            &IssuedCode {
+                client_id: client.client_id.clone(),
+                user_id: caller.user_id,
+                redirect_uri: request.redirect_uri.clone(),
+                code_challenge: request.code_challenge.clone(),
+                scope: request.scope().to_owned(),
+                expires_at: now() + CODE_TTL,
+            },
+        )
         .await?;
     tracing::info!(user_id = %caller.user_id, client_id = %client.client_id, scope = request.scope(), "OAuth code issued");
     let redirect_to = redirect_with(

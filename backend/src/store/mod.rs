@@ -28,7 +28,7 @@ use sqlx::{Connection, PgConnection, SqliteConnection, SqlitePool};
 use postgres_pool::PostgresPool;
 
 pub use conversations::{MessageRow, NewMessage};
-pub use oauth::{IssuedCode, NewCode, Redemption, Rotation};
+pub use oauth::{IssuedCode, Redemption, Rotation};
 pub use sessions::{NewSession, SessionGrant, SessionRow};
 pub use tasks::TaskPage;
 pub use users::UserRecord;

@@ -49,19 +49,8 @@ impl From<ClientRow> for OAuthClient {
     }
 }
 
-/// A code as it is issued.
-#[derive(Debug, Clone)]
-pub struct NewCode {
-    pub code_hash: Vec<u8>,
-    pub client_id: String,
-    pub user_id: Uuid,
-    pub redirect_uri: String,
-    pub code_challenge: String,
-    pub scope: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// What a code was issued for, read back once when it is redeemed.
+/// What a code is issued for: written with its hash, read back once when
+/// it is redeemed.
 #[derive(Debug, Clone, FromRow)]
 pub struct IssuedCode {
     pub client_id: String,
@@ -129,15 +118,19 @@ impl Store {
         Ok(row.map(OAuthClient::from))
     }
 
-    /// Issues a code; [`StoreError::OwnerGone`] when the account is not
-    /// there (any more).
-    pub async fn insert_oauth_code(&self, code: &NewCode) -> Result<(), StoreError> {
+    /// Issues the code whose SHA-256 is `code_hash`;
+    /// [`StoreError::OwnerGone`] when the account is not there (any more).
+    pub async fn insert_oauth_code(
+        &self,
+        code_hash: Vec<u8>,
+        code: &IssuedCode,
+    ) -> Result<(), StoreError> {
         let code = code.clone();
         self.write(move |store| async move {
             let sql = "INSERT INTO oauth_codes (code_hash, client_id, user_id, redirect_uri, \
                        code_challenge, scope, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
             with_connection!(write store, conn => sqlx::query(sql)
-                .bind(&code.code_hash)
+                .bind(&code_hash)
                 .bind(&code.client_id)
                 .bind(code.user_id)
                 .bind(&code.redirect_uri)

@@ -17,32 +17,13 @@ use uuid::Uuid;
 use crate::cases;
 use crate::support::{
     RunningApp, TestCtx, TestDatabase, TestFn, expect_api_error, expect_error, expect_invalid,
-    send_json, test_config,
+    expire_rows, send_json, test_config,
 };
 
 /// Moves a session's expiry into the past, as time would.
 async fn expire_session(database_url: &str, session: Uuid) {
-    use sqlx::Connection;
     let sql = "UPDATE sessions SET expires_at = $1 WHERE id = $2";
-    let past = chrono::Utc::now() - chrono::Duration::hours(1);
-    let changed = if database_url.starts_with("sqlite") {
-        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
-        let done = sqlx::query(sql)
-            .bind(past)
-            .bind(session)
-            .execute(&mut conn)
-            .await;
-        done.unwrap().rows_affected()
-    } else {
-        let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
-        let done = sqlx::query(sql)
-            .bind(past)
-            .bind(session)
-            .execute(&mut conn)
-            .await;
-        done.unwrap().rows_affected()
-    };
-    assert_eq!(changed, 1);
+    assert_eq!(expire_rows(database_url, sql, Some(session)).await, 1);
 }
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {

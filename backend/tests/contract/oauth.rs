@@ -12,7 +12,9 @@ use todo_api::oauth::{AuthorizationGranted, AuthorizationParams};
 use todo_api::{ApiClient, ErrorCode};
 
 use crate::cases;
-use crate::support::{RunningApp, TestCtx, TestDatabase, TestFn, expect_error, test_config};
+use crate::support::{
+    RunningApp, TestCtx, TestDatabase, TestFn, expect_error, expire_rows, test_config,
+};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
@@ -117,21 +119,39 @@ async fn token(ctx: &TestCtx, form: &[(&str, &str)]) -> (StatusCode, Value) {
     (status, response.json().await.unwrap())
 }
 
+/// The token endpoint's answer to `code`, sent with `redirect` and `verifier`.
+async fn redeem(
+    ctx: &TestCtx,
+    client_id: &str,
+    code: &str,
+    redirect: &str,
+    verifier: &str,
+) -> (StatusCode, Value) {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect),
+        ("client_id", client_id),
+        ("code_verifier", verifier),
+    ];
+    token(ctx, &form).await
+}
+
+/// The token endpoint's answer to `refresh_token`.
+async fn refresh(ctx: &TestCtx, client_id: &str, refresh_token: &str) -> (StatusCode, Value) {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("client_id", client_id),
+    ];
+    token(ctx, &form).await
+}
+
 /// A code for `scope`, exchanged: the token answer.
 async fn connect(ctx: &TestCtx, user: &ApiClient, client_id: &str, scope: &str) -> Value {
     let back = allow(user, &params(client_id, scope)).await;
     let code = query(&back, "code").expect("a code");
-    let (status, tokens) = token(
-        ctx,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", client_id),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let (status, tokens) = redeem(ctx, client_id, &code, REDIRECT, VERIFIER).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     tokens
 }
@@ -301,16 +321,8 @@ async fn an_app_registers_logs_in_and_calls_tools_with_its_grant(ctx: TestCtx) {
     assert_eq!(apps["items"][0]["kind"], "connected_app");
 
     // The refresh token rotates; the new access token works.
-    let refresh = tokens["refresh_token"].as_str().unwrap();
-    let (status, renewed) = token(
-        &ctx,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh),
-            ("client_id", &client_id),
-        ],
-    )
-    .await;
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let (status, renewed) = refresh(&ctx, &client_id, refresh_token).await;
     assert_eq!(status, StatusCode::OK, "{renewed}");
     assert_ne!(renewed["refresh_token"], tokens["refresh_token"]);
     let renewed_access = renewed["access_token"].as_str().unwrap();
@@ -325,29 +337,15 @@ async fn a_reused_refresh_token_or_code_revokes_the_grant(ctx: TestCtx) {
     let (user, _) = ctx.user("reuse").await;
     let tokens = connect(&ctx, &user, &client_id, "tasks:read tasks:write").await;
     let first = tokens["refresh_token"].as_str().unwrap();
-    let refresh = |token: String| {
-        let (ctx, client_id) = (ctx.clone(), client_id.clone());
-        async move {
-            self::token(
-                &ctx,
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", &token),
-                    ("client_id", &client_id),
-                ],
-            )
-            .await
-        }
-    };
-    let (status, second) = refresh(first.to_owned()).await;
+    let (status, second) = refresh(&ctx, &client_id, first).await;
     assert_eq!(status, StatusCode::OK);
     // The first token again: someone holds a copy. The whole grant ends.
-    let (status, error) = refresh(first.to_owned()).await;
+    let (status, error) = refresh(&ctx, &client_id, first).await;
     assert_eq!(
         (status, error["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
-    let (status, _) = refresh(second["refresh_token"].as_str().unwrap().to_owned()).await;
+    let (status, _) = refresh(&ctx, &client_id, second["refresh_token"].as_str().unwrap()).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -362,16 +360,9 @@ async fn a_reused_refresh_token_or_code_revokes_the_grant(ctx: TestCtx) {
     // A code used twice: refused, and the grant it gave revoked.
     let back = allow(&user, &params(&client_id, "tasks:read")).await;
     let code = query(&back, "code").unwrap();
-    let exchange = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("client_id", client_id.as_str()),
-        ("code_verifier", VERIFIER),
-    ];
-    let (status, granted) = token(&ctx, &exchange).await;
+    let (status, granted) = redeem(&ctx, &client_id, &code, REDIRECT, VERIFIER).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, error) = token(&ctx, &exchange).await;
+    let (status, error) = redeem(&ctx, &client_id, &code, REDIRECT, VERIFIER).await;
     assert_eq!(
         (status, error["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
@@ -464,30 +455,19 @@ async fn bad_requests_get_the_errors_their_rfcs_name(ctx: TestCtx) {
     // The token endpoint: a wrong verifier spends the code.
     let back = allow(&user, &params(&client_id, "tasks:read")).await;
     let code = query(&back, "code").unwrap();
-    let exchange = |verifier: &'static str, redirect: &'static str| {
-        vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.clone()),
-            ("redirect_uri", redirect.to_owned()),
-            ("client_id", client_id.clone()),
-            ("code_verifier", verifier.to_owned()),
-        ]
-    };
-    let as_form =
-        |form: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { form.clone() };
-    let form = as_form(&exchange(
-        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXK",
+    let (status, error) = redeem(
+        &ctx,
+        &client_id,
+        &code,
         REDIRECT,
-    ));
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, error) = token(&ctx, &pairs).await;
+        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXK",
+    )
+    .await;
     assert_eq!(
         (status, error["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
-    let form = as_form(&exchange(VERIFIER, REDIRECT));
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, _) = token(&ctx, &pairs).await;
+    let (status, _) = redeem(&ctx, &client_id, &code, REDIRECT, VERIFIER).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -497,15 +477,12 @@ async fn bad_requests_get_the_errors_their_rfcs_name(ctx: TestCtx) {
     // Another redirect URI than the code's.
     let back = allow(&user, &params(&client_id, "tasks:read")).await;
     let code = query(&back, "code").unwrap();
-    let (status, error) = token(
+    let (status, error) = redeem(
         &ctx,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", "http://127.0.0.1:33418/other"),
-            ("client_id", &client_id),
-            ("code_verifier", VERIFIER),
-        ],
+        &client_id,
+        &code,
+        "http://127.0.0.1:33418/other",
+        VERIFIER,
     )
     .await;
     assert_eq!(
@@ -619,15 +596,8 @@ async fn a_disconnected_app_is_refused(ctx: TestCtx) {
         mcp_list(&ctx, access).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let (status, error) = token(
-        &ctx,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ("client_id", &client_id),
-        ],
-    )
-    .await;
+    let (status, error) =
+        refresh(&ctx, &client_id, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(
         (status, error["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
@@ -636,23 +606,12 @@ async fn a_disconnected_app_is_refused(ctx: TestCtx) {
 
 /// Moves every expiry in `table` an hour into the past, as time would.
 async fn expire_all(database_url: &str, table: &str) {
-    use sqlx::Connection;
     let sql = match table {
         "oauth_codes" => "UPDATE oauth_codes SET expires_at = $1",
         "sessions" => "UPDATE sessions SET expires_at = $1",
         other => panic!("no expiry to move in {other}"),
     };
-    let past = chrono::Utc::now() - chrono::Duration::hours(1);
-    let changed = if database_url.starts_with("sqlite") {
-        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
-        let done = sqlx::query(sql).bind(past).execute(&mut conn).await;
-        done.unwrap().rows_affected()
-    } else {
-        let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
-        let done = sqlx::query(sql).bind(past).execute(&mut conn).await;
-        done.unwrap().rows_affected()
-    };
-    assert!(changed > 0, "{table}");
+    assert!(expire_rows(database_url, sql, None).await > 0, "{table}");
 }
 
 async fn expired_codes_and_grants_are_refused(ctx: TestCtx) {
@@ -666,17 +625,7 @@ async fn expired_codes_and_grants_are_refused(ctx: TestCtx) {
     let back = allow(&user, &params(&client_id, "tasks:read")).await;
     let code = query(&back, "code").unwrap();
     expire_all(&database.url, "oauth_codes").await;
-    let (status, error) = token(
-        &ctx,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client_id),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let (status, error) = redeem(&ctx, &client_id, &code, REDIRECT, VERIFIER).await;
     assert_eq!(
         (status, error["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
@@ -685,15 +634,8 @@ async fn expired_codes_and_grants_are_refused(ctx: TestCtx) {
     // A grant unused past its lifetime: its tokens end with it.
     let tokens = connect(&ctx, &user, &client_id, "tasks:read").await;
     expire_all(&database.url, "sessions").await;
-    let (status, error) = token(
-        &ctx,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ("client_id", &client_id),
-        ],
-    )
-    .await;
+    let (status, error) =
+        refresh(&ctx, &client_id, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(
         (status, error["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))

@@ -386,3 +386,25 @@ pub async fn connections_in_transaction(
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
+
+/// Moves expiries an hour into the past, as time would: runs `sql`, an
+/// `UPDATE … SET expires_at = $1 …` (with `$2` bound to `id` when given),
+/// on the test database itself. Returns how many rows changed.
+pub async fn expire_rows(database_url: &str, sql: &'static str, id: Option<Uuid>) -> u64 {
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    if database_url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        let mut query = sqlx::query(sql).bind(past);
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        query.execute(&mut conn).await.unwrap().rows_affected()
+    } else {
+        let mut conn = PgConnection::connect(database_url).await.unwrap();
+        let mut query = sqlx::query(sql).bind(past);
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        query.execute(&mut conn).await.unwrap().rows_affected()
+    }
+}

@@ -17,11 +17,10 @@ use anyhow::Context;
 use clap::Args;
 use todo_api::{ApiClient, NewTask, Priority, SignupRequest};
 
-use crate::support::local_server::LocalServer;
+use crate::support::local_server::{LocalServer, build_servers};
 use crate::support::postgres::{TempPostgres, server_binaries};
-use crate::support::process::{cargo, output, run, unique_suffix, which};
+use crate::support::process::{output, unique_suffix, which};
 use crate::support::tools::install_debian_packages;
-use crate::support::workspace::target_dir;
 
 /// The pool wide enough for the load; rate limits out of the way, since
 /// all load comes from one address and one user.
@@ -129,18 +128,7 @@ impl Bench {
             )?;
         let release = match &self.binaries {
             Some(dir) => dir.clone(),
-            None => {
-                run(cargo().args([
-                    "build",
-                    "--release",
-                    "--quiet",
-                    "-p",
-                    "todo-backend",
-                    "-p",
-                    "todo-frontend",
-                ]))?;
-                target_dir().join("release")
-            }
+            None => build_servers(true)?,
         };
         let mut runs = Vec::new();
         if self.only.as_deref().is_none_or(|only| only == "postgres") {

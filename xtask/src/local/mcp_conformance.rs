@@ -24,10 +24,10 @@ use anyhow::{Context, bail, ensure};
 use clap::Args;
 use todo_api::{ApiClient, NewPersonalToken, SignupRequest};
 
-use crate::support::local_server::LocalServer;
-use crate::support::process::{cargo, output, run, unique_suffix, which};
+use crate::support::local_server::{LocalServer, build_servers};
+use crate::support::process::{free_port, output, run, unique_suffix, which};
 use crate::support::tools::{install_debian_packages, local_dir, venv_python};
-use crate::support::workspace::{project_root, target_dir};
+use crate::support::workspace::project_root;
 
 const CONFORMANCE: &str = "@modelcontextprotocol/conformance@0.1.16";
 /// Node 22 as an npm package: the official binary, from the registry.
@@ -45,14 +45,7 @@ pub struct McpConformance {
 
 impl McpConformance {
     pub fn run(self) -> anyhow::Result<()> {
-        run(cargo().args([
-            "build",
-            "--quiet",
-            "-p",
-            "todo-backend",
-            "-p",
-            "todo-frontend",
-        ]))?;
+        let servers = build_servers(false)?;
         let tools = Tools::ensure()?;
         let sqlite = tempfile::tempdir()?;
         let mut databases = vec![(
@@ -67,7 +60,7 @@ impl McpConformance {
         }
         for (name, url) in databases {
             eprintln!("\nmcp-conformance: {name}");
-            against(&tools, &url)?;
+            against(&tools, &servers, &url)?;
         }
         eprintln!("\nmcp-conformance: passed");
         Ok(())
@@ -172,18 +165,17 @@ fn major_version(node: &Path) -> Option<u32> {
 
 /// One database: the backend and the frontend in front of it, the suite
 /// through the proxy, then the SDK's OAuth round trip.
-fn against(tools: &Tools, database_url: &str) -> anyhow::Result<()> {
-    let debug = target_dir().join("debug");
-    let frontend_port = crate::support::process::free_port()?;
+fn against(tools: &Tools, servers: &Path, database_url: &str) -> anyhow::Result<()> {
+    let frontend_port = free_port()?;
     let frontend_url = format!("http://127.0.0.1:{frontend_port}");
     let authorize = format!("{frontend_url}/oauth/authorize");
     let backend = LocalServer::backend(
-        &debug.join("todo-backend"),
+        &servers.join("todo-backend"),
         database_url,
         &[("OAUTH_AUTHORIZE_URL", &authorize)],
     )?;
     let _frontend = LocalServer::frontend_on(
-        &debug.join("todo-frontend"),
+        &servers.join("todo-frontend"),
         &backend.base_url(),
         frontend_port,
     )?;
@@ -243,7 +235,7 @@ struct Proxy {
 
 impl Proxy {
     fn start(node: &Path, upstream: &str, token: &str) -> anyhow::Result<Self> {
-        let port = crate::support::process::free_port()?;
+        let port = free_port()?;
         let mut child = Command::new(node)
             .arg(project_root().join("xtask/conformance/auth-proxy.mjs"))
             .env("MCP_UPSTREAM", upstream)

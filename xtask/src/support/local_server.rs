@@ -10,7 +10,27 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use super::http;
-use super::process::free_port;
+use super::process::{cargo, free_port, run};
+use super::workspace::target_dir;
+
+/// Builds `todo-backend` and `todo-frontend` (with optimisations when
+/// `release`), and answers the directory that holds them.
+pub fn build_servers(release: bool) -> anyhow::Result<std::path::PathBuf> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "todo-backend",
+        "-p",
+        "todo-frontend",
+    ]);
+    if release {
+        build.arg("--release");
+    }
+    run(&mut build)?;
+    Ok(target_dir().join(if release { "release" } else { "debug" }))
+}
 
 #[derive(Debug)]
 pub struct LocalServer {
