@@ -76,7 +76,9 @@ impl managed::Manager for Manager {
     type Error = sqlx::Error;
 
     async fn create(&self) -> Result<PgConnection, sqlx::Error> {
-        PgConnection::connect_with(&self.options).await
+        PgConnection::connect_with(&self.options)
+            .await
+            .map_err(not_answering)
     }
 
     async fn recycle(
@@ -92,6 +94,22 @@ impl managed::Manager for Manager {
             connection.ping().await.map_err(RecycleError::Backend)?;
         }
         Ok(())
+    }
+}
+
+/// A connection that could not be opened because what answered did not
+/// speak the protocol (a handshake cut off mid-way, by a server going down
+/// or a proxy or load balancer with nothing behind it) is a server that is
+/// not there now, like a refused socket: it is reported as one, so the
+/// request is retried or answered 503, never 500. Other failures (a wrong
+/// password, an unknown database) stay what they are.
+fn not_answering(error: sqlx::Error) -> sqlx::Error {
+    match error {
+        sqlx::Error::Protocol(what) => sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            format!("the database did not answer the handshake: {what}"),
+        )),
+        other => other,
     }
 }
 
@@ -286,5 +304,24 @@ impl Drop for Lease {
             // No runtime to flush on (the process is ending): never reuse it.
             Err(_) => drop(Object::take(connection)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::availability::unavailable;
+
+    #[test]
+    fn a_garbled_handshake_is_a_server_not_there() {
+        let garbled = not_answering(sqlx::Error::Protocol(
+            "unexpected response from SSLRequest: 0x00".into(),
+        ));
+        assert!(
+            unavailable(&garbled) && connection_lost(&garbled),
+            "{garbled}"
+        );
+        let misconfigured = not_answering(sqlx::Error::Configuration("no such option".into()));
+        assert!(!unavailable(&misconfigured));
     }
 }
