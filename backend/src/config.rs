@@ -12,7 +12,8 @@ pub use todo_service::server::{LogFormat, ServerSettings};
 
 use crate::assistant::provider::OpenAiSettings;
 use crate::assistant::{AssistantSettings, DEFAULT_PROVIDER_TIMEOUT, ProviderSettings};
-use crate::auth::{AccountLimits, HashingLimits};
+use crate::auth::{AccountLimits, HashingLimits, UserBudgetLimits};
+use crate::domain::Quotas;
 use crate::oauth::OAuthSettings;
 use crate::store::DatabaseSettings;
 
@@ -39,6 +40,10 @@ pub struct Config {
     pub account_limits: AccountLimits,
     pub hashing: HashingLimits,
     pub assistant: AssistantSettings,
+    /// What one account may store.
+    pub quotas: Quotas,
+    /// What one user may do per minute.
+    pub user_budgets: UserBudgetLimits,
     /// Where MCP clients find `/mcp` and log in.
     pub oauth: OAuthSettings,
 }
@@ -148,9 +153,50 @@ impl Configured for Config {
         }
         let defaults = AccountLimits::default();
         let oauth = oauth_settings(&vars, server.bind.port())?;
+        let default_quotas = Quotas::default();
+        let quota = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            let value: u64 = vars.parse(name, default, "a positive whole number")?;
+            if value == 0 {
+                return Err(invalid(name, "must be at least 1"));
+            }
+            Ok(value)
+        };
+        let quotas = Quotas {
+            tasks: quota("TASKS_PER_USER_MAX", default_quotas.tasks)?,
+            conversations: quota("CONVERSATIONS_PER_USER_MAX", default_quotas.conversations)?,
+            messages_per_conversation: quota(
+                "MESSAGES_PER_CONVERSATION_MAX",
+                default_quotas.messages_per_conversation,
+            )?,
+        };
+        // A turn is admitted only with room for all it may add.
+        let turn_room = u64::from(assistant.max_calls_per_turn) + 2;
+        if quotas.messages_per_conversation < turn_room {
+            return Err(invalid(
+                "MESSAGES_PER_CONVERSATION_MAX",
+                format!(
+                    "must be at least {turn_room}: a chat turn (its message, up to ASSISTANT_MAX_TOOL_CALLS_PER_TURN actions, and the reply) must fit"
+                ),
+            ));
+        }
+        let default_budgets = UserBudgetLimits::default();
+        let user_budgets = UserBudgetLimits {
+            writes_per_minute: per_minute(
+                &vars,
+                "WRITES_PER_MINUTE_PER_USER",
+                default_budgets.writes_per_minute,
+            )?,
+            mcp_tool_calls_per_minute: per_minute(
+                &vars,
+                "MCP_TOOL_CALLS_PER_MINUTE_PER_USER",
+                default_budgets.mcp_tool_calls_per_minute,
+            )?,
+        };
         Ok(Config {
             oauth,
             assistant,
+            quotas,
+            user_budgets,
             server,
             database,
             jwt_secret,
@@ -284,6 +330,12 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
         max_tool_rounds,
         max_calls_per_round,
         max_calls_per_turn,
+        history_messages: vars.count_within(
+            "ASSISTANT_HISTORY_MESSAGES",
+            defaults.history_messages,
+            2..=500,
+            "messages",
+        )?,
         chat_per_minute: per_minute(vars, "CHAT_REQUESTS_PER_MINUTE", defaults.chat_per_minute)?,
         mcp_allowed_hosts,
         mcp_allowed_origins,

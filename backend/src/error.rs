@@ -47,7 +47,7 @@ pub enum ApiError {
     #[error("email taken")]
     EmailTaken,
     #[error("quota exceeded: {0}")]
-    QuotaExceeded(&'static str),
+    QuotaExceeded(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -85,6 +85,7 @@ impl From<crate::store::StoreError> for ApiError {
         match error {
             StoreError::OwnerGone => ApiError::AccountGone,
             StoreError::EmailTaken => ApiError::EmailTaken,
+            StoreError::QuotaExceeded(quota) => ApiError::QuotaExceeded(quota.message()),
             StoreError::Database(e) => e.into(),
         }
     }
@@ -171,14 +172,14 @@ impl ApiError {
             NotFound(what) => format!("{what} not found"),
             MethodNotAllowed => "this method is not allowed on this path".into(),
             EmailTaken => "an account with this email already exists".into(),
-            QuotaExceeded(what) => (*what).to_owned(),
+            QuotaExceeded(what) => what.clone(),
             PayloadTooLarge => format!(
                 "the request body is larger than {} KiB",
                 todo_api::limits::BODY_MAX_BYTES / 1024
             ),
             UnsupportedMediaType => "send the body as Content-Type: application/json".into(),
             Validation(_) => "some fields are invalid".into(),
-            TooManyRequests { .. } => "too many attempts; retry later".into(),
+            TooManyRequests { .. } => "too many requests; retry after the time Retry-After gives".into(),
             RequestTimeout => "the request took too long".into(),
             Unavailable(_) => "the service is temporarily unavailable; retry shortly".into(),
             Overloaded(what) => format!("{what}; retry in a moment"),
@@ -308,7 +309,7 @@ mod tests {
             ApiError::NotFound("task"),
             ApiError::MethodNotAllowed,
             ApiError::EmailTaken,
-            ApiError::QuotaExceeded("too many"),
+            ApiError::QuotaExceeded("too many".into()),
             ApiError::PayloadTooLarge,
             ApiError::UnsupportedMediaType,
             ApiError::Validation(FieldErrors::default()),

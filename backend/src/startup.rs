@@ -56,6 +56,7 @@ impl Server for AppState {
     fn alongside(&self) -> impl Future<Output = ()> + Send + 'static {
         let limiter = self.limiter.clone();
         let assistant = self.assistant.clone();
+        let budgets = self.budgets.clone();
         let authenticator = self.authenticator.clone();
         let store = self.store.clone();
         async move {
@@ -64,6 +65,7 @@ impl Server for AppState {
                 tick.tick().await;
                 limiter.forget_idle();
                 assistant.forget_idle();
+                budgets.forget_idle();
                 authenticator.forget_stale();
                 if minute % 60 == 30 {
                     match store.prune_sessions().await {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::assistant::Assistant;
-use crate::auth::{AccountLimiter, Authenticator, Passwords, TokenKeys};
+use crate::auth::{AccountLimiter, Authenticator, Passwords, TokenKeys, UserBudgets};
 use crate::bootstrap::DatabaseGate;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -28,6 +28,8 @@ pub struct Shared {
     pub passwords: Passwords,
     /// Login and signup throttling.
     pub limiter: Arc<AccountLimiter>,
+    /// Each user's writes and `/mcp` tool calls per minute.
+    pub budgets: Arc<UserBudgets>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// Open once the database is migrated.
@@ -45,8 +47,15 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
+        let store = store.with_quotas(config.quotas);
+        let budgets = Arc::new(UserBudgets::new(config.user_budgets));
         Ok(Self(Arc::new(Shared {
-            assistant: Arc::new(Assistant::new(&config.assistant, store.clone())?),
+            assistant: Arc::new(Assistant::new(
+                &config.assistant,
+                store.clone(),
+                budgets.clone(),
+            )?),
+            budgets,
             authenticator: Arc::new(
                 Authenticator::new(
                     TokenKeys::new(
@@ -78,5 +87,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<Authenticator> {
     fn from_ref(state: &AppState) -> Self {
         state.authenticator.clone()
+    }
+}
+
+/// Lets the [`crate::auth::Writer`] extractor charge a user's writes.
+impl FromRef<AppState> for Arc<UserBudgets> {
+    fn from_ref(state: &AppState) -> Self {
+        state.budgets.clone()
     }
 }

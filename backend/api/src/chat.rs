@@ -67,12 +67,44 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
 }
 
-/// `GET /api/conversations`: newest first.
+/// `GET /api/conversations`: most recently active first, one page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationList {
     pub items: Vec<Conversation>,
+    /// All the caller's conversations, ignoring `limit`/`offset`.
     pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// Query string of `GET /api/conversations` (defaults `limit=50`,
+/// `offset=0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ConversationQuery {
+    /// 1–100, default 50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+/// Query string of `GET /api/conversations/{id}/messages`: the newest
+/// `limit` messages (default 50), or the newest before the position
+/// `before` (a page's `older` cursor), so a long conversation is read
+/// backwards from its end.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct MessageQuery {
+    /// 1–100, default 50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only messages before this position: the `older` of the page after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<u32>,
 }
 
 /// Who wrote a message.
@@ -100,6 +132,8 @@ impl Role {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: Uuid,
+    /// Its place in the conversation, from 0.
+    pub position: u32,
     pub role: Role,
     /// The text; for a tool message, one line saying what was done.
     pub content: String,
@@ -110,9 +144,16 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
-/// `GET /api/conversations/{id}/messages`: oldest first.
+/// `GET /api/conversations/{id}/messages`: one page, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageList {
     pub items: Vec<Message>,
+    /// All the conversation's messages.
+    pub total: u64,
+    pub limit: u32,
+    /// The `before` that reads the page of older messages; absent on the
+    /// page that starts the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub older: Option<u32>,
 }

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use crate::oauth::{AuthorizationGranted, AuthorizationParams, OAuthClient};
 use crate::{
     AccountDeletion, AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList,
-    ErrorBody, Health, ListQuery, LoginRequest, MessageList, NewPersonalToken, NewTask,
-    PasswordChange, PersonalTokenCreated, Readiness, RevokedSessions, SessionList, SignupRequest,
-    Task, TaskList, TaskOverview, TaskPatch, TaskStats, User,
+    ConversationQuery, ErrorBody, Health, ListQuery, LoginRequest, MessageList, MessageQuery,
+    NewPersonalToken, NewTask, PasswordChange, PersonalTokenCreated, Readiness, RevokedSessions,
+    SessionList, SignupRequest, Task, TaskList, TaskOverview, TaskPatch, TaskStats, Usage, User,
 };
 
 /// Why a call failed: the server said no (with the contract's error body),
@@ -326,13 +326,42 @@ impl ApiClient {
             .await
     }
 
+    /// The first page of conversations (the server's default size).
     pub async fn conversations(&self) -> Result<ConversationList, ClientError> {
-        self.get("/api/conversations").await
+        self.conversation_page(&ConversationQuery::default()).await
     }
 
+    pub async fn conversation_page(
+        &self,
+        query: &ConversationQuery,
+    ) -> Result<ConversationList, ClientError> {
+        let request = self.request(Method::GET, "/api/conversations").query(query);
+        expect(request.send().await?, StatusCode::OK).await
+    }
+
+    /// The newest page of a conversation's messages.
     pub async fn messages(&self, conversation: Uuid) -> Result<MessageList, ClientError> {
-        self.get(&format!("/api/conversations/{conversation}/messages"))
+        self.message_page(conversation, &MessageQuery::default())
             .await
+    }
+
+    pub async fn message_page(
+        &self,
+        conversation: Uuid,
+        query: &MessageQuery,
+    ) -> Result<MessageList, ClientError> {
+        let request = self
+            .request(
+                Method::GET,
+                &format!("/api/conversations/{conversation}/messages"),
+            )
+            .query(query);
+        expect(request.send().await?, StatusCode::OK).await
+    }
+
+    /// The account's use of its quotas.
+    pub async fn usage(&self) -> Result<Usage, ClientError> {
+        self.get("/api/auth/usage").await
     }
 
     pub async fn delete_conversation(&self, conversation: Uuid) -> Result<(), ClientError> {

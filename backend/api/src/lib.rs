@@ -16,12 +16,13 @@ mod ops;
 mod task;
 mod task_fields;
 mod task_page;
+mod usage;
 mod user;
 mod wire_time;
 
 pub use chat::{
-    ChatRequest, ChatResponse, Conversation, ConversationList, Message, MessageList, Role, Tool,
-    ToolCallRecord,
+    ChatRequest, ChatResponse, Conversation, ConversationList, ConversationQuery, Message,
+    MessageList, MessageQuery, Role, Tool, ToolCallRecord,
 };
 pub use client::{ApiClient, ClientError};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, TaskCandidate};
@@ -31,6 +32,7 @@ pub use task::{
     TaskList, TaskOverview, TaskPatch, TaskStats,
 };
 pub use task_page::{BorrowedTags, TaskListWriter, TaskView};
+pub use usage::{Allowance, Usage};
 pub use user::{
     AccountDeletion, AuthResponse, LoginRequest, NewPersonalToken, PasswordChange,
     PersonalTokenCreated, RevokedSessions, Scope, Session, SessionKind, SessionList, SignupRequest,

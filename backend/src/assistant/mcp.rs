@@ -11,6 +11,12 @@
 //! `MCP_ALLOWED_HOSTS` (the SDK's guard against DNS rebinding; in a cluster
 //! the chart lists its Service names), and a browser's `Origin`, when
 //! sent, one of `MCP_ALLOWED_ORIGINS` (loopback pages by default).
+//!
+//! Tool calls come out of the caller's budgets before the SDK sees them:
+//! every call out of their `/mcp` tool calls, a write tool's out of the
+//! writes they share with `/api`. A spent budget is a 429 with
+//! `Retry-After` whose body is a JSON-RPC error for the request, so an
+//! MCP client reports it like any other error.
 
 use std::sync::Arc;
 
@@ -31,7 +37,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use super::AssistantSettings;
 use super::tools::{Tools, describe, output_schema, specs, writes};
-use crate::auth::{Authenticator, Caller, bearer};
+use crate::auth::{Authenticator, Caller, UserBudgets, bearer};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::oauth::OAuthSettings;
@@ -140,6 +146,7 @@ pub fn router<S>(
 where
     S: Clone + Send + Sync + 'static,
     Arc<Authenticator>: FromRef<S>,
+    Arc<UserBudgets>: FromRef<S>,
 {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -165,6 +172,7 @@ where
     );
     let door = Door {
         authenticator: Arc::<Authenticator>::from_ref(&state),
+        budgets: Arc::<UserBudgets>::from_ref(&state),
         resource_metadata: oauth.resource_metadata_url(),
     };
     Router::new()
@@ -178,6 +186,7 @@ where
 /// What the credential check at `/mcp` needs.
 struct Door {
     authenticator: Arc<Authenticator>,
+    budgets: Arc<UserBudgets>,
     /// Named in every challenge, so a client without a token finds where
     /// to get one (RFC 9728 §5.1).
     resource_metadata: String,
@@ -207,8 +216,8 @@ impl Door {
 
 /// 401 before the SDK (and any tool) sees a request without a valid
 /// credential (a revoked or expired session, a deleted account); 403 for
-/// a write tool called with a read-only one; otherwise the caller rides
-/// along in the request's extensions.
+/// a write tool called with a read-only one; 429 once the caller's budget
+/// is spent; otherwise the caller rides along in the request's extensions.
 async fn authenticate(State(door): State<Arc<Door>>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let checked = match bearer(&parts) {
@@ -223,48 +232,120 @@ async fn authenticate(State(door): State<Arc<Door>>, request: Request, next: Nex
         }
         Err(other) => return other.into_response(),
     };
-    let body = if caller.scopes.write {
-        body
-    } else {
-        // Only a read-only caller's request is read here, to refuse a
-        // write tool with the 403 the MCP authorization spec names
-        // before the SDK answers 200 with a tool error.
-        let bytes = match axum::body::to_bytes(body, todo_api::limits::BODY_MAX_BYTES).await {
-            Ok(bytes) => bytes,
-            Err(_) => return ApiError::PayloadTooLarge.into_response(),
-        };
-        if let Some(tool) = write_tool_called(&bytes) {
-            tracing::debug!(%tool, "a read-only credential called a write tool");
-            let needed = todo_api::Scope::TasksWrite;
-            return door.refuse(
-                ApiError::InsufficientScope { needed },
-                Some("insufficient_scope"),
-            );
-        }
-        axum::body::Body::from(bytes)
+    let bytes = match axum::body::to_bytes(body, todo_api::limits::BODY_MAX_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return ApiError::PayloadTooLarge.into_response(),
     };
+    let calls = ToolCalls::in_body(&bytes);
+    if !caller.scopes.write
+        && let Some(tool) = calls.tools.iter().find(|tool| writes(**tool))
+    {
+        // Refused here with the 403 the MCP authorization spec names,
+        // before the SDK would answer 200 with a tool error.
+        tracing::debug!(%tool, "a read-only credential called a write tool");
+        let needed = todo_api::Scope::TasksWrite;
+        return door.refuse(
+            ApiError::InsufficientScope { needed },
+            Some("insufficient_scope"),
+        );
+    }
+    let spent = door
+        .budgets
+        .mcp_tool_calls(caller.user_id, calls.count)
+        .and_then(|()| door.budgets.write(caller.user_id, calls.writes()));
+    if let Err(retry_after) = spent {
+        return rate_limited(calls.first_id, retry_after);
+    }
     parts.extensions.insert(caller);
-    next.run(Request::from_parts(parts, body)).await
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
-/// The write tool a JSON-RPC message (or batch) calls, if it calls one.
-fn write_tool_called(body: &[u8]) -> Option<todo_api::Tool> {
-    let message: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let messages = match message {
-        serde_json::Value::Array(batch) => batch,
-        single => vec![single],
-    };
-    messages.iter().find_map(|message| {
-        (message["method"] == "tools/call")
-            .then(|| {
-                message["params"]["name"]
-                    .as_str()?
-                    .parse::<todo_api::Tool>()
-                    .ok()
-            })
-            .flatten()
-            .filter(|tool| writes(*tool))
-    })
+/// The JSON-RPC error code of a spent budget: in the range JSON-RPC
+/// leaves to servers, beside the SDK's own.
+const RATE_LIMITED: i32 = -32029;
+
+/// 429 with `Retry-After`, its body the JSON-RPC error answering `id`.
+fn rate_limited(id: serde_json::Value, retry_after: std::time::Duration) -> Response {
+    let seconds = retry_after.as_secs().max(1);
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": {
+            "code": RATE_LIMITED,
+            "message": format!("too many tool calls this minute; retry after {seconds} s"),
+            "data": {"retry_after_seconds": seconds},
+        },
+    });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The tool calls a JSON-RPC message (or batch) makes.
+#[derive(Debug, Default, PartialEq)]
+struct ToolCalls {
+    /// Every `tools/call`, whether or not it names a tool.
+    count: u32,
+    /// The tools named that exist.
+    tools: Vec<todo_api::Tool>,
+    /// The id of the first message, to answer a refusal with.
+    first_id: serde_json::Value,
+}
+
+impl ToolCalls {
+    fn in_body(body: &[u8]) -> Self {
+        /// Only what is looked at; the SDK reads the rest.
+        #[derive(serde::Deserialize)]
+        struct Message {
+            #[serde(default)]
+            id: serde_json::Value,
+            #[serde(default)]
+            method: Option<String>,
+            #[serde(default)]
+            params: Option<Params>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Params {
+            #[serde(default)]
+            name: Option<serde_json::Value>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Body {
+            One(Message),
+            Batch(Vec<Message>),
+        }
+        let messages = match serde_json::from_slice::<Body>(body) {
+            Ok(Body::One(message)) => vec![message],
+            Ok(Body::Batch(batch)) => batch,
+            // The SDK answers what is not JSON-RPC.
+            Err(_) => return Self::default(),
+        };
+        let mut calls = Self {
+            first_id: messages
+                .first()
+                .map_or(serde_json::Value::Null, |m| m.id.clone()),
+            ..Self::default()
+        };
+        for message in messages {
+            if message.method.as_deref() != Some("tools/call") {
+                continue;
+            }
+            calls.count += 1;
+            let named = message.params.and_then(|p| p.name);
+            if let Some(tool) = named.as_ref().and_then(|n| n.as_str()?.parse().ok()) {
+                calls.tools.push(tool);
+            }
+        }
+        calls
+    }
+
+    fn writes(&self) -> u32 {
+        self.tools.iter().filter(|tool| writes(**tool)).count() as u32
+    }
 }
 
 #[cfg(test)]
@@ -272,25 +353,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn write_tool_calls_are_recognised_alone_and_in_batches() {
-        let call = |name: &str| {
-            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+    fn tool_calls_are_counted_alone_and_in_batches() {
+        let call = |id: u32, name: &str| {
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
                                "params": {"name": name, "arguments": {}}})
         };
-        let bytes = |value: serde_json::Value| serde_json::to_vec(&value).unwrap();
+        let read =
+            |value: serde_json::Value| ToolCalls::in_body(&serde_json::to_vec(&value).unwrap());
+        let add = read(call(7, "add_task"));
+        assert_eq!((add.count, add.writes()), (1, 1));
+        assert_eq!(add.first_id, serde_json::json!(7));
+        let list = read(call(1, "list_tasks"));
+        assert_eq!((list.count, list.writes()), (1, 0));
+        let unknown = read(call(1, "no_such_tool"));
         assert_eq!(
-            write_tool_called(&bytes(call("add_task"))),
-            Some(todo_api::Tool::AddTask)
+            (unknown.count, unknown.writes(), unknown.tools.len()),
+            (1, 0, 0)
         );
-        assert_eq!(write_tool_called(&bytes(call("list_tasks"))), None);
-        assert_eq!(write_tool_called(&bytes(call("no_such_tool"))), None);
-        let batch = serde_json::json!([call("list_tasks"), call("delete_task")]);
+        let batch = read(serde_json::json!([
+            call(1, "list_tasks"),
+            call(2, "delete_task")
+        ]));
+        assert_eq!((batch.count, batch.writes()), (2, 1));
         assert_eq!(
-            write_tool_called(&bytes(batch)),
-            Some(todo_api::Tool::DeleteTask)
+            batch.tools,
+            vec![todo_api::Tool::ListTasks, todo_api::Tool::DeleteTask]
         );
-        let list = serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
-        assert_eq!(write_tool_called(&bytes(list)), None);
-        assert_eq!(write_tool_called(b"not json"), None);
+        let other = read(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}));
+        assert_eq!((other.count, other.first_id), (0, serde_json::json!(2)));
+        assert_eq!(ToolCalls::in_body(b"not json"), ToolCalls::default());
     }
 }

@@ -8,11 +8,13 @@
 //! argument.
 
 pub mod agent;
+mod confirmation;
 pub mod mcp;
 pub mod provider;
 pub mod tools;
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -20,11 +22,14 @@ use serde_json::Value;
 use todo_api::{ChatResponse, Role, ToolCallRecord};
 use uuid::Uuid;
 
+use crate::auth::UserBudgets;
 use crate::domain::ChatTurn;
+use crate::domain::MessagePage;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::{MessageRow, NewMessage, Store};
-use agent::{Action, Agent, AgentError, tool_data};
+use agent::{Action, Agent, AgentError, Finished, tool_data};
+use confirmation::{Answer, Pending};
 use provider::{Offline, OpenAi, OpenAiSettings, Provider, ProviderError, ToolCall, Turn};
 use tools::{Tools, describe};
 
@@ -46,6 +51,8 @@ pub struct AssistantSettings {
     pub max_calls_per_round: u32,
     /// Tool calls one message may lead to, over all its rounds.
     pub max_calls_per_turn: u32,
+    /// The newest messages of a conversation the provider is sent.
+    pub history_messages: u32,
     /// Chat messages one user may send per minute (per replica).
     pub chat_per_minute: NonZeroU32,
     /// `Host` names `/mcp` answers to.
@@ -64,6 +71,7 @@ impl Default for AssistantSettings {
             max_tool_rounds: 5,
             max_calls_per_round: 8,
             max_calls_per_turn: 20,
+            history_messages: 40,
             chat_per_minute: NonZeroU32::new(20).expect("non-zero"),
             mcp_allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
             mcp_allowed_origins: ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
@@ -77,11 +85,16 @@ impl Default for AssistantSettings {
 #[derive(Debug)]
 pub struct Assistant {
     pub agent: Agent,
+    history_messages: u32,
     limiter: DefaultKeyedRateLimiter<Uuid>,
 }
 
 impl Assistant {
-    pub fn new(settings: &AssistantSettings, store: Store) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: &AssistantSettings,
+        store: Store,
+        budgets: Arc<UserBudgets>,
+    ) -> anyhow::Result<Self> {
         let provider = match &settings.provider {
             ProviderSettings::Offline => Provider::Offline(Offline),
             ProviderSettings::OpenAi(openai) => {
@@ -92,6 +105,7 @@ impl Assistant {
             agent: Agent {
                 provider,
                 tools: Tools::new(store),
+                budgets,
                 max_tool_rounds: settings.max_tool_rounds,
                 max_calls_per_round: settings.max_calls_per_round,
                 max_calls_per_turn: settings.max_calls_per_turn,
@@ -100,6 +114,7 @@ impl Assistant {
                     ProviderSettings::OpenAi(openai) => Some(openai.timeout),
                 },
             },
+            history_messages: settings.history_messages,
             limiter: RateLimiter::keyed(Quota::per_minute(settings.chat_per_minute)),
         })
     }
@@ -131,8 +146,11 @@ impl Assistant {
             ));
             return Err(ApiError::TooManyRequests { retry_after });
         }
+        // Admitted only with room for all the turn may add: every call it
+        // may run, and the reply.
+        let reserve = self.agent.max_calls_per_turn as usize + 1;
         let conversation = store
-            .append_user_message(owner, turn.conversation_id, &turn.message)
+            .append_user_message(owner, turn.conversation_id, &turn.message, reserve)
             .await?
             .ok_or(ApiError::NotFound("conversation"))?;
         let (assistant, store, metrics) = (self.clone(), store.clone(), metrics.clone());
@@ -152,17 +170,30 @@ impl Assistant {
         owner: Uuid,
         conversation: Uuid,
     ) -> Result<ChatResponse, ApiError> {
-        let history = store
-            .messages(owner, conversation)
+        let (history, _) = store
+            .messages(
+                owner,
+                conversation,
+                MessagePage::newest(self.history_messages),
+            )
             .await?
             .ok_or(ApiError::NotFound("conversation"))?;
         let today = chrono::Utc::now().date_naive();
-        let outcome = self
-            .agent
-            .run(owner, transcript_of(&history), today, metrics)
-            .await;
+        let outcome = match answered_question(&history) {
+            Some((pending, Answer::Yes)) => Ok(self.agent.confirm(owner, pending, metrics).await),
+            Some((_, Answer::No)) => Ok(Finished {
+                reply: "OK: I kept them, and deleted nothing more.".into(),
+                actions: Vec::new(),
+                pending: Pending::default(),
+            }),
+            Some((_, Answer::Other)) | None => {
+                self.agent
+                    .run(owner, transcript_of(&history), today, metrics)
+                    .await
+            }
+        };
         let (actions, reply) = match outcome {
-            Ok(finished) => (finished.actions, Ok(finished.reply)),
+            Ok(finished) => (finished.actions, Ok((finished.reply, finished.pending))),
             Err(failed) => (failed.actions, Err(failed.error)),
         };
         let mut messages: Vec<NewMessage> = actions
@@ -170,14 +201,14 @@ impl Assistant {
             .map(|action| NewMessage {
                 role: Role::Tool,
                 content: describe(&action.call.name, &action.result),
-                tool_data: Some(tool_data(action).to_string()),
+                tool_data: Some(tool_data(action)),
             })
             .collect();
-        if let Ok(reply) = &reply {
+        if let Ok((reply, pending)) = &reply {
             messages.push(NewMessage {
                 role: Role::Assistant,
                 content: reply.clone(),
-                tool_data: None,
+                tool_data: (!pending.is_empty()).then(|| pending.to_tool_data()),
             });
         }
         // The turn's actions and its reply, together or not at all.
@@ -185,7 +216,7 @@ impl Assistant {
             store.append_messages(owner, conversation, messages).await?;
         }
         match reply {
-            Ok(response) => {
+            Ok((response, _)) => {
                 metrics.count_chat("ok");
                 Ok(ChatResponse {
                     conversation_id: conversation,
@@ -199,6 +230,16 @@ impl Assistant {
             }
         }
     }
+}
+
+/// The question the conversation's last reply asked, if it asked one,
+/// and how the user's newest message (the last of `history`) answers it.
+fn answered_question(history: &[MessageRow]) -> Option<(Pending, Answer)> {
+    let [.., asked, answer] = history else {
+        return None;
+    };
+    let pending = Pending::asked_in(asked)?;
+    Some((pending, Answer::of(&answer.content)))
 }
 
 /// What the user is told: the provider's own words (an error body, a

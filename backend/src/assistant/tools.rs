@@ -431,6 +431,22 @@ impl Tools {
         Ok(json!({"task_id": task.id, "status": "deleted", "title": task.title}))
     }
 
+    /// The task a `delete_task` call with `arguments` would delete,
+    /// without deleting it (to ask the user first).
+    pub async fn target_of_delete(
+        &self,
+        owner: Uuid,
+        arguments: &Value,
+    ) -> Result<Task, ToolError> {
+        let Value::Object(arguments) = arguments else {
+            return Err(ToolError::one_field("arguments", "must be a JSON object"));
+        };
+        let mut arguments = arguments.clone();
+        let task = self.find(owner, &mut arguments, "title", false).await?;
+        refuse_extra(arguments)?;
+        Ok(task)
+    }
+
     async fn apply(
         &self,
         owner: Uuid,

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use todo_api::{Scope, SessionKind};
 use uuid::Uuid;
 
-use super::Authenticator;
+use super::{Authenticator, UserBudgets};
 use crate::domain::Scopes;
 use crate::error::ApiError;
 
@@ -107,11 +107,29 @@ macro_rules! caller_who {
     };
 }
 
-caller_who!(
-    /// A caller whose credential may change tasks (403 otherwise).
-    Writer,
-    require_write
-);
+/// A caller whose credential may change tasks (403 otherwise), charged
+/// one write of their budget (429 with Retry-After once it is spent).
+#[derive(Debug, Clone, Copy)]
+pub struct Writer(pub Caller);
+
+impl<S> FromRequestParts<S> for Writer
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+    Arc<UserBudgets>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_write()?;
+        Arc::<UserBudgets>::from_ref(state)
+            .write(caller.user_id, 1)
+            .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+        Ok(Writer(caller))
+    }
+}
+
 caller_who!(
     /// A caller logged in with a password (403 for a personal access token).
     AccountHolder,

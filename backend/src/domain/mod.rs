@@ -4,6 +4,8 @@
 mod account;
 mod chat;
 mod fields;
+mod page;
+mod quota;
 mod scopes;
 mod task;
 mod task_query;
@@ -12,6 +14,8 @@ mod user;
 pub use account::{AccountDeletion, NewPersonalToken, PasswordChange, token_scope};
 pub use chat::ChatTurn;
 pub use fields::{FieldErrors, JsonFields};
+pub use page::{ConversationPage, MessagePage, parse_limit};
+pub use quota::{Quota, Quotas, TAGS_PER_TASK};
 pub use scopes::Scopes;
 pub(crate) use task::parse_date;
 pub use task::{StoredTags, Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};

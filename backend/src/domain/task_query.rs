@@ -1,10 +1,11 @@
 //! The task list's query string, parsed with every bad parameter reported.
 
 use chrono::NaiveDate;
-use todo_api::limits::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
+use todo_api::limits::PAGE_LIMIT_DEFAULT;
 use todo_api::{Priority, SortField, SortOrder, StatusFilter};
 
 use super::fields::FieldErrors;
+use super::page::{parse_limit, parse_offset};
 use super::task::{Tag, parse_date};
 
 /// The parsed query string of `GET /api/tasks`.
@@ -85,17 +86,16 @@ impl TaskQuery {
                         query.order = v;
                     }
                 }
-                "limit" => match value.parse::<u32>() {
-                    Ok(n) if (1..=PAGE_LIMIT_MAX).contains(&n) => query.limit = n,
-                    _ => errors.add(
-                        "limit",
-                        format!("must be an integer from 1 to {PAGE_LIMIT_MAX}"),
-                    ),
-                },
-                "offset" => match value.parse::<u64>() {
-                    Ok(n) if n <= i64::MAX as u64 => query.offset = n,
-                    _ => errors.add("offset", "must be a non-negative integer"),
-                },
+                "limit" => {
+                    if let Some(limit) = errors.check(key, parse_limit(value)) {
+                        query.limit = limit;
+                    }
+                }
+                "offset" => {
+                    if let Some(offset) = errors.check(key, parse_offset(value)) {
+                        query.offset = offset;
+                    }
+                }
                 _ => errors.add(key.clone(), "is not a known query parameter"),
             }
         }

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use chrono::Duration;
 use todo_api::{
     AccountDeletion, AuthResponse, ErrorBody, LoginRequest, NewPersonalToken, PasswordChange,
-    PersonalTokenCreated, RevokedSessions, SessionKind, SessionList, SignupRequest, User,
+    PersonalTokenCreated, RevokedSessions, SessionKind, SessionList, SignupRequest, Usage, User,
 };
 use uuid::Uuid;
 
@@ -203,6 +203,14 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
         .await?
         .ok_or(ApiError::AccountGone)?;
     Ok(Json(user.into()))
+}
+
+/// What the caller's account holds against its quotas: a create past one
+/// answers 409 `quota_exceeded`.
+#[utoipa::path(get, path = "/api/auth/usage", tag = "auth", operation_id = "getUsage",
+    security(("bearer" = [])), responses((status = 200, description = "The account's use of its quotas", body = Usage)))]
+pub async fn usage(State(state): State<AppState>, caller: Caller) -> Result<Json<Usage>, ApiError> {
+    Ok(Json(state.store.usage(caller.user_id).await?))
 }
 
 /// Checks `password` against the account's, as a login does (throttled
@@ -410,7 +418,7 @@ pub async fn create_personal_token(
         .await?;
     if live >= PERSONAL_TOKENS_MAX {
         return Err(ApiError::QuotaExceeded(
-            "this account has 50 personal access tokens; revoke one before creating another",
+            "this account has 50 personal access tokens; revoke one before creating another".into(),
         ));
     }
     let (token, token_hash) = personal_token::generate();

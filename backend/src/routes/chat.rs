@@ -4,13 +4,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use todo_api::{ChatRequest, ChatResponse, ConversationList, ErrorBody, Message, MessageList};
+use todo_api::{
+    ChatRequest, ChatResponse, ConversationList, ConversationQuery, ErrorBody, Message,
+    MessageList, MessageQuery,
+};
 
 use crate::assistant::stored_record;
 use crate::auth::{Caller, Writer};
-use crate::domain::ChatTurn;
+use crate::domain::{ChatTurn, ConversationPage, MessagePage};
 use crate::error::ApiError;
-use crate::extract::{ConversationId, JsonObject};
+use crate::extract::{ConversationId, JsonObject, QueryPairs};
 use crate::state::AppState;
 
 /// Send the assistant a message. The message is stored first, then the
@@ -22,7 +25,8 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "The assistant's reply and the actions it took", body = ChatResponse),
         (status = 404, description = "No such conversation for this user", body = ErrorBody),
-        (status = 429, description = "Too many messages this minute; see Retry-After", body = ErrorBody),
+        (status = 409, description = "A quota is reached (`quota_exceeded`): the account's conversations, or this conversation's messages; nothing was stored", body = ErrorBody),
+        (status = 429, description = "Too many messages, or writes, this minute; see Retry-After", body = ErrorBody),
         (status = 502, description = "The model answered unusably (`assistant_failed`)", body = ErrorBody),
         (status = 504, description = "The model did not answer in time (`assistant_timeout`)", body = ErrorBody),
         (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
@@ -40,48 +44,72 @@ pub async fn chat(
     Ok(Json(response))
 }
 
-/// The caller's conversations, most recently active first.
+/// The caller's conversations, most recently active first, a page at a
+/// time.
 #[utoipa::path(get, path = "/api/conversations", tag = "assistant", operation_id = "listConversations",
-    security(("bearer" = [])),
-    responses((status = 200, description = "The caller's conversations", body = ConversationList)))]
+    security(("bearer" = [])), params(ConversationQuery),
+    responses(
+        (status = 200, description = "One page of the caller's conversations", body = ConversationList),
+        (status = 422, description = "A bad paging parameter; `fields` says which", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<ConversationList>, ApiError> {
-    let items = state.store.conversations(caller.user_id).await?;
+    let page = ConversationPage::parse(&pairs)?;
+    let (items, total) = state.store.conversations(caller.user_id, page).await?;
     Ok(Json(ConversationList {
-        total: items.len() as u64,
         items,
+        total,
+        limit: page.limit,
+        offset: page.offset,
     }))
 }
 
-/// One conversation's messages, oldest first; tool messages carry the
-/// call and its result.
+/// One page of a conversation's messages, read backwards from the newest:
+/// oldest first within the page, with the cursor of the page before it.
+/// Tool messages carry the call and its result.
 #[utoipa::path(get, path = "/api/conversations/{id}/messages", tag = "assistant",
     operation_id = "conversationMessages", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Conversation id")),
-    responses((status = 200, description = "The messages", body = MessageList)))]
+    params(("id" = uuid::Uuid, Path, description = "Conversation id"), MessageQuery),
+    responses(
+        (status = 200, description = "One page of the messages", body = MessageList),
+        (status = 422, description = "A bad paging parameter; `fields` says which", body = ErrorBody),
+    ))]
 pub async fn messages(
     State(state): State<AppState>,
     caller: Caller,
     ConversationId(id): ConversationId,
+    QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<MessageList>, ApiError> {
-    let rows = state
+    let page = MessagePage::parse(&pairs)?;
+    let (rows, total) = state
         .store
-        .messages(caller.user_id, id)
+        .messages(caller.user_id, id, page)
         .await?
         .ok_or(ApiError::NotFound("conversation"))?;
+    let older = rows
+        .first()
+        .map(|first| first.position as u32)
+        .filter(|position| *position > 0);
     let items = rows
         .iter()
         .map(|row| Message {
             id: row.id,
+            position: row.position as u32,
             role: row.role(),
             content: row.content.clone(),
             tool_call: stored_record(row),
             created_at: row.created_at,
         })
         .collect();
-    Ok(Json(MessageList { items }))
+    Ok(Json(MessageList {
+        items,
+        total,
+        limit: page.limit,
+        older,
+    }))
 }
 
 /// Delete a conversation and its messages (the tasks it changed stay).
@@ -91,6 +119,7 @@ pub async fn messages(
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+        (status = 429, description = "The user's writes this minute are spent (shared by the API, `/mcp` and the assistant); see Retry-After", body = ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -25,6 +25,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/me", get(auth::me).delete(auth::delete_me))
+        .route("/api/auth/usage", get(auth::usage))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/auth/password", post(auth::change_password))
         .route("/api/auth/sessions", get(auth::sessions))

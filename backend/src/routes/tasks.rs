@@ -49,7 +49,9 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
     responses(
         (status = 201, description = "Created; `Location` names it", body = Task,
             headers(("Location" = String, description = "/api/tasks/{id}"))),
+        (status = 409, description = "The account holds the most tasks it may (`quota_exceeded`); nothing was stored", body = ErrorBody),
         (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+        (status = 429, description = "The user's writes this minute are spent (shared by the API, `/mcp` and the assistant); see Retry-After", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -87,6 +89,7 @@ pub async fn get(
     responses(
         (status = 200, description = "The task as changed", body = Task),
         (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+        (status = 429, description = "The user's writes this minute are spent (shared by the API, `/mcp` and the assistant); see Retry-After", body = ErrorBody),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -108,6 +111,7 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+        (status = 429, description = "The user's writes this minute are spent (shared by the API, `/mcp` and the assistant); see Retry-After", body = ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -158,6 +162,7 @@ pub async fn overview(
     responses(
         (status = 200, description = "How many tasks were deleted", body = ClearedCompleted),
         (status = 403, description = "The credential may not change tasks: a read-only personal access token (`insufficient_scope`)", body = ErrorBody),
+        (status = 429, description = "The user's writes this minute are spent (shared by the API, `/mcp` and the assistant); see Retry-After", body = ErrorBody),
     ))]
 pub async fn clear_completed(
     State(state): State<AppState>,

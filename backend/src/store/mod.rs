@@ -42,6 +42,10 @@ pub enum StoreError {
     OwnerGone,
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// The write would take the account past one of its quotas; nothing
+    /// was written.
+    #[error("quota exceeded: {0:?}")]
+    QuotaExceeded(crate::domain::Quota),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -173,6 +177,8 @@ pub struct Store {
     sqlite_writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// How to count each owner's next list (see `tasks::long_lists`).
     long_lists: std::sync::Arc<tasks::LongLists>,
+    /// What one account may store; checked in the statement that adds.
+    quotas: crate::domain::Quotas,
 }
 
 /// A pooled SQLite connection that sat idle this long is checked before use.
@@ -225,7 +231,18 @@ impl Store {
             pool,
             sqlite_writer,
             long_lists: Default::default(),
+            quotas: Default::default(),
         })
+    }
+
+    /// The store with these per-account limits instead of the defaults.
+    pub fn with_quotas(mut self, quotas: crate::domain::Quotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
+    pub fn quotas(&self) -> crate::domain::Quotas {
+        self.quotas
     }
 
     /// Runs one write on a task of its own, to completion, whatever becomes

@@ -22,6 +22,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         chat_is_rate_limited_per_user,
         bad_chat_input_is_refused_and_nothing_is_stored,
         a_prompt_cannot_reach_another_users_tasks,
+        the_offline_assistant_asks_before_deleting_more_than_three,
     ]
 }
 
@@ -442,8 +443,15 @@ async fn offline_commands_become_tool_calls_with_their_effects(ctx: TestCtx) {
 
     // The whole conversation is stored, in order: each command, its one
     // action where it had one, and each reply.
-    let messages = api.messages(conversation.unwrap()).await.unwrap().items;
+    let all = todo_api::MessageQuery {
+        limit: Some(100),
+        before: None,
+    };
+    let page = api.message_page(conversation.unwrap(), &all).await.unwrap();
     let actions = table.iter().filter(|(_, call, _)| call.is_some()).count();
+    assert_eq!(page.total as usize, table.len() * 2 + actions);
+    assert_eq!(page.older, None, "one page holds it all");
+    let messages = page.items;
     assert_eq!(messages.len(), table.len() * 2 + actions);
     assert_eq!(messages[0].role, Role::User);
     assert_eq!(messages[0].content, "add buy milk");
@@ -646,4 +654,26 @@ async fn a_prompt_cannot_reach_another_users_tasks(ctx: TestCtx) {
     let bobs = all_tasks(&bob).await;
     assert_eq!(bobs.len(), 1);
     assert!(!bobs[0].completed);
+}
+
+async fn the_offline_assistant_asks_before_deleting_more_than_three(ctx: TestCtx) {
+    let (api, _) = ctx.user("tidy").await;
+    for title in ["a1", "b2", "c3", "d4", "e5", "f6", "g7"] {
+        say(&api, None, &format!("add {title}")).await;
+    }
+    let asked = say(&api, None, "delete a1, b2, c3, d4 and e5").await;
+    assert_eq!(asked.tool_calls.len(), 3);
+    assert!(asked.response.contains("“d4”, “e5”"), "{}", asked.response);
+    assert_eq!(api.stats().await.unwrap().total, 4);
+    let kept = say(&api, Some(asked.conversation_id), "no").await;
+    assert!(kept.tool_calls.is_empty());
+    assert_eq!(api.stats().await.unwrap().total, 4);
+
+    let asked = say(&api, None, "delete d4, e5, f6 and g7").await;
+    assert_eq!(asked.tool_calls.len(), 3);
+    assert!(asked.response.contains("“g7”"), "{}", asked.response);
+    let done = say(&api, Some(asked.conversation_id), "yes please").await;
+    assert_eq!(done.tool_calls.len(), 1);
+    assert_eq!(done.tool_calls[0].result["title"], "g7");
+    assert_eq!(api.stats().await.unwrap().total, 0);
 }

@@ -16,6 +16,7 @@ mod auth;
 mod concurrency;
 mod integrity;
 mod isolation;
+mod limits;
 mod mcp;
 mod oauth;
 mod observability;
@@ -33,13 +34,14 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 13] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 14] = [
         ("accounts", accounts::cases()),
         ("assistant", assistant::cases()),
         ("auth", auth::cases()),
         ("concurrency", concurrency::cases()),
         ("integrity", integrity::cases()),
         ("isolation", isolation::cases()),
+        ("limits", limits::cases()),
         ("mcp", mcp::cases()),
         ("oauth", oauth::cases()),
         ("observability", observability::cases()),

@@ -30,9 +30,9 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
     ]
 }
 
-type Client = RunningService<RoleClient, ClientConfig>;
+pub type Client = RunningService<RoleClient, ClientConfig>;
 
-async fn connect(base: &str, token: &str) -> Client {
+pub async fn connect(base: &str, token: &str) -> Client {
     let config =
         StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(token);
     let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);

@@ -36,6 +36,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/auth/login"),
     ("get", "/api/auth/me"),
     ("delete", "/api/auth/me"),
+    ("get", "/api/auth/usage"),
     ("post", "/api/auth/logout"),
     ("post", "/api/auth/password"),
     ("get", "/api/auth/sessions"),

@@ -33,6 +33,9 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         tool_calls_across_rounds_stop_at_the_turn_budget,
         an_oversized_answer_is_a_502_and_nothing_runs,
         oversized_arguments_are_refused_without_running,
+        deletions_past_three_wait_for_a_yes,
+        deletions_held_back_are_dropped_by_a_no_or_a_new_request,
+        the_model_is_sent_a_window_of_the_history,
     ]
 }
 
@@ -547,5 +550,225 @@ async fn oversized_arguments_are_refused_without_running(ctx: TestCtx) {
         "validation_failed"
     );
     assert_eq!(scripted.api.stats().await.unwrap().total, 0, "nothing ran");
+    // What is stored of it is its size, not the bytes.
+    let conversation = reply.conversation_id;
+    let stored = scripted.api.messages(conversation).await.unwrap();
+    let record = stored.items[1].tool_call.as_ref().expect("the tool record");
+    let omitted = record.arguments["omitted_bytes"].as_u64().unwrap_or(0);
+    assert!(omitted > 9 * 1024, "{:?}", record.arguments);
+    assert_eq!(record.arguments.as_object().unwrap().len(), 1);
+    scripted.stop().await;
+}
+
+/// One answer deleting each of `titles`.
+fn deletions(titles: &[String]) -> Value {
+    let calls: Vec<Value> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| json!({"id": format!("call-delete-{i}"), "type": "function",
+                                 "function": {"name": "delete_task", "arguments": json!({"title": title}).to_string()}}))
+        .collect();
+    json!({"choices": [{"message": {"role": "assistant", "content": null, "tool_calls": calls},
+                        "finish_reason": "tool_calls"}]})
+}
+
+/// A user with tasks "chore 0" … "chore {count-1}", and a model that
+/// answers the first message by deleting all of them.
+async fn six_chores(ctx: &TestCtx) -> (Scripted, Vec<String>) {
+    let titles: Vec<String> = (0..6).map(|i| format!("chore {i}")).collect();
+    let scripted = Scripted::start(ctx, vec![ok(deletions(&titles))], &[]).await;
+    for title in &titles {
+        scripted
+            .api
+            .create_task(&todo_api::NewTask {
+                title: title.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    (scripted, titles)
+}
+
+async fn deletions_past_three_wait_for_a_yes(ctx: TestCtx) {
+    let (scripted, _) = six_chores(&ctx).await;
+    let asked: todo_api::ChatResponse = scripted
+        .say("clear out my chores")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(asked.tool_calls.len(), 3, "three run on the model's word");
+    assert_eq!(scripted.api.stats().await.unwrap().total, 3);
+    for held in ["“chore 3”", "“chore 4”", "“chore 5”"] {
+        assert!(asked.response.contains(held), "{}", asked.response);
+    }
+    assert!(asked.response.contains("Reply “yes”"), "{}", asked.response);
+
+    // Renamed meanwhile: the yes deletes exactly the tasks it was asked
+    // about, by id.
+    let left = scripted.api.list_tasks(&Default::default()).await.unwrap();
+    let renamed = left.items.iter().find(|t| t.title == "chore 4").unwrap();
+    scripted
+        .api
+        .update_task(
+            renamed.id,
+            &todo_api::TaskPatch {
+                title: Some("chore four".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let conversation = Some(asked.conversation_id);
+    let done = scripted
+        .api
+        .chat(&ChatRequest {
+            conversation_id: conversation,
+            message: "yes".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.tool_calls.len(), 3);
+    assert!(
+        done.response.contains("deleted 3 tasks"),
+        "{}",
+        done.response
+    );
+    assert_eq!(scripted.api.stats().await.unwrap().total, 0);
+    assert_eq!(
+        scripted.script.requests.lock().unwrap().len(),
+        1,
+        "the model is not asked to confirm"
+    );
+    // A second yes has nothing left to confirm: it goes to the model.
+    scripted
+        .api
+        .chat(&ChatRequest {
+            conversation_id: conversation,
+            message: "yes".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(scripted.script.requests.lock().unwrap().len(), 2);
+    scripted.stop().await;
+}
+
+async fn deletions_held_back_are_dropped_by_a_no_or_a_new_request(ctx: TestCtx) {
+    let (scripted, titles) = six_chores(&ctx).await;
+    let asked: todo_api::ChatResponse = scripted
+        .say("delete the chores")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let conversation = Some(asked.conversation_id);
+    let kept = scripted
+        .api
+        .chat(&ChatRequest {
+            conversation_id: conversation,
+            message: "no, keep them".into(),
+        })
+        .await
+        .unwrap();
+    assert!(kept.tool_calls.is_empty());
+    assert!(kept.response.contains("kept them"), "{}", kept.response);
+    assert_eq!(scripted.api.stats().await.unwrap().total, 3);
+    assert_eq!(scripted.script.requests.lock().unwrap().len(), 1);
+
+    // Asked again; this time the user moves on to something else, which
+    // the model answers, and the held deletions stay undone.
+    scripted
+        .script
+        .answers
+        .lock()
+        .unwrap()
+        .extend([ok(deletions(&titles)), ok(text("Sure."))]);
+    let fresh = scripted.api.list_tasks(&Default::default()).await.unwrap();
+    assert_eq!(fresh.total, 3);
+    for title in &titles[..3] {
+        scripted
+            .api
+            .create_task(&todo_api::NewTask {
+                title: title.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let again = scripted
+        .api
+        .chat(&ChatRequest {
+            conversation_id: conversation,
+            message: "delete them after all".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.tool_calls.len(), 3);
+    assert!(
+        again.response.contains("confirmation"),
+        "{}",
+        again.response
+    );
+    let moved_on = scripted
+        .api
+        .chat(&ChatRequest {
+            conversation_id: conversation,
+            message: "what about my groceries list for the weekend".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(moved_on.response, "Sure.");
+    assert_eq!(scripted.script.requests.lock().unwrap().len(), 3);
+    assert_eq!(
+        scripted.api.stats().await.unwrap().total,
+        3,
+        "nothing more deleted"
+    );
+    scripted.stop().await;
+}
+
+async fn the_model_is_sent_a_window_of_the_history(ctx: TestCtx) {
+    let scripted = Scripted::start(
+        &ctx,
+        vec![ok(text("one")), ok(text("two")), ok(text("three"))],
+        &[("ASSISTANT_HISTORY_MESSAGES", "4")],
+    )
+    .await;
+    let mut conversation = None;
+    for message in ["first", "second", "third"] {
+        let reply = scripted
+            .api
+            .chat(&ChatRequest {
+                conversation_id: conversation,
+                message: message.into(),
+            })
+            .await
+            .unwrap();
+        conversation = Some(reply.conversation_id);
+    }
+    let requests = scripted.script.requests.lock().unwrap().clone();
+    let sent: Vec<(String, String)> = requests[2]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["role"].as_str().unwrap().to_owned(),
+                m["content"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .filter(|(role, _)| role != "system")
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("assistant", "one"),
+        ("user", "second"),
+        ("assistant", "two"),
+        ("user", "third"),
+    ]
+    .iter()
+    .map(|(r, c)| (r.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(sent, expected, "the newest 4 stored messages");
     scripted.stop().await;
 }

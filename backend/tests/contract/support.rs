@@ -194,6 +194,9 @@ pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
         ("SHUTDOWN_GRACE_SECONDS".into(), "5".into()),
         // Conversations of dozens of turns; the limit has a test of its own.
         ("CHAT_REQUESTS_PER_MINUTE".into(), "1000".into()),
+        // Cases that write in bulk; the budgets have cases of their own.
+        ("WRITES_PER_MINUTE_PER_USER".into(), "100000".into()),
+        ("MCP_TOOL_CALLS_PER_MINUTE_PER_USER".into(), "100000".into()),
     ]);
     for (k, v) in overrides {
         vars.insert((*k).into(), (*v).into());

@@ -94,7 +94,17 @@ impl ApiFuzz {
     ) -> anyhow::Result<()> {
         eprintln!("\napi-fuzz: {database}");
         // Rate-limit warnings are expected here; only errors are news.
-        let server = LocalServer::backend(binary, url, &[("RUST_LOG", "error")])?;
+        // Every request is the one fuzzing user's: its writes per minute
+        // would otherwise end most of a run in 429s.
+        let server = LocalServer::backend(
+            binary,
+            url,
+            &[
+                ("RUST_LOG", "error"),
+                ("WRITES_PER_MINUTE_PER_USER", "1000000"),
+                ("MCP_TOOL_CALLS_PER_MINUTE_PER_USER", "1000000"),
+            ],
+        )?;
         let base = server.base_url();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -29,6 +29,12 @@ const LOAD_ENV: &[(&str, &str)] = &[
     ("LOGIN_ATTEMPTS_PER_MINUTE_PER_CLIENT", "100000"),
     ("SIGNUPS_PER_HOUR_PER_CLIENT", "100000"),
     ("CHAT_REQUESTS_PER_MINUTE", "10000000"),
+    ("WRITES_PER_MINUTE_PER_USER", "10000000"),
+    ("MCP_TOOL_CALLS_PER_MINUTE_PER_USER", "10000000"),
+    // The create scenario adds tens of thousands of tasks to one account,
+    // the chat scenario a conversation per message.
+    ("TASKS_PER_USER_MAX", "100000000"),
+    ("CONVERSATIONS_PER_USER_MAX", "100000000"),
 ];
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ use super::{auth, chat, ops, tasks};
 #[openapi(
     info(title = "Todo API", description = "Multi-user task service."),
     paths(
-        auth::signup, auth::login, auth::logout, auth::me, auth::delete_me,
+        auth::signup, auth::login, auth::logout, auth::me, auth::usage, auth::delete_me,
         auth::change_password, auth::sessions, auth::revoke_session, auth::revoke_other_sessions,
         auth::personal_tokens, auth::create_personal_token, auth::revoke_personal_token,
         auth::connected_apps, auth::revoke_connected_app,

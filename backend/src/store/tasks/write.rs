@@ -7,7 +7,7 @@ use todo_api::Task;
 use uuid::Uuid;
 
 use super::columns::{TASK_COLUMNS, TaskColumns, priority_rank};
-use crate::domain::{TaskChanges, TaskDraft};
+use crate::domain::{Quota, TaskChanges, TaskDraft};
 use crate::store::{
     BeginWrite, Pool, Store, StoreError, now, on_postgres, owner_gone_or, with_connection,
 };
@@ -93,55 +93,80 @@ impl Store {
             updated_at: at,
         };
         let joined = draft.tags.joined();
-        self.write(move |store| async move {
-            // The row's ten values, bound the same way for either database.
-            macro_rules! insert {
-                ($sql:expr $(,)?) => {
-                    sqlx::query($sql)
-                        .bind(task.id)
-                        .bind(owner)
-                        .bind(&task.title)
-                        .bind(&task.description)
-                        .bind(task.completed)
-                        .bind(priority_rank(task.priority))
-                        .bind(task.due_date)
-                        .bind(&joined)
-                        .bind(task.created_at)
-                        .bind(task.updated_at)
-                };
-            }
-            match &store.pool {
-                Pool::Postgres(pool) => {
-                    on_postgres!(Write, pool, conn => insert!(
+        // Checked in the statement that adds, against the count the
+        // triggers keep: exact on SQLite (one writer at a time); on
+        // PostgreSQL, creates of one account racing at the limit can pass
+        // it by the number in flight at once.
+        let limit = i64::try_from(self.quotas.tasks).unwrap_or(i64::MAX);
+        let inserted = self
+            .write(move |store| async move {
+                // The row's ten values, bound the same way for either database.
+                macro_rules! insert {
+                    ($sql:expr $(,)?) => {
+                        sqlx::query($sql)
+                            .bind(task.id)
+                            .bind(owner)
+                            .bind(&task.title)
+                            .bind(&task.description)
+                            .bind(task.completed)
+                            .bind(priority_rank(task.priority))
+                            .bind(task.due_date)
+                            .bind(&joined)
+                            .bind(task.created_at)
+                            .bind(task.updated_at)
+                    };
+                }
+                match &store.pool {
+                    Pool::Postgres(pool) => {
+                        let inserted: i64 = on_postgres!(Write, pool, conn => insert!(
                         "WITH task AS (INSERT INTO tasks (id, owner_id, title, description, \
                          completed, priority, due_date, tags, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) \
-                         INSERT INTO task_tags (task_id, owner_id, tag) \
-                         SELECT task.id, $2, tag FROM task, unnest($11::text[]) AS tag",
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                         WHERE (SELECT task_count FROM users WHERE id = $2) < $12 RETURNING id), \
+                         tags AS (INSERT INTO task_tags (task_id, owner_id, tag) \
+                         SELECT task.id, $2, tag FROM task, unnest($11::text[]) AS tag) \
+                         SELECT COUNT(*) FROM task",
                     )
                     .bind(&task.tags)
-                    .execute(conn)
+                    .bind(limit)
+                    .fetch_one(conn)
                     .await
+                    .map(|row| sqlx::Row::get(&row, 0))
                     .map_err(owner_gone_or))?;
-                }
-                Pool::Sqlite(pool) => {
-                    let mut conn = pool.acquire().await?;
-                    let mut tx = conn.begin_write().await?;
-                    insert!(
-                        "INSERT INTO tasks (id, owner_id, title, description, completed, \
+                        Ok((inserted > 0).then_some(task))
+                    }
+                    Pool::Sqlite(pool) => {
+                        let mut conn = pool.acquire().await?;
+                        let mut tx = conn.begin_write().await?;
+                        let inserted = insert!(
+                            "INSERT INTO tasks (id, owner_id, title, description, completed, \
                          priority, due_date, tags, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    )
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(owner_gone_or)?;
-                    insert_sqlite_tags(&mut tx, task.id, owner, &task.tags).await?;
-                    tx.commit().await?;
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                         WHERE (SELECT task_count FROM users WHERE id = $2) < $11",
+                        )
+                        .bind(limit)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(owner_gone_or)?
+                        .rows_affected();
+                        if inserted == 0 {
+                            return Ok(None);
+                        }
+                        insert_sqlite_tags(&mut tx, task.id, owner, &task.tags).await?;
+                        tx.commit().await?;
+                        Ok(Some(task))
+                    }
                 }
+            })
+            .await?;
+        match inserted {
+            Some(task) => Ok(task),
+            // The owner's row answered no count: gone, or at the limit.
+            None => {
+                self.unless_owner_gone(owner, ()).await?;
+                Err(StoreError::QuotaExceeded(Quota::Tasks(self.quotas.tasks)))
             }
-            Ok(task)
-        })
-        .await
+        }
     }
 
     /// Applies `changes` atomically with no read-modify-write race: one

@@ -217,10 +217,45 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// The tool call a command means, if any.
-pub fn understand(text: &str, today: NaiveDate) -> Option<Call> {
+pub fn understand(text: &str, today: NaiveDate) -> Option<Vec<Call>> {
+    if let Some(calls) = Command::new(text).and_then(|command| several_deleted(&command)) {
+        tracing::debug!(
+            calls = calls.len(),
+            "offline provider understood a list to delete"
+        );
+        return Some(calls);
+    }
     let (rule, call) = understood_by(text, today)?;
     tracing::debug!(rule = rule.name, tool = %call.0, "offline provider understood");
-    Some(call)
+    Some(vec![call])
+}
+
+/// "delete a, b and c": one deletion per task named. A list needs a
+/// comma, so a title with " and " in it ("delete salt and pepper") is
+/// still one task.
+fn several_deleted(command: &Command<'_>) -> Option<Vec<Call>> {
+    let (tool, whole) = deleted(command, NaiveDate::MIN)?;
+    let names = whole["title"].as_str()?;
+    if !names.contains(',') {
+        return None;
+    }
+    let calls: Vec<Call> = names
+        .split(',')
+        .flat_map(|part| {
+            let part = part.trim();
+            match after(part, "and ") {
+                Some(last) => vec![last],
+                None => match split_once_ci(part, " and ") {
+                    Some((one, two)) => vec![one, two],
+                    None => vec![part],
+                },
+            }
+        })
+        .map(reference)
+        .filter(|name| !name.is_empty())
+        .map(|name| (tool, arguments(&[("title", json!(name))])))
+        .collect();
+    (calls.len() > 1).then_some(calls)
 }
 
 /// The first rule that reads `text`, and the call it means.
@@ -611,5 +646,26 @@ mod tests {
         for command in ["sing me a song", "", "   ?!", "please", "add ,"] {
             assert_eq!(understand(command, today()), None, "{command:?}");
         }
+    }
+
+    #[test]
+    fn a_list_to_delete_is_one_deletion_per_task() {
+        let titles = |command: &str| -> Vec<String> {
+            understand(command, today())
+                .unwrap()
+                .into_iter()
+                .map(|(tool, arguments)| {
+                    assert_eq!(tool, Tool::DeleteTask);
+                    arguments["title"].as_str().unwrap().to_owned()
+                })
+                .collect()
+        };
+        assert_eq!(titles("delete a, b and the c task"), ["a", "b", "c"]);
+        assert_eq!(
+            titles("remove milk, eggs, and bread"),
+            ["milk", "eggs", "bread"]
+        );
+        assert_eq!(titles("delete salt and pepper"), ["salt and pepper"]);
+        assert_eq!(titles("delete report"), ["report"]);
     }
 }

@@ -2,7 +2,8 @@
 //! so the assistant works with no API key and no network. It understands
 //! the five tools' everyday phrasings ("add buy milk tomorrow, high
 //! priority, tag home", "what is left?", "mark buy milk done", "rename buy
-//! milk to buy oat milk", "delete the report task", "what is overdue?"),
+//! milk to buy oat milk", "delete the report task", "delete a, b and c",
+//! "what is overdue?"),
 //! dates ("today", "tomorrow", "next friday", "in 3 days", "dec 24",
 //! "2026-12-24"), priorities and tags; and when it does not understand, it
 //! says what it can do. `grammar` holds what it understands, as a table
@@ -55,11 +56,17 @@ impl Offline {
             unreachable!("rposition found a user turn")
         };
         match understand(text, today) {
-            Some((tool, arguments)) => Reply::ToolCalls(vec![ToolCall {
-                id: format!("offline-{}", at + 1),
-                name: tool.as_str().to_owned(),
-                arguments: Value::Object(arguments),
-            }]),
+            Some(calls) => Reply::ToolCalls(
+                calls
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, (tool, arguments))| ToolCall {
+                        id: format!("offline-{}-{n}", at + 1),
+                        name: tool.as_str().to_owned(),
+                        arguments: Value::Object(arguments),
+                    })
+                    .collect(),
+            ),
             None => Reply::Text(format!("Sorry, I did not understand that. {}", help())),
         }
     }
