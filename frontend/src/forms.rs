@@ -17,6 +17,34 @@ pub const FORM_MAX_BYTES: usize = 64 * 1024;
 /// Field name → what is wrong with it (the backend uses the same names).
 pub type FieldErrors = BTreeMap<String, String>;
 
+/// How one form came back: messages next to fields, and one above it
+/// for what no field explains (a quota, too many attempts).
+#[derive(Debug, Default)]
+pub struct FormState {
+    pub errors: FieldErrors,
+    pub alert: Option<String>,
+}
+
+impl FormState {
+    pub fn fields(errors: FieldErrors) -> Self {
+        FormState {
+            errors,
+            alert: None,
+        }
+    }
+
+    pub fn alert(message: String) -> Self {
+        FormState {
+            errors: FieldErrors::new(),
+            alert: Some(message),
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.alert.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct TaskForm {

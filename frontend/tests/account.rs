@@ -452,3 +452,68 @@ async fn cross_site_posts_to_the_account_change_nothing() {
     page.has("No tokens yet.");
     second.get("/tasks").await.has("Ada");
 }
+
+/// The usage section's figure for `what`: "12 of 10,000", "Up to 2,000".
+fn usage_of(page: &Page, what: &str) -> String {
+    let label = format!("<dt>{what}</dt><dd>");
+    let at = page
+        .body
+        .find(&label)
+        .unwrap_or_else(|| panic!("no usage of {what} on the page:\n{}", page.body));
+    let figure = &page.body[at + label.len()..];
+    figure[..figure.find("</dd>").expect("a closing dd")].to_owned()
+}
+
+#[tokio::test]
+async fn the_usage_section_counts_what_the_account_holds() {
+    let stack = Stack::start().await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Counted").await;
+    let api = ApiClient::new(&stack.backend_url).with_token(web.session.as_deref().unwrap());
+    let limits = api.usage().await.unwrap();
+
+    let page = web.get("/account").await;
+    page.has("<section id=\"usage\" aria-labelledby=\"usage-title\" class=\"card\">")
+        .has("<h2 id=\"usage-title\">Usage</h2>");
+    let tasks_limit = usage_of(&page, "Tasks")
+        .strip_prefix("0 of ")
+        .expect("no tasks yet")
+        .to_owned();
+    // Thousands are grouped, and the figure is the API's.
+    assert_eq!(tasks_limit.replace(',', ""), limits.tasks.limit.to_string());
+    assert_eq!(tasks_limit.contains(','), limits.tasks.limit >= 1000);
+    let conversations_limit = usage_of(&page, "Conversations")
+        .strip_prefix("0 of ")
+        .expect("no conversations yet")
+        .to_owned();
+    assert_eq!(
+        conversations_limit.replace(',', ""),
+        limits.conversations.limit.to_string()
+    );
+    let messages = usage_of(&page, "Messages per conversation");
+    assert_eq!(
+        messages.replace(',', ""),
+        format!("Up to {}", limits.messages_per_conversation)
+    );
+    let tags = usage_of(&page, "Tags per task");
+    assert_eq!(tags, format!("Up to {}", limits.tags_per_task));
+
+    // A task from the form and one from the assistant, in a conversation.
+    web.post("/tasks", &[("title", "Counted once"), ("back", "/tasks")])
+        .await
+        .redirects_to("/tasks");
+    assert_eq!(
+        usage_of(&web.get("/account").await, "Tasks"),
+        format!("1 of {tasks_limit}")
+    );
+    let sent = web
+        .post("/assistant", &[("message", "add counted twice")])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let page = web.get("/account").await;
+    assert_eq!(usage_of(&page, "Tasks"), format!("2 of {tasks_limit}"));
+    assert_eq!(
+        usage_of(&page, "Conversations"),
+        format!("1 of {conversations_limit}")
+    );
+}

@@ -8,6 +8,8 @@ use fantoccini::Client;
 use reqwest::StatusCode;
 use support::browser::{Driver, count, find, follow, path, text, type_into};
 use support::{Stack, Web};
+use todo_api::{ApiClient, ChatRequest};
+use uuid::Uuid;
 
 #[tokio::test]
 async fn a_conversation_posts_redirects_and_shows_each_action() {
@@ -97,6 +99,54 @@ async fn an_unavailable_model_keeps_the_typed_message() {
 }
 
 #[tokio::test]
+async fn a_full_account_or_conversation_keeps_the_typed_message() {
+    // Room for one conversation of one turn: a turn is let in only with
+    // room for its message, up to 20 actions and the reply.
+    let stack = Stack::start_with(&[
+        ("CONVERSATIONS_PER_USER_MAX", "1"),
+        ("MESSAGES_PER_CONVERSATION_MAX", "22"),
+    ])
+    .await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Talkative").await;
+    let sent = web.post("/assistant", &[("message", "add tea")]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let location = sent.location().unwrap().to_owned();
+    let conversation = location.trim_start_matches("/assistant/").to_owned();
+
+    let full = web
+        .post(
+            "/assistant",
+            &[
+                ("message", "add <b>biscuits</b>"),
+                ("conversation_id", &conversation),
+            ],
+        )
+        .await;
+    assert_eq!(full.status, StatusCode::CONFLICT);
+    full.has("id=\"message-error\" class=\"alert alert-error\">This conversation is full")
+        .has("add &lt;b&gt;biscuits&lt;/b&gt;</textarea>")
+        .has("aria-describedby=\"message-error\"")
+        // Beside the conversation it was meant for.
+        .has("<p>add tea</p>")
+        .has(&format!("value=\"{conversation}\""));
+
+    let another = web.post("/assistant", &[("message", "add scones")]).await;
+    assert_eq!(another.status, StatusCode::CONFLICT);
+    another
+        .has("id=\"message-error\" class=\"alert alert-error\">This account holds 1 conversation")
+        .has("delete")
+        .has("add scones</textarea>");
+    // Neither was stored, nor acted on.
+    web.get(&location).await.lacks("biscuits");
+    web.get("/tasks")
+        .await
+        .has("tea")
+        .lacks("biscuits")
+        .lacks("scones");
+}
+
+#[tokio::test]
 async fn another_users_conversation_is_not_found() {
     let stack = Stack::start().await;
     let mut alice = Web::new(&stack.url);
@@ -116,6 +166,124 @@ async fn another_users_conversation_is_not_found() {
         )
         .await;
     assert_eq!(intrusion.status, StatusCode::NOT_FOUND);
+}
+
+/// The backend API as the visitor `web` is logged in.
+fn api_of(stack: &Stack, web: &Web) -> ApiClient {
+    ApiClient::new(&stack.backend_url).with_token(web.session.as_deref().expect("logged in"))
+}
+
+/// Sends `message` straight to the API (faster than through the page),
+/// in `conversation` or a new one; answers the conversation's id.
+async fn chat(api: &ApiClient, conversation: Option<Uuid>, message: &str) -> Uuid {
+    let request = ChatRequest {
+        conversation_id: conversation,
+        message: message.to_owned(),
+    };
+    api.chat(&request)
+        .await
+        .expect("the assistant answers")
+        .conversation_id
+}
+
+#[tokio::test]
+async fn a_long_conversation_reads_backwards_a_page_at_a_time() {
+    let stack = Stack::start().await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Talker").await;
+    let api = api_of(&stack, &web);
+    // 18 turns of 3 messages (yours, the action, the reply): 54, more
+    // than the newest page's 50.
+    let id = chat(&api, None, "add chore 0").await;
+    for turn in 1..18 {
+        chat(&api, Some(id), &format!("add chore {turn}")).await;
+    }
+    let older = api
+        .messages(id)
+        .await
+        .unwrap()
+        .older
+        .expect("an older page");
+
+    let newest = web.get(&format!("/assistant/{id}")).await;
+    assert_eq!(newest.status, StatusCode::OK);
+    let earlier = format!("/assistant/{id}?before={older}");
+    newest
+        .has(&format!(
+            "href=\"{earlier}\" rel=\"prev\" id=\"earlier-messages\" class=\"button button-small\">Earlier messages</a>"
+        ))
+        .has(&format!("Messages {}–54 of 54", older + 1))
+        .has("<p>add chore 17</p>")
+        .lacks("<p>add chore 0</p>")
+        .lacks("id=\"latest-messages\"");
+
+    let first_page = web.get(&earlier).await;
+    assert_eq!(first_page.status, StatusCode::OK);
+    first_page
+        .has("<p>add chore 0</p>")
+        .has("Added task “chore 0”")
+        .has(&format!("Messages 1–{older} of 54"))
+        .lacks("<p>add chore 17</p>")
+        // It starts the conversation: nothing earlier, a way back.
+        .lacks("id=\"earlier-messages\"")
+        .has(&format!(
+            "href=\"/assistant/{id}\" id=\"latest-messages\" class=\"button button-small\">Latest messages</a>"
+        ))
+        // The box still answers in this conversation.
+        .has(&format!("name=\"conversation_id\" value=\"{id}\""));
+
+    // A cursor that is not one is the visitor's bad request.
+    for bad in ["garbage", "0", "-3", "1.5", "99999999999"] {
+        let page = web.get(&format!("/assistant/{id}?before={bad}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "before={bad}");
+        page.has("before must be a whole number from 1");
+    }
+    for bad in ["garbage", "-1", "18446744073709551615"] {
+        let page = web.get(&format!("/assistant?offset={bad}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "offset={bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_conversation_list_pages_too() {
+    let stack = Stack::start().await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Chatty").await;
+    let api = api_of(&stack, &web);
+    // One more than a page of 50; the most recently active come first.
+    let oldest = chat(&api, None, "question 0").await;
+    for n in 1..=50 {
+        chat(&api, None, &format!("question {n}")).await;
+    }
+
+    let first_page = web.get("/assistant").await;
+    first_page
+        .has(">question 50</a>")
+        .has(">question 1</a>")
+        .lacks(">question 0</a>")
+        .has("href=\"/assistant?offset=50\" rel=\"next\" id=\"more-conversations\" class=\"button button-small\">More conversations</a>")
+        .lacks("Newer conversations");
+
+    let second_page = web.get("/assistant?offset=50").await;
+    assert_eq!(second_page.status, StatusCode::OK);
+    second_page
+        .has(">question 0</a>")
+        .lacks(">question 1</a>")
+        .lacks("id=\"more-conversations\"")
+        .has("href=\"/assistant\" rel=\"prev\" class=\"button button-small\">Newer conversations</a>")
+        // Opening one keeps the list on its page.
+        .has(&format!("href=\"/assistant/{oldest}?offset=50\""));
+    let opened = web.get(&format!("/assistant/{oldest}?offset=50")).await;
+    opened
+        .has("<p>question 0</p>")
+        .has("<title>question 0 · Assistant · Todo</title>")
+        .has("aria-current=\"page\">question 0</a>");
+
+    // Past the end, the list says so and leads back.
+    web.get("/assistant?offset=500")
+        .await
+        .has("No more conversations.")
+        .has("Newer conversations");
 }
 
 #[tokio::test]

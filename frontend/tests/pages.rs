@@ -327,6 +327,54 @@ async fn add_form_errors_keep_the_input() {
 }
 
 #[tokio::test]
+async fn a_full_account_keeps_the_new_task_and_says_what_to_delete() {
+    let stack = Stack::start_with(&[("TASKS_PER_USER_MAX", "2")]).await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Hoarder").await;
+    for title in ["First", "Second"] {
+        web.post("/tasks", &[("title", title), ("back", "/tasks")])
+            .await
+            .redirects_to("/tasks");
+    }
+
+    let page = web
+        .post(
+            "/tasks",
+            &[
+                ("title", "Third <b>one</b>"),
+                ("description", "kept"),
+                ("tags", "home"),
+                ("back", "/tasks?status=active"),
+            ],
+        )
+        .await;
+    // The list with the form as typed, not an error page.
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    page.has("role=\"alert\" class=\"alert alert-error\">This account holds 2 tasks")
+        .has("delete some")
+        .lacks("Please correct the fields")
+        .has("value=\"Third &lt;b&gt;one&lt;/b&gt;\"")
+        .has("kept</textarea>")
+        .has("value=\"home\"")
+        .has("<p class=\"task-title\">First</p>")
+        .has("aria-current=\"page\" class=\"tab\"");
+    web.get("/tasks").await.lacks("Third");
+    web.get("/account")
+        .await
+        .has("<dt>Tasks</dt><dd>2 of 2</dd>");
+
+    // Once one is gone, there is room again.
+    let body = web.get("/tasks").await.body;
+    let first = task_id(&body, "First");
+    web.post(&format!("/tasks/{first}/delete"), &[("back", "/tasks")])
+        .await
+        .redirects_to("/tasks");
+    web.post("/tasks", &[("title", "Third"), ("back", "/tasks")])
+        .await
+        .redirects_to("/tasks");
+}
+
+#[tokio::test]
 async fn toggle_filter_search_sort_edit_delete_and_clear() {
     let stack = Stack::start().await;
     let mut web = Web::new(&stack.url);

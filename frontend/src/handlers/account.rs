@@ -15,11 +15,11 @@ use uuid::Uuid;
 use super::private_page;
 use crate::error::PageError;
 use crate::extract::PageForm;
-use crate::forms::{DeletionForm, PasswordForm, TokenForm};
+use crate::forms::{DeletionForm, FormState, PasswordForm, TokenForm};
 use crate::session::{Session, cleared_cookie};
 use crate::state::AppState;
-use crate::views::account::{AccountNotice, AccountPage, FormState, Outcome, account_page};
-use crate::views::fields::capitalise;
+use crate::views::account::{AccountNotice, AccountPage, Outcome, account_page};
+use crate::views::fields::sentence;
 
 /// What a redirect back to the page reports (see [`AccountNotice`]).
 #[derive(Debug, Default, Deserialize)]
@@ -69,14 +69,16 @@ async fn render(
     outcome: Outcome,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (user, sessions, tokens, apps) = tokio::try_join!(
+    let (user, usage, sessions, tokens, apps) = tokio::try_join!(
         session.api.me(),
+        session.api.usage(),
         session.api.sessions(),
         session.api.personal_tokens(),
         session.api.connected_apps()
     )?;
     let html = account_page(AccountPage {
         user: &user,
+        usage: &usage,
         sessions: &sessions.items,
         tokens: &tokens.items,
         apps: &apps.items,
@@ -227,17 +229,11 @@ fn refused(error: ClientError) -> Result<(StatusCode, FormState), PageError> {
                 FormState::fields(body.error.fields.clone()),
             ));
         }
-        ErrorCode::QuotaExceeded => FormState {
-            alert: Some(format!("{}.", capitalise(&body.error.message))),
-            ..FormState::default()
-        },
-        ErrorCode::TooManyRequests => FormState {
-            alert: Some(
-                "Too many attempts with a wrong password. Please wait a minute and try again."
-                    .to_owned(),
-            ),
-            ..FormState::default()
-        },
+        ErrorCode::QuotaExceeded => FormState::alert(sentence(&body.error.message)),
+        ErrorCode::TooManyRequests => FormState::alert(
+            "Too many attempts with a wrong password. Please wait a minute and try again."
+                .to_owned(),
+        ),
         _ => return Err(error.into()),
     };
     Ok((status, state))

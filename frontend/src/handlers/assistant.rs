@@ -1,10 +1,12 @@
-//! The Assistant page: read the conversations, send a message (post,
-//! then a 303 back to the conversation), delete a conversation.
+//! The Assistant page: read the conversations, a page at a time, send a
+//! message (post, then a 303 back to the conversation), delete a
+//! conversation.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use todo_api::{ChatRequest, ClientError, ErrorCode, Message};
+use serde::Deserialize;
+use todo_api::{ChatRequest, ClientError, ConversationQuery, ErrorCode, MessageQuery};
 use uuid::Uuid;
 
 use super::private_page;
@@ -13,38 +15,130 @@ use crate::extract::PageForm;
 use crate::forms::ChatForm;
 use crate::session::Session;
 use crate::state::AppState;
-use crate::views::assistant::{AssistantPage, assistant_page};
+use crate::views::assistant::{AssistantPage, Paging, assistant_page};
+use crate::views::fields::sentence;
 
-pub async fn start(session: Session) -> Result<Response, PageError> {
-    render(&session, None, "", None, StatusCode::OK).await
+/// The query string as sent: `before`, the cursor of an "Earlier
+/// messages" link, and `offset` into the conversation list. Blank values
+/// mean the newest page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawPaging {
+    before: String,
+    offset: String,
 }
 
-pub async fn conversation(session: Session, Path(id): Path<String>) -> Result<Response, PageError> {
+impl RawPaging {
+    /// A hand-edited URL whose value names no page is a 400 saying which.
+    fn parse(&self) -> Result<Paging, PageError> {
+        let before = match self.before.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse::<u32>()
+                    .ok()
+                    .filter(|before| *before >= 1)
+                    .ok_or_else(|| {
+                        PageError::BadRequest("before must be a whole number from 1".into())
+                    })?,
+            ),
+        };
+        let offset = match self.offset.trim() {
+            "" => 0,
+            raw => raw.parse::<u64>().map_err(|_| {
+                PageError::BadRequest("offset must be a whole number from 0".into())
+            })?,
+        };
+        Ok(Paging { before, offset })
+    }
+}
+
+pub async fn start(session: Session, Query(raw): Query<RawPaging>) -> Result<Response, PageError> {
+    // Without a conversation there are no messages to page through.
+    let paging = Paging {
+        before: None,
+        ..raw.parse()?
+    };
+    render(&session, None, paging, "", None, StatusCode::OK).await
+}
+
+pub async fn conversation(
+    session: Session,
+    Path(id): Path<String>,
+    Query(raw): Query<RawPaging>,
+) -> Result<Response, PageError> {
     let id = Uuid::try_parse(&id).map_err(|_| PageError::NotFound)?;
-    render(&session, Some(id), "", None, StatusCode::OK).await
+    let paging = raw.parse()?;
+    render(&session, Some(id), paging, "", None, StatusCode::OK).await
 }
 
-/// The page, with `draft` in the box and `error` above it.
+/// The page at `paging`, with `draft` in the box and `error` above it.
 async fn render(
     session: &Session,
     current: Option<Uuid>,
+    paging: Paging,
     draft: &str,
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (user, conversations) = tokio::try_join!(session.api.me(), session.api.conversations())?;
-    let messages: Option<Vec<Message>> = match current {
-        Some(id) => Some(session.api.messages(id).await?.items),
-        None => None,
+    let conversations = ConversationQuery {
+        limit: None,
+        offset: Some(paging.offset),
     };
+    let messages = async {
+        match current {
+            Some(id) => {
+                let query = MessageQuery {
+                    limit: None,
+                    before: paging.before,
+                };
+                session.api.message_page(id, &query).await.map(Some)
+            }
+            None => Ok(None),
+        }
+    };
+    let (user, conversations, messages) = tokio::try_join!(
+        session.api.me(),
+        session.api.conversation_page(&conversations),
+        messages
+    )
+    .map_err(unreadable_page)?;
     let html = assistant_page(AssistantPage {
         user: &user,
-        conversations: &conversations.items,
-        current: current.zip(messages.as_deref()),
+        conversations: &conversations,
+        current: current.zip(messages.as_ref()),
+        paging,
         draft,
         error,
     });
     Ok((status, private_page(html)).into_response())
+}
+
+/// A page the backend will not read (a hand-edited `before` or `offset`
+/// past what it accepts) is the visitor's bad request, not a fault; the
+/// answer names what was wrong with which parameter.
+fn unreadable_page(error: ClientError) -> PageError {
+    match error.body() {
+        Some(body)
+            if matches!(
+                body.error.code,
+                ErrorCode::BadQuery | ErrorCode::ValidationFailed
+            ) =>
+        {
+            let problems: Vec<String> = body
+                .error
+                .fields
+                .iter()
+                .map(|(parameter, problem)| format!("{parameter} {problem}"))
+                .collect();
+            let problem = if problems.is_empty() {
+                body.error.message.clone()
+            } else {
+                problems.join("; ")
+            };
+            PageError::BadRequest(problem)
+        }
+        _ => error.into(),
+    }
 }
 
 pub async fn send(
@@ -61,6 +155,7 @@ pub async fn send(
         return render(
             &session,
             conversation,
+            Paging::default(),
             &form.message,
             Some(error),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -77,11 +172,13 @@ pub async fn send(
             Ok(Redirect::to(&format!("/assistant/{}", reply.conversation_id)).into_response())
         }
         Err(error) => match answerable(&error) {
-            // Shown beside the box, the typed text kept in it.
+            // Shown beside the box, the typed text kept in it, under the
+            // newest messages (where a saved message is).
             Some((status, message)) => {
                 render(
                     &session,
                     conversation,
+                    Paging::default(),
                     &form.message,
                     Some(&message),
                     status,
@@ -111,6 +208,9 @@ fn answerable(error: &ClientError) -> Option<(StatusCode, String)> {
             let problems: Vec<String> = body.error.fields.values().cloned().collect();
             format!("The message {}.", problems.join("; "))
         }
+        // Too many conversations, or this one is full: the server says
+        // which, and what to delete.
+        ErrorCode::QuotaExceeded => sentence(&body.error.message),
         _ => return None,
     };
     Some((status, message))
@@ -120,4 +220,41 @@ pub async fn delete(session: Session, Path(id): Path<String>) -> Result<Response
     let id = Uuid::try_parse(&id).map_err(|_| PageError::NotFound)?;
     session.api.delete_conversation(id).await?;
     Ok(Redirect::to("/assistant").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(before: &str, offset: &str) -> RawPaging {
+        RawPaging {
+            before: before.into(),
+            offset: offset.into(),
+        }
+    }
+
+    #[test]
+    fn blank_values_are_the_newest_pages_and_others_must_be_numbers() {
+        assert_eq!(raw("", " ").parse().unwrap(), Paging::default());
+        assert_eq!(
+            raw(" 53", "50").parse().unwrap(),
+            Paging {
+                before: Some(53),
+                offset: 50
+            }
+        );
+        for (before, offset) in [
+            ("garbage", ""),
+            ("0", ""),
+            ("-1", ""),
+            ("", "x"),
+            ("", "-50"),
+        ] {
+            let refused = raw(before, offset).parse().unwrap_err();
+            assert!(
+                matches!(refused, PageError::BadRequest(_)),
+                "{before:?} {offset:?}: {refused:?}"
+            );
+        }
+    }
 }

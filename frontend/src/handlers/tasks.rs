@@ -12,9 +12,10 @@ use super::private_page;
 use crate::error::PageError;
 use crate::extract::PageForm;
 use crate::filter::{Filter, RawFilter};
-use crate::forms::{FieldErrors, RowForm, TaskForm, safe_back};
+use crate::forms::{FieldErrors, FormState, RowForm, TaskForm, safe_back};
 use crate::session::Session;
 use crate::views::edit::edit_page;
+use crate::views::fields::sentence;
 use crate::views::tasks::{ListPage, list_page};
 
 pub async fn list(session: Session, Query(raw): Query<RawFilter>) -> Result<Response, PageError> {
@@ -23,7 +24,7 @@ pub async fn list(session: Session, Query(raw): Query<RawFilter>) -> Result<Resp
         &session,
         &filter,
         &TaskForm::default(),
-        &FieldErrors::new(),
+        &FormState::default(),
         StatusCode::OK,
     )
     .await
@@ -35,7 +36,7 @@ async fn render_list(
     session: &Session,
     filter: &Filter,
     draft: &TaskForm,
-    errors: &FieldErrors,
+    errors: &FormState,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let query = filter.to_query();
@@ -59,26 +60,19 @@ pub async fn create(
     PageForm(form): PageForm<TaskForm>,
 ) -> Result<Response, PageError> {
     let back = safe_back(form.back.as_deref());
-    let errors = match form.new_task() {
+    let (status, errors) = match form.new_task() {
         Ok(task) => match session.api.create_task(&task).await {
             Ok(_) => return Ok(Redirect::to(&back).into_response()),
-            Err(error) => rejected_fields(error)?,
+            Err(error) => refused_addition(error)?,
         },
-        Err(errors) => errors,
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, FormState::fields(errors)),
     };
     let filter = filter_of(&back);
     let draft = TaskForm {
         back: Some(back),
         ..form
     };
-    render_list(
-        &session,
-        &filter,
-        &draft,
-        &errors,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    render_list(&session, &filter, &draft, &errors, status).await
 }
 
 pub async fn toggle(
@@ -171,6 +165,22 @@ pub async fn clear_completed(
 /// Ids are UUIDs; anything else cannot name a task.
 fn task_id(raw: &str) -> Result<Uuid, PageError> {
     raw.parse().map_err(|_| PageError::NotFound)
+}
+
+/// Why the backend refused a new task: a full account (409, its message
+/// says what to delete) above the form, or the fields it marked (422);
+/// any other failure is an error page.
+fn refused_addition(error: ClientError) -> Result<(StatusCode, FormState), PageError> {
+    match error.body() {
+        Some(body) if body.error.code == ErrorCode::QuotaExceeded => Ok((
+            StatusCode::CONFLICT,
+            FormState::alert(sentence(&body.error.message)),
+        )),
+        _ => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormState::fields(rejected_fields(error)?),
+        )),
+    }
 }
 
 /// Field messages of a 422; any other failure is an error page.

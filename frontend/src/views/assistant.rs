@@ -1,10 +1,11 @@
-//! The Assistant page: past conversations, the current one oldest first
-//! (the assistant's replies, one line per action it took, each linking to
-//! its task), and the message box. A plain form that posts and redirects:
-//! no script is needed or sent.
+//! The Assistant page: past conversations, a page at a time, the current
+//! one's newest messages oldest first (the assistant's replies, one line
+//! per action it took, each linking to its task) with a link to earlier
+//! ones, and the message box. Plain forms that post and redirect, plain
+//! links between pages: no script is needed or sent.
 
 use leptos::prelude::*;
-use todo_api::{Conversation, Message, Role, Tool, User, limits};
+use todo_api::{ConversationList, Message, MessageList, Role, Tool, User, limits};
 use uuid::Uuid;
 
 use super::fields::textarea_text;
@@ -14,9 +15,13 @@ use super::layout::document;
 #[derive(Debug)]
 pub struct AssistantPage<'a> {
     pub user: &'a User,
-    pub conversations: &'a [Conversation],
-    /// The open conversation, when there is one.
-    pub current: Option<(Uuid, &'a [Message])>,
+    /// One page of the conversation list.
+    pub conversations: &'a ConversationList,
+    /// The open conversation and one page of its messages, when there is
+    /// one.
+    pub current: Option<(Uuid, &'a MessageList)>,
+    /// Which pages those are.
+    pub paging: Paging,
     /// What the box holds: empty after a sent message, the typed text
     /// after a failed one.
     pub draft: &'a str,
@@ -24,38 +29,82 @@ pub struct AssistantPage<'a> {
     pub error: Option<&'a str>,
 }
 
+/// Which pages the page shows: the open conversation's messages before
+/// position `before` (its newest when absent), and the conversation list
+/// from `offset`. Every link keeps the page of the other list, so paging
+/// one never jumps the other back to its start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Paging {
+    pub before: Option<u32>,
+    pub offset: u64,
+}
+
+impl Paging {
+    /// The URL showing `conversation` (or none) at these pages; defaults
+    /// are left out so links stay short.
+    pub fn href(self, conversation: Option<Uuid>) -> String {
+        let path = match conversation {
+            Some(id) => format!("/assistant/{id}"),
+            None => "/assistant".to_owned(),
+        };
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(before) = self.before {
+            query.append_pair("before", &before.to_string());
+        }
+        if self.offset != 0 {
+            query.append_pair("offset", &self.offset.to_string());
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    }
+
+    fn with_before(self, before: Option<u32>) -> Paging {
+        Paging { before, ..self }
+    }
+
+    fn with_offset(self, offset: u64) -> Paging {
+        Paging { offset, ..self }
+    }
+}
+
 pub fn assistant_page(page: AssistantPage<'_>) -> String {
-    let title = match page.current {
-        Some(_) => page
-            .conversations
-            .iter()
-            .find(|c| Some(c.id) == page.current.map(|(id, _)| id))
-            .map(|c| c.title.clone())
-            .unwrap_or_else(|| "Assistant".to_owned()),
-        None => "Assistant".to_owned(),
-    };
+    let current = page.current.map(|(id, _)| id);
+    let title = current
+        .and_then(|id| page.conversations.items.iter().find(|c| c.id == id))
+        .map(|c| c.title.clone())
+        .unwrap_or_else(|| "Assistant".to_owned());
     let main = view! {
         <div class="page-head">
             <h1>"Assistant"</h1>
             <p class="summary">"Ask in plain words: add, list, complete, change or delete tasks."</p>
         </div>
         <div class="assistant">
-            {history(page.conversations, page.current.map(|(id, _)| id))}
+            {history(page.conversations, current, page.paging)}
             <section class="card chat" aria-labelledby="chat-title">
                 <h2 id="chat-title" class="visually-hidden">"Conversation"</h2>
-                {log(page.current)}
-                {composer(page.current.map(|(id, _)| id), page.draft, page.error)}
+                {log(page.current, page.paging)}
+                {composer(current, page.draft, page.error)}
             </section>
         </div>
     };
     document(&format!("{title} · Assistant"), Some(page.user), main)
 }
 
-fn history(conversations: &[Conversation], current: Option<Uuid>) -> impl IntoView + use<> {
+fn history(
+    conversations: &ConversationList,
+    current: Option<Uuid>,
+    paging: Paging,
+) -> impl IntoView + use<> {
     let items = conversations
+        .items
         .iter()
         .map(|conversation| {
-            let href = format!("/assistant/{}", conversation.id);
+            // A conversation opens at its newest messages.
+            let href = paging.with_before(None).href(Some(conversation.id));
             let is_current = Some(conversation.id) == current;
             let title = conversation.title.clone();
             let delete = format!("/assistant/{}/delete", conversation.id);
@@ -72,22 +121,57 @@ fn history(conversations: &[Conversation], current: Option<Uuid>) -> impl IntoVi
             }
         })
         .collect_view();
-    let empty = conversations
-        .is_empty()
-        .then(|| view! { <p class="muted">"No conversations yet."</p> });
+    let empty = conversations.items.is_empty().then(|| {
+        let text = if conversations.total == 0 {
+            "No conversations yet."
+        } else {
+            "No more conversations."
+        };
+        view! { <p class="muted">{text}</p> }
+    });
     view! {
         <nav class="card conversations" aria-labelledby="history-title">
             <h2 id="history-title">"Conversations"</h2>
             <a class="button button-primary" href="/assistant">"New conversation"</a>
             {empty}
             <ul class="conversation-list">{items}</ul>
+            {history_pager(conversations, current, paging)}
         </nav>
     }
 }
 
-fn log(current: Option<(Uuid, &[Message])>) -> impl IntoView + use<> {
+/// Links to the conversations before and after this page of the list,
+/// when there are any.
+fn history_pager(
+    conversations: &ConversationList,
+    current: Option<Uuid>,
+    paging: Paging,
+) -> impl IntoView + use<> {
+    let shown_to = conversations.offset + conversations.items.len() as u64;
+    let limit = u64::from(conversations.limit);
+    let newer = (conversations.offset > 0).then(|| {
+        // From past the end (a hand-edited offset), the last page.
+        let offset = conversations
+            .offset
+            .saturating_sub(limit)
+            .min(conversations.total.saturating_sub(limit));
+        let href = paging.with_offset(offset).href(current);
+        view! { <a class="button button-small" href=href rel="prev">"Newer conversations"</a> }
+    });
+    let more = (shown_to < conversations.total).then(|| {
+        let href = paging.with_offset(shown_to).href(current);
+        view! {
+            <a class="button button-small" href=href rel="next" id="more-conversations">
+                "More conversations"
+            </a>
+        }
+    });
+    (newer.is_some() || more.is_some()).then(|| view! { <div class="pager">{newer}{more}</div> })
+}
+
+fn log(current: Option<(Uuid, &MessageList)>, paging: Paging) -> impl IntoView + use<> {
     let entries = current
-        .map(|(_, messages)| messages)
+        .map(|(_, page)| page.items.as_slice())
         .unwrap_or_default()
         .iter()
         .map(message)
@@ -100,12 +184,72 @@ fn log(current: Option<(Uuid, &[Message])>) -> impl IntoView + use<> {
             </p>
         }
     });
+    let (earlier, latest) = match current {
+        Some((id, page)) => (
+            earlier_messages(id, page, paging),
+            latest_messages(id, paging),
+        ),
+        None => (None, None),
+    };
     view! {
         <div class="chat-log" role="log" aria-label="Conversation" aria-live="polite">
             {empty}
+            {earlier}
             <ol class="messages">{entries}</ol>
+            {latest}
         </div>
     }
+}
+
+/// Above a page of a conversation too long for one: which messages these
+/// are, and the link to the ones before.
+fn earlier_messages(
+    conversation: Uuid,
+    page: &MessageList,
+    paging: Paging,
+) -> Option<impl IntoView + use<>> {
+    if page.older.is_none() && paging.before.is_none() {
+        return None;
+    }
+    let link = page.older.map(|older| {
+        let href = paging.with_before(Some(older)).href(Some(conversation));
+        view! {
+            <a class="button button-small" href=href rel="prev" id="earlier-messages">
+                "Earlier messages"
+            </a>
+        }
+    });
+    let shown = page
+        .items
+        .first()
+        .zip(page.items.last())
+        .map(|(first, last)| {
+            let text = format!(
+                "Messages {}–{} of {}",
+                u64::from(first.position) + 1,
+                u64::from(last.position) + 1,
+                page.total
+            );
+            view! { <span>{text}</span> }
+        });
+    Some(view! {
+        <nav class="pager" aria-label="Earlier messages">
+            {link}
+            {shown}
+        </nav>
+    })
+}
+
+/// Below an earlier page: the way back to the end of the conversation.
+fn latest_messages(conversation: Uuid, paging: Paging) -> Option<impl IntoView + use<>> {
+    paging.before.map(|_| {
+        let href = paging.with_before(None).href(Some(conversation));
+        view! {
+            <nav class="pager" aria-label="Latest messages">
+                <a class="button button-small" href=href id="latest-messages">"Latest messages"</a>
+            </nav>
+        }
+    })
 }
 
 fn message(message: &Message) -> impl IntoView + use<> {
@@ -188,5 +332,33 @@ fn composer(conversation: Option<Uuid>, draft: &str, error: Option<&str>) -> imp
             </textarea>
             <button type="submit" class="button button-primary">"Send"</button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_leave_out_defaults_and_keep_the_other_lists_page() {
+        let id = Uuid::nil();
+        assert_eq!(Paging::default().href(None), "/assistant");
+        assert_eq!(Paging::default().href(Some(id)), format!("/assistant/{id}"));
+        let deep = Paging {
+            before: Some(53),
+            offset: 50,
+        };
+        assert_eq!(
+            deep.href(Some(id)),
+            format!("/assistant/{id}?before=53&offset=50")
+        );
+        assert_eq!(
+            deep.with_before(None).href(Some(id)),
+            format!("/assistant/{id}?offset=50")
+        );
+        assert_eq!(
+            deep.with_offset(0).href(Some(id)),
+            format!("/assistant/{id}?before=53")
+        );
     }
 }

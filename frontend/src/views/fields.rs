@@ -135,6 +135,17 @@ pub fn capitalise(message: &str) -> String {
     }
 }
 
+/// A backend message shown on its own above a form ("this account has
+/// 50 personal access tokens; revoke one…"): capitalised, and ended like
+/// a sentence.
+pub fn sentence(message: &str) -> String {
+    let mut sentence = capitalise(message.trim_end());
+    if !sentence.ends_with(['.', '!', '?']) {
+        sentence.push('.');
+    }
+    sentence
+}
+
 /// Text for inside a `<textarea>`. Leptos (tachys 0.2) deliberately writes
 /// `textarea` children unescaped, as it does for `script` and `style`, so a
 /// description containing `</textarea>` would end the element early and

@@ -8,7 +8,7 @@ use todo_api::{StatusFilter, Task, TaskList, TaskStats, User};
 use super::edit::{priority_label, task_fields};
 use super::layout::document;
 use crate::filter::{Filter, PAGE_SIZE, SORTS};
-use crate::forms::{FieldErrors, TaskForm};
+use crate::forms::{FormState, TaskForm};
 
 /// Everything the task list page shows.
 #[derive(Debug)]
@@ -21,7 +21,9 @@ pub struct ListPage<'a> {
     pub today: NaiveDate,
     /// The add form as typed (kept when it had errors).
     pub draft: &'a TaskForm,
-    pub errors: &'a FieldErrors,
+    /// Why the add form came back: its fields' messages, or one above it
+    /// (a full account).
+    pub errors: &'a FormState,
 }
 
 pub fn list_page(page: ListPage<'_>) -> String {
@@ -57,14 +59,15 @@ fn summary(stats: &TaskStats) -> impl IntoView + use<> {
     view! { <p class="summary" id="summary"><span>{text}</span>{overdue}</p> }
 }
 
-fn add_form(draft: &TaskForm, errors: &FieldErrors, back: &str) -> impl IntoView + use<> {
-    let alert = (!errors.is_empty()).then(|| {
-        view! {
-            <div class="alert alert-error" role="alert">
-                "The task was not added. Please correct the fields marked below."
-            </div>
+fn add_form(draft: &TaskForm, state: &FormState, back: &str) -> impl IntoView + use<> {
+    let alert = match (&state.alert, state.errors.is_empty()) {
+        (Some(alert), _) => Some(alert.clone()),
+        (None, false) => {
+            Some("The task was not added. Please correct the fields marked below.".to_owned())
         }
-    });
+        (None, true) => None,
+    }
+    .map(|message| view! { <div class="alert alert-error" role="alert">{message}</div> });
     let back = back.to_owned();
     view! {
         <section class="card add-card" aria-labelledby="add-title">
@@ -74,7 +77,7 @@ fn add_form(draft: &TaskForm, errors: &FieldErrors, back: &str) -> impl IntoView
                 <input type="hidden" name="back" value=back />
                 {task_fields(
                     draft,
-                    errors,
+                    &state.errors,
                     view! { <button type="submit" class="button button-primary add-button">"Add task"</button> },
                 )}
             </form>

@@ -1,6 +1,6 @@
-//! The Account page: the account itself, its sessions (logins), its
-//! personal access tokens, the password change and the account deletion,
-//! one section each. Each form posts to its own URL whose fragment names
+//! The Account page: the account itself, its usage against its quotas,
+//! its sessions (logins), its personal access tokens, the password change
+//! and the account deletion, one section each. Each form posts to its own URL whose fragment names
 //! its section, so the answer (a field error, a notice) opens scrolled to
 //! where the visitor was.
 
@@ -9,13 +9,14 @@ mod device;
 mod sessions;
 mod settings;
 mod tokens;
+mod usage;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use todo_api::{PersonalTokenCreated, Session, User};
+use todo_api::{PersonalTokenCreated, Session, Usage, User};
 
 use super::layout::document;
-use crate::forms::{FieldErrors, TokenForm};
+use crate::forms::{FormState, TokenForm};
 
 pub use device::device_name;
 
@@ -23,6 +24,8 @@ pub use device::device_name;
 #[derive(Debug)]
 pub struct AccountPage<'a> {
     pub user: &'a User,
+    /// What the account holds against its quotas.
+    pub usage: &'a Usage,
     /// Live logins, newest first.
     pub sessions: &'a [Session],
     /// Live personal access tokens, newest first.
@@ -53,26 +56,6 @@ impl Outcome {
         [&self.token_form, &self.password_form, &self.deletion_form]
             .iter()
             .any(|form| form.has_errors())
-    }
-}
-
-/// How one form came back: messages next to fields, and one above it.
-#[derive(Debug, Default)]
-pub struct FormState {
-    pub errors: FieldErrors,
-    pub alert: Option<String>,
-}
-
-impl FormState {
-    pub fn fields(errors: FieldErrors) -> Self {
-        FormState {
-            errors,
-            alert: None,
-        }
-    }
-
-    fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || self.alert.is_some()
     }
 }
 
@@ -173,6 +156,7 @@ pub fn account_page(page: AccountPage<'_>) -> String {
         </div>
         <div class="account-sections">
             {profile(page.user)}
+            {usage::section(page.usage)}
             {sessions::section(page.sessions, outcome)}
             {tokens::section(page.tokens, page.public_origin, outcome)}
             {apps::section(page.apps, outcome)}
