@@ -193,6 +193,20 @@ be cut off with its actions unreported. The schema cannot compare two values.
 {{- end }}
 
 {{/*
+MESSAGES_PER_CONVERSATION_MAX, checked against the turn budget: a chat turn
+starts only when its message, every action it may take and its reply fit,
+so a smaller quota would refuse every message (the backend would not start).
+*/}}
+{{- define "todo.quotas.messagesPerConversation" -}}
+{{- $needed := add .Values.assistant.maxToolCallsPerTurn 2 }}
+{{- $quota := .Values.backend.config.quotas.messagesPerConversation }}
+{{- if lt (int $quota) (int $needed) }}
+{{- fail (printf "backend.config.quotas.messagesPerConversation (%v) must be at least assistant.maxToolCallsPerTurn + 2 (%v)" $quota $needed) }}
+{{- end }}
+{{- $quota }}
+{{- end }}
+
+{{/*
 MCP_ALLOWED_HOSTS: the values given, else the names a client can reach the
 backend by: its Service inside the cluster, localhost for port-forward, and
 the Ingress host when /mcp is routed there.

@@ -46,6 +46,11 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
         "at '/backend/replicaCount': minimum: got -1, want 0",
     ),
     (
+        "a task quota of none",
+        &["backend.config.quotas.tasksPerUser=0"],
+        "at '/backend/config/quotas/tasksPerUser': minimum: got 0, want 1",
+    ),
+    (
         "an unknown top-level key",
         &["replicas=2"],
         "additional properties 'replicas' not allowed",
@@ -131,17 +136,27 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
 /// Bad combinations of values that JSON Schema cannot express (it does
 /// not compare two values): the templates `fail`, which stops `helm
 /// template` and `helm install`; `helm lint` only reports it.
-const FAILED_RENDERS: &[(&str, &[&str], &str)] = &[(
-    "an assistant turn that outlasts the request timeout",
-    &[
-        "assistant.provider=openai",
-        "assistant.baseURL=https://api.openai.com/v1",
-        "assistant.model=gpt-4o-mini",
-        "secrets.assistantApiKey=sk-test",
-        "assistant.timeoutSeconds=30",
-    ],
-    "assistant.timeoutSeconds (30) must be shorter than backend.config.requestTimeoutSeconds (30)",
-)];
+const FAILED_RENDERS: &[(&str, &[&str], &str)] = &[
+    (
+        "an assistant turn that outlasts the request timeout",
+        &[
+            "assistant.provider=openai",
+            "assistant.baseURL=https://api.openai.com/v1",
+            "assistant.model=gpt-4o-mini",
+            "secrets.assistantApiKey=sk-test",
+            "assistant.timeoutSeconds=30",
+        ],
+        "assistant.timeoutSeconds (30) must be shorter than backend.config.requestTimeoutSeconds (30)",
+    ),
+    (
+        "a conversation quota no chat turn fits in",
+        &[
+            "assistant.maxToolCallsPerTurn=30",
+            "backend.config.quotas.messagesPerConversation=31",
+        ],
+        "backend.config.quotas.messagesPerConversation (31) must be at least assistant.maxToolCallsPerTurn + 2 (32)",
+    ),
+];
 
 /// Checkov rules that contradict a deliberate choice, and why. Everything
 /// else checkov checks must pass on every rendered case. The chart's README
