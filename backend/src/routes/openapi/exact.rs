@@ -19,6 +19,7 @@ use todo_api::{Priority, SortField, SortOrder, StatusFilter, patterns};
 pub fn exact(mut doc: Value) -> Value {
     request_bodies(&mut doc);
     list_parameters(&mut doc);
+    paging_parameters(&mut doc);
     standard_responses(&mut doc);
     links(&mut doc);
     doc
@@ -281,6 +282,56 @@ fn list_parameters(doc: &mut Value) {
             "every list parameter needs exactly one rule"
         );
         *list = parameters.clone();
+    }
+}
+
+/// The paging parameters of the conversation and message lists, with the
+/// bounds their parser holds them to.
+fn paging_parameters(doc: &mut Value) {
+    let parameter = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
+    let limit = parameter(
+        "limit",
+        "Page size.",
+        json!({"type": "integer", "minimum": 1, "maximum": PAGE_LIMIT_MAX, "default": PAGE_LIMIT_DEFAULT}),
+    );
+    let pages = [
+        (
+            "/api/conversations",
+            vec![
+                limit.clone(),
+                parameter(
+                    "offset",
+                    "Conversations to skip.",
+                    json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0}),
+                ),
+            ],
+        ),
+        (
+            "/api/conversations/{id}/messages",
+            vec![
+                limit,
+                parameter(
+                    "before",
+                    "Only messages before this position (a page's `older`); absent: the newest.",
+                    json!({"type": "integer", "minimum": 0, "maximum": i32::MAX}),
+                ),
+            ],
+        ),
+    ];
+    for (path, rules) in pages {
+        let list = doc["paths"][path]["get"]["parameters"]
+            .as_array_mut()
+            .expect("a paged list has parameters");
+        let mut ruled = 0;
+        for parameter in list.iter_mut().filter(|p| p["in"] == "query") {
+            let rule = rules
+                .iter()
+                .find(|rule| rule["name"] == parameter["name"])
+                .unwrap_or_else(|| panic!("{path}: no rule for {}", parameter["name"]));
+            *parameter = rule.clone();
+            ruled += 1;
+        }
+        assert_eq!(ruled, rules.len(), "{path}: every rule names a parameter");
     }
 }
 
