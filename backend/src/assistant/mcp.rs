@@ -249,12 +249,11 @@ async fn authenticate(State(door): State<Arc<Door>>, request: Request, next: Nex
             Some("insufficient_scope"),
         );
     }
-    let spent = door
-        .budgets
-        .mcp_tool_calls(caller.user_id, calls.count)
-        .and_then(|()| door.budgets.write(caller.user_id, calls.writes()));
-    if let Err(retry_after) = spent {
-        return rate_limited(calls.first_id, retry_after);
+    if let Err(retry_after) = door.budgets.mcp_tool_calls(caller.user_id, calls.count) {
+        return rate_limited(calls.first_id, retry_after, "tool calls");
+    }
+    if let Err(retry_after) = door.budgets.write(caller.user_id, calls.writes()) {
+        return rate_limited(calls.first_id, retry_after, "changes");
     }
     parts.extensions.insert(caller);
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
@@ -265,15 +264,16 @@ async fn authenticate(State(door): State<Arc<Door>>, request: Request, next: Nex
 /// leaves to servers, beside the SDK's own.
 const RATE_LIMITED: i32 = -32029;
 
-/// 429 with `Retry-After`, its body the JSON-RPC error answering `id`.
-fn rate_limited(id: serde_json::Value, retry_after: std::time::Duration) -> Response {
+/// 429 with `Retry-After`, its body the JSON-RPC error answering `id`:
+/// too many `what` this minute.
+fn rate_limited(id: serde_json::Value, retry_after: std::time::Duration, what: &str) -> Response {
     let seconds = retry_after.as_secs().max(1);
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": id,
         "error": {
             "code": RATE_LIMITED,
-            "message": format!("too many tool calls this minute; retry after {seconds} s"),
+            "message": format!("too many {what} this minute; retry after {seconds} s"),
             "data": {"retry_after_seconds": seconds},
         },
     });

@@ -365,6 +365,8 @@ async fn writes_share_one_budget_across_the_api_mcp_and_the_assistant(ctx: TestC
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["id"], 9, "{body}");
     assert_eq!(body["error"]["code"], -32029, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("too many changes"), "{message}");
     assert_eq!(alice.stats().await.unwrap().total, 3);
     // Reads are not writes.
     let listed: Value = mcp_call(&alice, 2, "list_tasks", json!({}))
@@ -403,6 +405,8 @@ async fn mcp_tool_calls_past_the_budget_are_a_json_rpc_429(ctx: TestCtx) {
     assert_eq!(body["id"], 3);
     assert_eq!(body["error"]["code"], -32029);
     assert_eq!(body["error"]["data"]["retry_after_seconds"], retry_after);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("too many tool calls"), "{message}");
 
     // The SDK's client reports it as an error of the call; listing the
     // tools is not a tool call and is still answered.
