@@ -24,6 +24,9 @@ pub enum PageError {
     /// The backend could not be reached or said it is unavailable.
     #[error("the backend is unavailable: {0}")]
     Unavailable(String),
+    /// The user's budget of changes (or messages) this minute is spent.
+    #[error("too many requests")]
+    TooManyRequests,
     /// The backend answered something this frontend does not expect.
     #[error("unexpected answer from the backend: {0}")]
     Backend(String),
@@ -36,6 +39,7 @@ impl From<ClientError> for PageError {
             ClientError::Api { status, body } => match body.error.code {
                 ErrorCode::Unauthorized | ErrorCode::TokenExpired => PageError::SessionExpired,
                 ErrorCode::NotFound => PageError::NotFound,
+                ErrorCode::TooManyRequests => PageError::TooManyRequests,
                 ErrorCode::Unavailable | ErrorCode::RequestTimeout => {
                     PageError::Unavailable(error.to_string())
                 }
@@ -77,6 +81,18 @@ impl IntoResponse for PageError {
                     limit / 1024
                 ),
             ),
+            PageError::TooManyRequests => {
+                let mut page = error_page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many changes",
+                    "You have made a great many changes this minute. Wait a minute, then go back and try again.",
+                );
+                page.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("60"),
+                );
+                page
+            }
             PageError::Unavailable(detail) => {
                 tracing::warn!(%detail, "backend unavailable");
                 error_page(

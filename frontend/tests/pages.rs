@@ -620,3 +620,30 @@ async fn an_oversized_form_is_a_413_page_and_the_connection_stays_usable() {
     assert!(statuses[0].starts_with("HTTP/1.1 413"), "{}", statuses[0]);
     assert!(statuses[1].starts_with("HTTP/1.1 200"), "{}", statuses[1]);
 }
+
+#[tokio::test]
+async fn too_many_changes_in_a_minute_is_a_429_page_and_nothing_changes() {
+    let stack = Stack::start_with(&[("WRITES_PER_MINUTE_PER_USER", "2")]).await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Hasty").await;
+    for title in ["First", "Second"] {
+        web.post("/tasks", &[("title", title), ("back", "/tasks")])
+            .await
+            .redirects_to("/tasks");
+    }
+    let page = web
+        .post("/tasks", &[("title", "Third"), ("back", "/tasks")])
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    page.has("Too many changes").has("Wait a minute");
+    let list = web.get("/tasks").await;
+    list.lacks("Third");
+    let first = task_id(&list.body, "First");
+    let page = web
+        .post(&format!("/tasks/{first}/delete"), &[("back", "/tasks")])
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    web.get("/tasks")
+        .await
+        .has("<p class=\"task-title\">First</p>");
+}
