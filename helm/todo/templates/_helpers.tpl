@@ -118,17 +118,25 @@ database-url
 
 {{/*
 A secret value that survives upgrades: the value given, else the one already
-in the release's Secret, else a new random one. `lookup` is empty under
-`helm template`, so rendering offline still works (with a fresh value).
-Pass (dict "root" $ "key" "jwt-secret" "value" .Values.secrets.jwtSecret "length" 48).
+in the release's Secret, else, on an install, a new random one. An upgrade
+that finds no Secret stops rather than invent a value: a new signing key
+would log every user out, and a new database password would not match the
+data already on the volume. `lookup` is empty under `helm template` (and so
+under Argo CD and Flux), where an install renders a fresh value every time:
+the NOTES say to create the Secret once and use secrets.existingSecret.
+Pass (dict "root" $ "key" "jwt-secret" "value" .Values.secrets.jwtSecret
+"setting" "secrets.jwtSecret" "length" 48).
 */}}
 {{- define "todo.secretValue" -}}
 {{- if .value }}
 {{- .value }}
 {{- else }}
-{{- $existing := lookup "v1" "Secret" .root.Release.Namespace (include "todo.fullname" .root) }}
+{{- $name := include "todo.fullname" .root }}
+{{- $existing := lookup "v1" "Secret" .root.Release.Namespace $name }}
 {{- if and $existing (hasKey $existing.data .key) }}
 {{- index $existing.data .key | b64dec }}
+{{- else if .root.Release.IsUpgrade }}
+{{- fail (printf "upgrade: the release's Secret %q (key %q) was not found, and a new %s would not match what the release already uses. Pass the current value with --set %s=... (kubectl get secret %s -n %s -o jsonpath='{.data.%s}' | base64 -d), or set secrets.existingSecret to a Secret you manage" $name .key .key .setting $name .root.Release.Namespace .key) }}
 {{- else }}
 {{- randAlphaNum .length }}
 {{- end }}

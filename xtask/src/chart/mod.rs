@@ -83,8 +83,16 @@ impl Chart {
             check.arg("--write");
         }
         let checked = run(&mut check);
+        let names = check_release_names(std::path::Path::new(&helm.binary));
+        match &names {
+            Ok(()) => eprintln!(
+                "chart: deploy reads the database claim and frontend Service off the render, overrides included"
+            ),
+            Err(e) => eprintln!("chart: FAIL {e:#}"),
+        }
         versions.context("Chart.yaml version")?;
         checked?;
+        names?;
         eprintln!("chart: all checks passed in {:.1?}", started.elapsed());
         if self.on_docker {
             let _daemon = crate::support::docker::Daemon::ensure()?;
@@ -96,6 +104,37 @@ impl Chart {
         }
         Ok(())
     }
+}
+
+/// What `deploy` reads off the chart's render for a release named "demo"
+/// is what the chart names its objects, with `nameOverride` and
+/// `fullnameOverride` given in a values file as a user would.
+fn check_release_names(helm: &std::path::Path) -> anyhow::Result<()> {
+    use crate::cluster::release_names::ReleaseNames;
+    let cases = [
+        ("", "demo-todo-frontend", "data-demo-todo-postgresql-0"),
+        (
+            "nameOverride: tasks\n",
+            "demo-tasks-frontend",
+            "data-demo-tasks-postgresql-0",
+        ),
+        (
+            "fullnameOverride: shop\n",
+            "shop-frontend",
+            "data-shop-postgresql-0",
+        ),
+    ];
+    let chart = project_root().join(CHART);
+    for (values, frontend, claim) in cases {
+        let file = tempfile::NamedTempFile::new()?;
+        fs::write(file.path(), values)?;
+        let names = ReleaseNames::render(helm, &chart, "demo", "demo", &[file.path().to_owned()])?;
+        ensure!(
+            names.frontend_service == frontend && names.database_claim.as_deref() == Some(claim),
+            "with {values:?} deploy would read {names:?}, the chart renders {frontend} and {claim}"
+        );
+    }
+    Ok(())
 }
 
 /// The chart and the images it deploys move with the workspace version:

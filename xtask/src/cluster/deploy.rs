@@ -2,11 +2,12 @@
 //! cluster, create the secrets, and `helm upgrade --install` the chart.
 //! Safe to re-run: images get a fresh tag, secrets are reused, Helm upgrades.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::plan::{Access, Action, Plan, Step};
+use super::release_names::ReleaseNames;
 use super::{ClusterFacts, ClusterKind, Installed, ReleaseArgs, Tool, detect, secrets};
 use crate::support::helm::Helm;
 
@@ -53,22 +54,21 @@ pub struct DeployInputs {
     pub generated: secrets::Values,
     pub image_tag: String,
     pub chart: PathBuf,
+    /// What the chart names the release's objects, read off its render.
+    pub names: ReleaseNames,
     /// Refuse to plan when a tool is missing (off for `--dry-run`, which
     /// shows the plan anyway, after the list of what is missing).
     pub require_tools: bool,
 }
 
-/// The Secret `deploy` keeps the release's secrets in.
+/// The Secret `deploy` keeps the release's secrets in: deploy's own
+/// object (the chart reads it as `secrets.existingSecret`), named as
+/// deploys always have, so an existing release keeps finding it.
 pub fn secret_name(release: &str) -> String {
-    format!("{}-deploy-secrets", fullname(release))
-}
-
-/// The chart's "<release>-<chart>" name rule (see `todo.fullname`).
-pub fn fullname(release: &str) -> String {
     if release.contains("todo") {
-        release.to_owned()
+        format!("{release}-deploy-secrets")
     } else {
-        format!("{release}-todo")
+        format!("{release}-todo-deploy-secrets")
     }
 }
 
@@ -318,7 +318,7 @@ impl Deploy {
             },
             (_, false) => Access::PortForward {
                 namespace: self.target.namespace.clone(),
-                service: format!("{}-frontend", fullname(&self.target.release)),
+                service: inputs.names.frontend_service.clone(),
                 port: 3000,
             },
         };
@@ -337,11 +337,36 @@ impl Deploy {
         eprintln!("deploy: target {}", cluster.describe());
         let context = kube_context(&cluster);
         let secrets_path = secrets::default_path(&context, &self.target.release);
+        let chart = crate::support::process::project_root().join("helm/todo");
+        // The claim to look for is the one the chart will name, with the
+        // user's values files (and their overrides) applied.
+        let rendered = ReleaseNames::render(
+            Path::new(&installed.program(Tool::Helm)),
+            &chart,
+            &self.target.release,
+            &self.target.namespace,
+            &self.values,
+        );
+        let names = match rendered {
+            Ok(names) => names,
+            Err(e) if self.dry_run => {
+                eprintln!(
+                    "deploy: {e:#}\ndeploy: (the plan below cannot name the release's objects)"
+                );
+                ReleaseNames {
+                    frontend_service: "<the frontend Service>".into(),
+                    database_claim: None,
+                }
+            }
+            Err(e) => {
+                return Err(e.context("deploy reads the release's names off the chart's render"));
+            }
+        };
         let facts = secrets::Facts::probe(
             &context,
             &self.target.namespace,
             &secret_name(&self.target.release),
-            &secrets::database_claim(&fullname(&self.target.release)),
+            names.database_claim.as_deref(),
             &secrets_path,
         );
         let facts = match facts {
@@ -361,7 +386,8 @@ impl Deploy {
             secrets_path,
             installed,
             image_tag: unique_tag()?,
-            chart: crate::support::process::project_root().join("helm/todo"),
+            chart,
+            names,
             require_tools: !self.dry_run,
             cluster,
         };
@@ -433,6 +459,10 @@ mod tests {
             generated: values("generated"),
             image_tag: "0.1.0-1700000000".into(),
             chart: PathBuf::from("helm/todo"),
+            names: ReleaseNames {
+                frontend_service: "todo-frontend".into(),
+                database_claim: Some("data-todo-postgresql-0".into()),
+            },
             require_tools: true,
         }
     }
@@ -690,8 +720,19 @@ mod tests {
     }
 
     #[test]
-    fn release_names_follow_the_chart_naming_rule() {
-        assert_eq!(fullname("todo"), "todo");
-        assert_eq!(fullname("demo"), "demo-todo");
+    fn deploys_keep_the_secret_names_they_always_had() {
+        assert_eq!(secret_name("todo"), "todo-deploy-secrets");
+        assert_eq!(secret_name("demo"), "demo-todo-deploy-secrets");
+    }
+
+    #[test]
+    fn the_port_forward_names_the_service_the_chart_rendered() {
+        let mut inputs = inputs(minikube(), ALL, false);
+        inputs.names.frontend_service = "shop-frontend".into();
+        let plan = deploy(Some(false)).plan(&inputs).unwrap();
+        let shown = plan.steps.iter().any(|step| {
+            matches!(&step.action, Action::ShowAccess(Access::PortForward { service, .. }) if service == "shop-frontend")
+        });
+        assert!(shown, "{plan:?}");
     }
 }

@@ -5,6 +5,7 @@
 pub mod deploy;
 pub mod doctor;
 pub mod plan;
+pub mod release_names;
 pub mod secrets;
 pub mod test_k8s;
 

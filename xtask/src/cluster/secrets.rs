@@ -26,12 +26,6 @@ pub fn default_path(cluster: &str, release: &str) -> PathBuf {
         .join(format!("{release}.env"))
 }
 
-/// The PersistentVolumeClaim the bundled PostgreSQL's StatefulSet keeps
-/// its data on (`volumeClaimTemplates` "data", ordinal 0).
-pub fn database_claim(fullname: &str) -> String {
-    format!("data-{fullname}-postgresql-0")
-}
-
 /// Secret values. `Debug` shows the keys only, so a printed plan or a
 /// failed assertion never shows a value.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -194,7 +188,7 @@ impl Facts {
         context: &str,
         namespace: &str,
         secret: &str,
-        claim: &str,
+        claim: Option<&str>,
         local_path: &Path,
     ) -> anyhow::Result<Self> {
         let get = |kind: &str, name: &str| -> anyhow::Result<Option<String>> {
@@ -216,7 +210,10 @@ impl Facts {
             .map(|json| from_secret_json(&json))
             .transpose()
             .with_context(|| format!("the Secret {namespace}/{secret} in the cluster"))?;
-        let database_claim = get("pvc", claim)?.map(|_| claim.to_owned());
+        let database_claim = match claim {
+            Some(claim) => get("pvc", claim)?.map(|_| claim.to_owned()),
+            None => None,
+        };
         let local = local_path.exists().then(|| read(local_path)).transpose()?;
         Ok(Self {
             cluster,
@@ -364,7 +361,7 @@ mod tests {
         let fresh_checkout = Facts {
             cluster: Some(values("in-cluster")),
             local: None,
-            database_claim: Some(database_claim("todo")),
+            database_claim: Some("data-todo-postgresql-0".into()),
         };
         let resolution = decide(&fresh_checkout).unwrap();
         assert_eq!(resolution.origin, Origin::Cluster);
@@ -417,7 +414,7 @@ mod tests {
     #[test]
     fn a_volume_without_its_password_is_refused_not_rotated() {
         let error = decide(&Facts {
-            database_claim: Some(database_claim("todo")),
+            database_claim: Some("data-todo-postgresql-0".into()),
             ..Facts::default()
         })
         .unwrap_err();

@@ -158,6 +158,24 @@ const FAILED_RENDERS: &[(&str, &[&str], &str)] = &[
     ),
 ];
 
+/// Upgrades (`helm template --is-upgrade`, as `helm upgrade` renders)
+/// whose `lookup` finds no Secret and that were given no value: the chart
+/// stops instead of generating a signing key or database password that
+/// would not match the release's. Given the values, or `existingSecret`,
+/// the same upgrade renders (checked beside these).
+const FAILED_UPGRADES: &[(&str, &[&str], &str)] = &[
+    (
+        "an upgrade that cannot read back the signing key",
+        &[],
+        "the release's Secret \"todo\" (key \"jwt-secret\") was not found",
+    ),
+    (
+        "an upgrade that cannot read back the database password",
+        &["secrets.jwtSecret=0123456789abcdef0123456789abcdef"],
+        "(key \"postgres-password\") was not found",
+    ),
+];
+
 /// Checkov rules that contradict a deliberate choice, and why. Everything
 /// else checkov checks must pass on every rendered case. The chart's README
 /// gives the same reasons (a test keeps the two in step).
@@ -240,7 +258,11 @@ pub fn check(tools: &Tools, write: bool) -> anyhow::Result<()> {
     let at_render = FAILED_RENDERS
         .iter()
         .map(|c| ("render", " (at render)", check_failed_render as Check, c));
-    for (kind, when, check, (what, sets, expected)) in by_schema.chain(at_render) {
+    let on_upgrade = FAILED_UPGRADES
+        .iter()
+        .map(|c| ("upgrade", " (on upgrade)", check_failed_upgrade as Check, c));
+    for (kind, when, check, (what, sets, expected)) in by_schema.chain(at_render).chain(on_upgrade)
+    {
         match check(&tools.helm, sets, expected) {
             Ok(()) => {
                 rejected += 1;
@@ -278,7 +300,7 @@ pub fn check(tools: &Tools, write: bool) -> anyhow::Result<()> {
         totals.checks,
         totals.validations,
         KUBERNETES_VERSIONS.join(" and "),
-        REJECTED.len() + FAILED_RENDERS.len(),
+        REJECTED.len() + FAILED_RENDERS.len() + FAILED_UPGRADES.len(),
         started.elapsed()
     );
     if !failures.is_empty() {
@@ -484,6 +506,36 @@ fn check_failed_render(helm: &Path, sets: &[&str], expected: &str) -> anyhow::Re
         describe(&lint),
         all.trim()
     );
+    Ok(())
+}
+
+/// `helm template --is-upgrade` with `sets` fails saying `expected`; with
+/// `secrets.existingSecret`, or with both generated values given, the same
+/// upgrade renders.
+fn check_failed_upgrade(helm: &Path, sets: &[&str], expected: &str) -> anyhow::Result<()> {
+    let upgrade = || {
+        let mut command = template(helm);
+        command.arg("--is-upgrade");
+        command
+    };
+    expect_failure(upgrade(), sets, expected)?;
+    for given in [
+        &["secrets.existingSecret=todo-secrets"][..],
+        &[
+            "secrets.jwtSecret=0123456789abcdef0123456789abcdef",
+            "postgresql.auth.password=the-current-one",
+        ],
+    ] {
+        let mut command = upgrade();
+        command.args(given.iter().flat_map(|set| ["--set", *set]));
+        let out = command.output().context("could not start helm template")?;
+        ensure!(
+            out.status.success(),
+            "`{}` fails:\n{}",
+            describe(&command),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
     Ok(())
 }
 
