@@ -24,7 +24,6 @@ use uuid::Uuid;
 
 use crate::auth::UserBudgets;
 use crate::domain::ChatTurn;
-use crate::domain::MessagePage;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::{MessageRow, NewMessage, Store};
@@ -170,12 +169,8 @@ impl Assistant {
         owner: Uuid,
         conversation: Uuid,
     ) -> Result<ChatResponse, ApiError> {
-        let (history, _) = store
-            .messages(
-                owner,
-                conversation,
-                MessagePage::newest(self.history_messages),
-            )
+        let history = store
+            .recent_messages(owner, conversation, self.history_messages)
             .await?
             .ok_or(ApiError::NotFound("conversation"))?;
         let today = chrono::Utc::now().date_naive();

@@ -260,6 +260,38 @@ impl Store {
         Ok(Some((rows, total as u64)))
     }
 
+    /// The newest `limit` messages of the conversation, oldest first, in
+    /// one round trip (what a chat turn reads: no count); `None` when the
+    /// owner has no such conversation.
+    pub async fn recent_messages(
+        &self,
+        owner: Uuid,
+        conversation: Uuid,
+        limit: u32,
+    ) -> Result<Option<Vec<MessageRow>>, StoreError> {
+        let sql = "SELECT m.id, m.position, m.role, m.content, m.tool_data, m.created_at \
+                   FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+                   WHERE c.id = $1 AND c.owner_id = $2 ORDER BY m.position DESC LIMIT $3";
+        let mut rows: Vec<MessageRow> = with_connection!(self, conn => sqlx::query_as(sql)
+            .bind(conversation)
+            .bind(owner)
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await)?;
+        if rows.is_empty() {
+            // No messages: no conversation, or one whose first write failed.
+            return match self
+                .messages(owner, conversation, MessagePage::newest(1))
+                .await?
+            {
+                Some(_) => Ok(Some(rows)),
+                None => Ok(None),
+            };
+        }
+        rows.reverse();
+        Ok(Some(rows))
+    }
+
     /// One page of the owner's conversations, most recently active first,
     /// with how many there are.
     pub async fn conversations(
