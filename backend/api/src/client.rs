@@ -10,9 +10,10 @@ use uuid::Uuid;
 use crate::oauth::{AuthorizationGranted, AuthorizationParams, OAuthClient};
 use crate::{
     AccountDeletion, AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList,
-    ConversationQuery, ErrorBody, Health, ListQuery, LoginRequest, MessageList, MessageQuery,
-    NewPersonalToken, NewTask, PasswordChange, PersonalTokenCreated, Readiness, RevokedSessions,
-    SessionList, SignupRequest, Task, TaskList, TaskOverview, TaskPatch, TaskStats, Usage, User,
+    ConversationQuery, ErrorBody, Export, Health, ImportSummary, ListQuery, LoginRequest,
+    MessageList, MessageQuery, NewPersonalToken, NewTask, PasswordChange, PersonalTokenCreated,
+    Readiness, RevokedSessions, SessionList, SignupRequest, Task, TaskList, TaskOverview,
+    TaskPatch, TaskStats, Usage, User,
 };
 
 /// Why a call failed: the server said no (with the contract's error body),
@@ -357,6 +358,30 @@ impl ApiClient {
             )
             .query(query);
         expect(request.send().await?, StatusCode::OK).await
+    }
+
+    /// Every task and conversation of the account, as one document.
+    pub async fn export(&self) -> Result<Export, ClientError> {
+        self.get("/api/export").await
+    }
+
+    /// Adds an export document's tasks and conversations to the account,
+    /// all or nothing.
+    pub async fn import(&self, document: &Export) -> Result<ImportSummary, ClientError> {
+        self.send_json(Method::POST, "/api/import", document, StatusCode::CREATED)
+            .await
+    }
+
+    /// [`ApiClient::import`] of a document as it was read (a file's bytes),
+    /// unparsed: the server judges it.
+    pub async fn import_json(&self, document: Vec<u8>) -> Result<ImportSummary, ClientError> {
+        let response = self
+            .request(Method::POST, "/api/import")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(document)
+            .send()
+            .await?;
+        expect(response, StatusCode::CREATED).await
     }
 
     /// The account's use of its quotas.

@@ -10,6 +10,7 @@ mod wire_enum;
 mod chat;
 mod client;
 mod error;
+mod export;
 mod json_string;
 pub mod oauth;
 mod ops;
@@ -26,6 +27,10 @@ pub use chat::{
 };
 pub use client::{ApiClient, ClientError};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, TaskCandidate};
+pub use export::{
+    EXPORT_FORMAT, EXPORT_VERSION, Export, ExportedConversation, ExportedMessage, ExportedTask,
+    ImportSummary,
+};
 pub use ops::{Health, Readiness};
 pub use task::{
     ClearedCompleted, ListQuery, NewTask, Priority, SortField, SortOrder, StatusFilter, Task,
@@ -53,6 +58,8 @@ pub mod limits {
     pub const PAGE_LIMIT_MAX: u32 = 100;
     pub const PAGE_LIMIT_DEFAULT: u32 = 50;
     pub const BODY_MAX_BYTES: usize = 64 * 1024;
+    /// The body limit of `POST /api/import` alone: an export document.
+    pub const IMPORT_MAX_BYTES: usize = 8 * 1024 * 1024;
     pub const SEARCH_MAX_CHARS: usize = 200;
     pub const CHAT_MESSAGE_MAX_CHARS: usize = 4000;
     pub const TOKEN_NAME_MAX_CHARS: usize = 100;

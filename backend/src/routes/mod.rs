@@ -9,6 +9,7 @@ mod oauth;
 pub(crate) mod openapi;
 mod ops;
 mod tasks;
+mod transfer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -26,6 +27,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/me", get(auth::me).delete(auth::delete_me))
         .route("/api/auth/usage", get(auth::usage))
+        .route("/api/export", get(transfer::export))
+        .route(
+            "/api/import",
+            // An export document: larger than any other body.
+            post(transfer::import).layer(DefaultBodyLimit::max(todo_api::limits::IMPORT_MAX_BYTES)),
+        )
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/auth/password", post(auth::change_password))
         .route("/api/auth/sessions", get(auth::sessions))

@@ -14,6 +14,7 @@ mod oauth;
 pub mod postgres_pool;
 mod sessions;
 mod tasks;
+mod transfer;
 mod users;
 
 use std::str::FromStr;
@@ -31,6 +32,9 @@ pub use conversations::{MessageRow, NewMessage};
 pub use oauth::{IssuedCode, Redemption, Rotation};
 pub use sessions::{NewSession, SessionGrant, SessionRow};
 pub use tasks::TaskPage;
+pub use transfer::{
+    ConversationExport, ImportBatch, ImportedConversation, ImportedMessage, ImportedTask,
+};
 pub use users::UserRecord;
 
 /// Why a store call failed.

@@ -26,6 +26,7 @@ mod provider;
 mod readiness;
 mod restart;
 mod tasks;
+mod transfer;
 mod validation;
 
 use std::sync::Arc;
@@ -34,7 +35,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 14] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 15] = [
         ("accounts", accounts::cases()),
         ("assistant", assistant::cases()),
         ("auth", auth::cases()),
@@ -48,6 +49,7 @@ fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
         ("operations", operations::cases()),
         ("provider", provider::cases()),
         ("tasks", tasks::cases()),
+        ("transfer", transfer::cases()),
         ("validation", validation::cases()),
     ];
     modules

@@ -37,6 +37,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/auth/me"),
     ("delete", "/api/auth/me"),
     ("get", "/api/auth/usage"),
+    ("get", "/api/export"),
+    ("post", "/api/import"),
     ("post", "/api/auth/logout"),
     ("post", "/api/auth/password"),
     ("get", "/api/auth/sessions"),
@@ -208,6 +210,7 @@ async fn the_openapi_document_is_exact(ctx: TestCtx) {
         "SignupRequest",
         "LoginRequest",
         "ChatRequest",
+        "ExportedTask",
     ] {
         let schema = &doc["components"]["schemas"][name];
         assert_eq!(
@@ -228,6 +231,18 @@ async fn the_openapi_document_is_exact(ctx: TestCtx) {
             );
         }
     }
+    // The export document's parts refuse unknown fields too; its lists
+    // are bounded by the account's quotas, which the document cannot state.
+    for name in ["Export", "ExportedConversation", "ExportedMessage"] {
+        assert_eq!(
+            doc["components"]["schemas"][name]["additionalProperties"], false,
+            "{name} refuses unknown fields"
+        );
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["Export"]["properties"]["version"]["enum"],
+        serde_json::json!([todo_api::EXPORT_VERSION])
+    );
     let title = &doc["components"]["schemas"]["NewTask"]["properties"]["title"];
     assert_eq!(title["pattern"], todo_api::patterns::TITLE);
     let limit = doc["paths"]["/api/tasks"]["get"]["parameters"]

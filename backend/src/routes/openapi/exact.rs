@@ -167,6 +167,91 @@ fn request_bodies(doc: &mut Value) {
             ),
         ],
     );
+    let timestamp = |what: &str| {
+        json!({"type": ["string", "null"], "format": "date-time",
+               "description": format!("RFC 3339; absent or `null` on import means now. {what}").trim_end()})
+    };
+    replace_schema(
+        doc,
+        "Export",
+        &["format", "version"],
+        [
+            (
+                "format",
+                json!({"type": "string", "enum": [todo_api::EXPORT_FORMAT]}),
+            ),
+            (
+                "version",
+                json!({"type": "integer", "enum": [todo_api::EXPORT_VERSION],
+                        "description": "An import refuses any other version (422 naming `version`)."}),
+            ),
+            ("exported_at", timestamp("Not read back.")),
+            (
+                "tasks",
+                json!({"type": "array", "items": {"$ref": "#/components/schemas/ExportedTask"},
+                        "description": "At most the account's task quota."}),
+            ),
+            (
+                "conversations",
+                json!({"type": "array", "items": {"$ref": "#/components/schemas/ExportedConversation"},
+                        "description": "At most the account's conversation quota."}),
+            ),
+        ],
+    );
+    replace_schema(
+        doc,
+        "ExportedTask",
+        &["title"],
+        [
+            ("title", title()),
+            ("description", description()),
+            ("priority", with_default(priority(), "medium")),
+            ("due_date", due_date()),
+            ("tags", tags()),
+            ("completed", with_default(json!({"type": "boolean"}), false)),
+            ("created_at", timestamp("")),
+            ("updated_at", timestamp("")),
+        ],
+    );
+    replace_schema(
+        doc,
+        "ExportedConversation",
+        &["title"],
+        [
+            (
+                "title",
+                json!({"type": "string", "maxLength": 200, "pattern": patterns::NO_NUL}),
+            ),
+            ("created_at", timestamp("")),
+            ("updated_at", timestamp("")),
+            (
+                "messages",
+                json!({"type": "array", "items": {"$ref": "#/components/schemas/ExportedMessage"},
+                        "description": "Oldest first; at most the quota of messages per conversation."}),
+            ),
+        ],
+    );
+    replace_schema(
+        doc,
+        "ExportedMessage",
+        &["role", "content"],
+        [
+            (
+                "role",
+                json!({"type": "string", "enum": ["user", "assistant", "tool"]}),
+            ),
+            (
+                "content",
+                json!({"type": "string", "pattern": patterns::NO_NUL}),
+            ),
+            (
+                "tool_call",
+                json!({"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ToolCallRecord"}],
+                        "description": "Only on a tool message: the call and its result."}),
+            ),
+            ("created_at", timestamp("")),
+        ],
+    );
     replace_schema(
         doc,
         "LoginRequest",
@@ -371,7 +456,7 @@ const STANDARD: &[(&str, &str, &str)] = &[
     (
         "413",
         "PayloadTooLarge",
-        "The body is over 64 KiB (`payload_too_large`).",
+        "The body is over 64 KiB, or 8 MiB for `/api/import` (`payload_too_large`).",
     ),
     (
         "415",

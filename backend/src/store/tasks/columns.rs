@@ -92,11 +92,11 @@ macro_rules! concat_columns {
 todo_api::task_fields!(columns_from_fields);
 
 /// [`task_columns!`] as a string.
-pub(super) const TASK_COLUMNS: &str = task_columns!();
+pub(in crate::store) const TASK_COLUMNS: &str = task_columns!();
 
 /// A row that starts with the [`task_columns!`]: the one way a task is
 /// read from either database.
-pub(super) trait TaskColumns: Row {
+pub(in crate::store) trait TaskColumns: Row {
     /// The task, each column's type checked against the Rust type it
     /// decodes to.
     fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error>;
@@ -114,7 +114,7 @@ pub(super) trait TaskColumns: Row {
 }
 
 /// How a priority is stored: its rank, so that it sorts by urgency.
-pub(super) fn priority_rank(priority: Priority) -> i16 {
+pub(in crate::store) fn priority_rank(priority: Priority) -> i16 {
     match priority {
         Priority::Low => 0,
         Priority::Medium => 1,

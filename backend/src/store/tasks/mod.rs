@@ -10,5 +10,6 @@ mod page;
 mod read;
 mod write;
 
+pub(super) use columns::{TASK_COLUMNS, TaskColumns, priority_rank};
 pub(super) use long_lists::LongLists;
 pub use page::TaskPage;
