@@ -60,6 +60,12 @@ pub fn app(state: AppState) -> Router {
         .route("/account/apps/{id}/revoke", post(account::revoke_app))
         .route("/account/password", post(account::change_password))
         .route("/account/delete", post(account::delete_account))
+        .route("/account/export", get(account::export))
+        .route(
+            "/account/import",
+            // A file: larger than any form.
+            post(account::import).layer(DefaultBodyLimit::max(account::IMPORT_FORM_MAX_BYTES)),
+        )
         .route(paths::HEALTH, get(health))
         .route(assets::CSS_PATH, get(assets::stylesheet))
         .route(assets::ICON_PATH, get(assets::icon))

@@ -517,3 +517,74 @@ async fn the_usage_section_counts_what_the_account_holds() {
         format!("1 of {conversations_limit}")
     );
 }
+
+#[tokio::test]
+async fn the_account_page_exports_the_data_and_imports_a_file() {
+    let stack = Stack::start().await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Ada").await;
+    let api = ApiClient::new(&stack.backend_url).with_token(web.session.as_deref().unwrap());
+    api.create_task(&NewTask {
+        title: "exported task".into(),
+        tags: vec!["home".into()],
+        ..NewTask::default()
+    })
+    .await
+    .unwrap();
+
+    let page = web.get("/account").await;
+    page.has("<h2 id=\"data-title\">Your data</h2>")
+        .has("href=\"/account/export\"")
+        .has("Export my data")
+        .has("enctype=\"multipart/form-data\"")
+        .has("action=\"/account/import#data\"")
+        .has("<label for=\"import-file\">");
+
+    // The export is a download of the backend's document.
+    let download = web.get("/account/export").await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.headers["content-type"], "application/json");
+    let disposition = download.headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"todo-export-"),
+        "{disposition}"
+    );
+    let document: serde_json::Value = serde_json::from_str(&download.body).unwrap();
+    assert_eq!(document["format"], "todo-export");
+    assert_eq!(document["tasks"][0]["title"], "exported task");
+
+    // Imported into another account, through the form.
+    let mut other = Web::new(&stack.url);
+    other.sign_up("Grace").await;
+    let imported = other
+        .post_file("/account/import", "file", download.body.as_bytes())
+        .await;
+    imported.redirects_to("/account?imported_tasks=1&imported_conversations=0#data");
+    other
+        .get("/account?imported_tasks=1&imported_conversations=0")
+        .await
+        .has("Imported 1 task and 0 conversations.");
+    let others = ApiClient::new(&stack.backend_url).with_token(other.session.as_deref().unwrap());
+    let tasks = others.list_tasks(&ListQuery::default()).await.unwrap();
+    assert_eq!(tasks.items.len(), 1);
+    assert_eq!(tasks.items[0].tags, vec!["home"]);
+
+    // A file the backend refuses comes back as a message; nothing is added.
+    let mut wrong = document.clone();
+    wrong["version"] = serde_json::json!(7);
+    let refused = other
+        .post_file("/account/import", "file", wrong.to_string().as_bytes())
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.has("Nothing was imported").has("version");
+    let not_json = other
+        .post_file("/account/import", "file", b"these are not my tasks")
+        .await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    not_json.has("not an export");
+    let empty = other.post_file("/account/import", "file", b"").await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    empty.has("Choose an export file");
+    let tasks = others.list_tasks(&ListQuery::default()).await.unwrap();
+    assert_eq!(tasks.items.len(), 1);
+}

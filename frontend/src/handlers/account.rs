@@ -3,9 +3,14 @@
 //! the account. Each change posts, then redirects back (303) with a
 //! notice, except creating a token: its answer is the page itself, the
 //! one time the token is shown (never in a URL, a cookie or a log line).
+//! "Export my data" answers the backend's export document as a download;
+//! "Import" posts a file (multipart, no JavaScript) whose bytes go to the
+//! backend's import as they are.
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -30,11 +35,20 @@ pub struct AccountQuery {
     token_revoked: Option<String>,
     app_disconnected: Option<String>,
     password_changed: Option<String>,
+    imported_tasks: Option<String>,
+    imported_conversations: Option<String>,
 }
 
 impl AccountQuery {
     fn notice(&self) -> Option<AccountNotice> {
-        if self.password_changed.is_some() {
+        if let (Some(tasks), Some(conversations)) =
+            (&self.imported_tasks, &self.imported_conversations)
+        {
+            Some(AccountNotice::Imported {
+                tasks: tasks.parse().ok()?,
+                conversations: conversations.parse().ok()?,
+            })
+        } else if self.password_changed.is_some() {
             Some(AccountNotice::PasswordChanged)
         } else if let Some(count) = &self.others_ended {
             count.parse().ok().map(AccountNotice::OthersEnded)
@@ -188,6 +202,134 @@ pub async fn delete_account(
         ..Outcome::default()
     };
     render(&state, &session, outcome, status).await
+}
+
+/// Everything the account holds, as a file to keep: the backend's export
+/// document, downloaded rather than shown.
+pub async fn export(session: Session) -> Result<Response, PageError> {
+    let document = session.api.export().await?;
+    let body = serde_json::to_vec_pretty(&document).expect("an export document serialises");
+    let disposition = format!(
+        "attachment; filename=\"todo-export-{}.json\"",
+        document.exported_at.format("%Y-%m-%d")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The body limit of the import form: the backend's, with room for the
+/// multipart framing around the file.
+pub const IMPORT_FORM_MAX_BYTES: usize = todo_api::limits::IMPORT_MAX_BYTES + 16 * 1024;
+
+/// The file of the import form, handed to the backend as it was read;
+/// back to the page with the count added, or with why nothing was.
+pub async fn import(
+    State(state): State<AppState>,
+    session: Session,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let (status, import_form) = match uploaded_file(form, "file").await {
+        Err(refused) => refused,
+        Ok(file) if file.is_empty() => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormState::alert("Choose an export file to import.".to_owned()),
+        ),
+        Ok(file) => match session.api.import_json(file.to_vec()).await {
+            Ok(added) => {
+                let to = format!(
+                    "/account?imported_tasks={}&imported_conversations={}#data",
+                    added.tasks, added.conversations
+                );
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(error) => import_refused(error)?,
+        },
+    };
+    let outcome = Outcome {
+        import_form,
+        ..Outcome::default()
+    };
+    render(&state, &session, outcome, status).await
+}
+
+/// The bytes of the form's file field `name` (empty when none was
+/// chosen), read by axum's multipart parser (multer) within the route's
+/// body limit; a body that is not such a form, or too large, is the
+/// answer to show instead.
+async fn uploaded_file(
+    form: Result<Multipart, MultipartRejection>,
+    name: &str,
+) -> Result<Bytes, (StatusCode, FormState)> {
+    let not_a_form = || {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormState::alert("Choose an export file to import.".to_owned()),
+        )
+    };
+    let too_large = |error: &MultipartError| {
+        (error.status() == StatusCode::PAYLOAD_TOO_LARGE)
+            .then(|| (StatusCode::PAYLOAD_TOO_LARGE, FormState::alert(too_large())))
+    };
+    let mut form = form.map_err(|_| not_a_form())?;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Ok(Bytes::new()),
+            Err(error) => return Err(too_large(&error).unwrap_or_else(not_a_form)),
+        };
+        if field.name() == Some(name) {
+            return field
+                .bytes()
+                .await
+                .map_err(|error| too_large(&error).unwrap_or_else(not_a_form));
+        }
+    }
+}
+
+fn too_large() -> String {
+    format!(
+        "Nothing was imported: the file is larger than {} MiB.",
+        todo_api::limits::IMPORT_MAX_BYTES / (1024 * 1024)
+    )
+}
+
+/// Why the backend took nothing from the file, in words; any other failure
+/// (backend down, session ended, writes spent) is the usual error page.
+fn import_refused(error: ClientError) -> Result<(StatusCode, FormState), PageError> {
+    let (Some(body), Some(status)) = (error.body(), error.status()) else {
+        return Err(error.into());
+    };
+    let message = match body.error.code {
+        ErrorCode::ValidationFailed => {
+            let problems: Vec<String> = body
+                .error
+                .fields
+                .iter()
+                .take(5)
+                .map(|(field, problem)| format!("{field} {problem}"))
+                .collect();
+            format!(
+                "Nothing was imported: the file is not a valid export ({}).",
+                problems.join("; ")
+            )
+        }
+        ErrorCode::QuotaExceeded => {
+            format!("Nothing was imported: {}", sentence(&body.error.message))
+        }
+        ErrorCode::MalformedBody => {
+            "Nothing was imported: the file is not an export (it is not a JSON object).".to_owned()
+        }
+        ErrorCode::PayloadTooLarge => too_large(),
+        _ => return Err(error.into()),
+    };
+    Ok((status, FormState::alert(message)))
 }
 
 /// Session and token ids are UUIDs; anything else names nothing.

@@ -227,6 +227,29 @@ impl Web {
         self.send(request).await
     }
 
+    /// A same-origin `multipart/form-data` POST of one file, as a browser
+    /// sends a form with `<input type="file" name="{field}">`.
+    pub async fn post_file(&mut self, path: &str, field: &str, contents: &[u8]) -> Page {
+        let boundary = "----todo-test-boundary-7d9f2c";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+             filename=\"export.json\"\r\nContent-Type: application/json\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(contents);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::ORIGIN, self.origin.clone())
+            .body(body);
+        self.send(request).await
+    }
+
     async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Page {
         if let Some(token) = &self.session {
             request = request.header(header::COOKIE, format!("{}={token}", self.cookie_name));

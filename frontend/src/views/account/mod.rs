@@ -5,6 +5,7 @@
 //! where the visitor was.
 
 mod apps;
+mod data;
 mod device;
 mod sessions;
 mod settings;
@@ -49,13 +50,20 @@ pub struct Outcome {
     pub token_form: FormState,
     pub password_form: FormState,
     pub deletion_form: FormState,
+    /// The import form, when the backend refused the file.
+    pub import_form: FormState,
 }
 
 impl Outcome {
     fn has_errors(&self) -> bool {
-        [&self.token_form, &self.password_form, &self.deletion_form]
-            .iter()
-            .any(|form| form.has_errors())
+        [
+            &self.token_form,
+            &self.password_form,
+            &self.deletion_form,
+            &self.import_form,
+        ]
+        .iter()
+        .any(|form| form.has_errors())
     }
 }
 
@@ -69,6 +77,11 @@ pub enum AccountNotice {
     TokenRevoked,
     AppDisconnected,
     PasswordChanged,
+    /// An import added this many tasks and conversations.
+    Imported {
+        tasks: u64,
+        conversations: u64,
+    },
 }
 
 impl AccountNotice {
@@ -79,6 +92,7 @@ impl AccountNotice {
             AccountNotice::TokenRevoked => "Token revoked",
             AccountNotice::AppDisconnected => "App disconnected",
             AccountNotice::PasswordChanged => "Password changed",
+            AccountNotice::Imported { .. } => "Imported",
         }
     }
 
@@ -105,7 +119,24 @@ impl AccountNotice {
             AccountNotice::PasswordChanged => {
                 "Your password is changed. Every other session was logged out and every personal access token revoked; this one stays logged in.".to_owned()
             }
+            AccountNotice::Imported {
+                tasks,
+                conversations,
+            } => format!(
+                "Imported {} and {}.",
+                counted(tasks, "task"),
+                counted(conversations, "conversation")
+            ),
         }
+    }
+}
+
+/// "1 task", "3 tasks".
+fn counted(count: u64, what: &str) -> String {
+    if count == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{count} {what}s")
     }
 }
 
@@ -160,6 +191,7 @@ pub fn account_page(page: AccountPage<'_>) -> String {
             {sessions::section(page.sessions, outcome)}
             {tokens::section(page.tokens, page.public_origin, outcome)}
             {apps::section(page.apps, outcome)}
+            {data::section(outcome)}
             {settings::password_section(outcome)}
             {settings::deletion_section(outcome)}
         </div>
