@@ -195,7 +195,7 @@ fn array(
     field: &str,
 ) -> Vec<Value> {
     match body.remove(key) {
-        None | Some(Value::Null) => Vec::new(),
+        None => Vec::new(),
         Some(Value::Array(items)) => items,
         Some(_) => {
             errors.add(field, "must be an array");
@@ -372,9 +372,13 @@ fn parse_message(at: &str, value: Value) -> Result<ImportedMessage, FieldErrors>
         None | Some(Value::Null) => None,
         Some(Value::Object(mut call)) => {
             let tool = call.remove("tool");
-            let arguments = call.remove("arguments").unwrap_or(Value::Null);
-            let result = call.remove("result").unwrap_or(Value::Null);
-            if !call.is_empty() || !matches!(tool, Some(Value::String(_))) {
+            // As the API shows a tool record: a name, and two objects.
+            let arguments = call.remove("arguments");
+            let result = call.remove("result");
+            let shaped = matches!(tool, Some(Value::String(_)))
+                && matches!(arguments, Some(Value::Object(_)))
+                && matches!(result, Some(Value::Object(_)));
+            if !call.is_empty() || !shaped {
                 errors.add(
                     tool_field.clone(),
                     "must be {\"tool\": <name>, \"arguments\": …, \"result\": …}",
@@ -392,9 +396,6 @@ fn parse_message(at: &str, value: Value) -> Result<ImportedMessage, FieldErrors>
                     tool_field.clone(),
                     format!("must be at most {} KiB", TOOL_DATA_MAX_BYTES / 1024),
                 );
-            }
-            if data.contains("\\u0000") {
-                errors.add(tool_field, "must not contain NUL characters");
             }
             Some(data)
         }

@@ -246,12 +246,22 @@ fn request_bodies(doc: &mut Value) {
             ),
             (
                 "tool_call",
-                json!({"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ToolCallRecord"}],
-                        "description": "Only on a tool message: the call and its result."}),
+                json!({"oneOf": [
+                    {"type": "null"},
+                    {"type": "object", "required": ["tool", "arguments", "result"],
+                     "additionalProperties": false,
+                     "properties": {"tool": {"type": "string"}, "arguments": {"type": "object"},
+                                    "result": {"type": "object"}}},
+                ], "description": "Only on a tool message: the call and its result."}),
             ),
             ("created_at", timestamp("")),
         ],
     );
+    // A tool call only on a tool message: a rule across two fields.
+    doc["components"]["schemas"]["ExportedMessage"]["anyOf"] = json!([
+        {"properties": {"role": {"const": "tool"}}},
+        {"properties": {"tool_call": {"type": "null"}}},
+    ]);
     replace_schema(
         doc,
         "LoginRequest",
