@@ -9,6 +9,8 @@
 //! - [`rendered`] is the chart check's typed step on one rendered case,
 //!   [`image_ports`] its check that the images listen where the chart says,
 //!   [`database_image`] what the chart relies on in its database image.
+//! - [`custom_resources`] validates operators' custom objects (CloudNativePG's)
+//!   against the operators' own CRD schemas, as the API server would.
 //! - [`diagnosis`] holds `cargo xtask doctor`'s rules on what kubectl and
 //!   helm report about a release.
 //!
@@ -16,6 +18,7 @@
 //! and these rules for `cargo xtask`, which runs it as a process, so an
 //! xtask build never compiles k8s-openapi.
 
+pub mod custom_resources;
 pub mod database_image;
 pub mod diagnosis;
 pub mod image_ports;

@@ -12,6 +12,7 @@ use std::fmt;
 use k8s_openapi::Resource;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Pod, PodSpec, Secret, Service, ServiceAccount,
 };
@@ -98,6 +99,7 @@ manifests! {
     Service(Service),
     Deployment(Deployment),
     StatefulSet(StatefulSet),
+    CronJob(CronJob),
     Pod(Pod),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     PodDisruptionBudget(PodDisruptionBudget),
@@ -131,6 +133,10 @@ impl Manifest {
             }
             Manifest::StatefulSet(s) => {
                 let template = &s.spec.as_ref()?.template;
+                Some((template.metadata.as_ref()?, template.spec.as_ref()?))
+            }
+            Manifest::CronJob(c) => {
+                let template = &c.spec.as_ref()?.job_template.spec.as_ref()?.template;
                 Some((template.metadata.as_ref()?, template.spec.as_ref()?))
             }
             Manifest::Pod(p) => Some((&p.metadata, p.spec.as_ref()?)),
@@ -173,11 +179,31 @@ impl fmt::Display for ParseError {
     }
 }
 
+/// An object of a custom resource whose CRD schemas the caller checks
+/// ([`crate::custom_resources`]), kept as rendered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomObject {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub raw: Value,
+}
+
 /// Parses a multi-document YAML stream (as `helm template` prints it).
 /// Empty documents are skipped; anything else must be a supported, fully
 /// understood Kubernetes object.
 pub fn parse_stream(text: &str) -> Result<Vec<Document>, ParseError> {
+    parse_stream_with_custom(text, |_| false).map(|(documents, _)| documents)
+}
+
+/// As [`parse_stream`], except that objects whose apiVersion `custom`
+/// accepts are returned apart, untyped, for a check against their CRDs.
+pub fn parse_stream_with_custom(
+    text: &str,
+    custom: impl Fn(&str) -> bool,
+) -> Result<(Vec<Document>, Vec<CustomObject>), ParseError> {
     let mut documents = Vec::new();
+    let mut customs = Vec::new();
     let mut problems = Vec::new();
     for (index, chunk) in split_documents(text).into_iter().enumerate() {
         let source = chunk
@@ -187,14 +213,15 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, ParseError> {
             Some(source) => format!("document {} ({source})", index + 1),
             None => format!("document {}", index + 1),
         };
-        match parse_document(chunk) {
-            Ok(None) => {}
-            Ok(Some(manifest)) => documents.push(Document { source, manifest }),
+        match parse_document(chunk, &custom) {
+            Ok(Parsed::Empty) => {}
+            Ok(Parsed::Typed(manifest)) => documents.push(Document { source, manifest }),
+            Ok(Parsed::Custom(object)) => customs.push(object),
             Err(problem) => problems.push(format!("{place}: {problem}")),
         }
     }
     if problems.is_empty() {
-        Ok(documents)
+        Ok((documents, customs))
     } else {
         Err(ParseError { problems })
     }
@@ -219,16 +246,23 @@ fn split_documents(text: &str) -> Vec<&str> {
     documents
 }
 
-fn parse_document(text: &str) -> Result<Option<Manifest>, String> {
+/// What one document of a stream is.
+enum Parsed {
+    Empty,
+    Typed(Manifest),
+    Custom(CustomObject),
+}
+
+fn parse_document(text: &str, custom: &impl Fn(&str) -> bool) -> Result<Parsed, String> {
     if text
         .lines()
         .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
     {
-        return Ok(None);
+        return Ok(Parsed::Empty);
     }
     let raw: Value = serde_saphyr::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
     if raw.is_null() {
-        return Ok(None);
+        return Ok(Parsed::Empty);
     }
     let object = raw
         .as_object()
@@ -247,6 +281,14 @@ fn parse_document(text: &str) -> Result<Option<Manifest>, String> {
         .and_then(Value::as_str)
         .unwrap_or("<unnamed>");
     let subject = format!("{kind}/{name}");
+    if custom(api_version) {
+        return Ok(Parsed::Custom(CustomObject {
+            api_version: api_version.to_owned(),
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            raw,
+        }));
+    }
     let manifest = Manifest::from_raw(api_version, kind, raw.clone())
         .ok_or_else(|| {
             let supported: Vec<String> = Manifest::SUPPORTED
@@ -268,7 +310,7 @@ fn parse_document(text: &str) -> Result<Option<Manifest>, String> {
         &mut differences,
     );
     if differences.is_empty() {
-        Ok(Some(manifest))
+        Ok(Parsed::Typed(manifest))
     } else {
         Err(format!("{subject}: {}", differences.join("; ")))
     }
@@ -382,7 +424,7 @@ spec:
     #[test]
     fn rejects_wrong_types_unsupported_kinds_and_bad_yaml() {
         let wrong_type = DEPLOYMENT.replace("name: web\n  namespace", "name: [web]\n  namespace");
-        let unsupported = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\n";
+        let unsupported = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: once}\n";
         let bad_yaml = "apiVersion: v1\nkind: ConfigMap\n  data: : :\n";
         let not_a_mapping = "- just\n- a list\n";
         for (text, expected) in [
@@ -390,7 +432,7 @@ spec:
                 wrong_type.as_str(),
                 "does not match the apps/v1 Deployment schema",
             ),
-            (unsupported, "unsupported type batch/v1 CronJob"),
+            (unsupported, "unsupported type batch/v1 Job"),
             (bad_yaml, "not valid YAML"),
             (not_a_mapping, "not a mapping"),
         ] {

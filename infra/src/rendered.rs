@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::manifest::{Manifest, parse_stream};
+use crate::custom_resources::Crds;
+use crate::manifest::{CustomObject, Manifest, parse_stream_with_custom};
 use crate::policy::{self, ContainerPorts, Expectations, PolicyOptions};
 
 /// What the check of one case found.
@@ -27,27 +28,55 @@ pub fn check(
     chart_values: &str,
     namespace: &str,
 ) -> Result<CaseReport, String> {
-    let objects: Vec<Manifest> = parse_stream(rendered)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|d| d.manifest)
-        .collect();
+    // Custom resources are checked against their CRDs by the caller; here
+    // only what they imply for the typed objects counts.
+    let crds = Crds::cloudnative_pg().map_err(|e| e.to_string())?;
+    let (documents, customs) =
+        parse_stream_with_custom(rendered, |api_version| crds.covers(api_version))
+            .map_err(|e| e.to_string())?;
+    let objects: Vec<Manifest> = documents.into_iter().map(|d| d.manifest).collect();
+    let mut external_secrets = case_values
+        .map(existing_secrets)
+        .transpose()?
+        .unwrap_or_default();
+    external_secrets.extend(operator_secrets(&customs));
     let options = PolicyOptions {
         namespace: Some(namespace.to_owned()),
-        external_secrets: case_values
-            .map(existing_secrets)
-            .transpose()?
-            .unwrap_or_default(),
+        external_secrets,
         expectations: Expectations::todo_on(ContainerPorts::from_values(chart_values)?),
+        operator_pods: operator_pods(&customs),
     };
     let report = policy::check(&objects, &options);
-    let kinds: BTreeSet<&str> = objects.iter().map(Manifest::kind).collect();
+    let kinds: BTreeSet<String> = objects
+        .iter()
+        .map(|o| o.kind().to_owned())
+        .chain(customs.iter().map(|c| c.kind.clone()))
+        .collect();
     Ok(CaseReport {
-        objects: objects.len(),
-        kinds: kinds.into_iter().map(str::to_owned).collect(),
+        objects: objects.len() + customs.len(),
+        kinds: kinds.into_iter().collect(),
         checks: report.total_checks(),
         violations: (!report.passed()).then(|| report.to_string()),
     })
+}
+
+/// Secrets an operator creates for the custom objects rendered: a
+/// CloudNativePG Cluster's database owner, `<cluster>-app`.
+fn operator_secrets(customs: &[CustomObject]) -> impl Iterator<Item = String> + '_ {
+    customs
+        .iter()
+        .filter(|c| c.api_version.starts_with("postgresql.cnpg.io/") && c.kind == "Cluster")
+        .map(|c| format!("{}-app", c.name))
+}
+
+/// The labels the operator gives the Pods of the custom objects
+/// rendered: a CloudNativePG Cluster's instances carry `cnpg.io/cluster`.
+fn operator_pods(customs: &[CustomObject]) -> Vec<std::collections::BTreeMap<String, String>> {
+    customs
+        .iter()
+        .filter(|c| c.api_version.starts_with("postgresql.cnpg.io/") && c.kind == "Cluster")
+        .map(|c| [("cnpg.io/cluster".to_owned(), c.name.clone())].into())
+        .collect()
 }
 
 /// Secrets a values file says exist outside the release.
@@ -57,6 +86,8 @@ fn existing_secrets(values_yaml: &str) -> Result<BTreeSet<String>, String> {
     Ok([
         "/secrets/existingSecret",
         "/externalDatabase/existingSecret",
+        "/backup/s3/existingSecret",
+        "/cnpg/backup/existingSecret",
     ]
     .into_iter()
     .filter_map(|pointer| values.pointer(pointer).and_then(serde_json::Value::as_str))

@@ -40,6 +40,7 @@ fn the_plain_manifests_are_typed_and_pass_the_policy() {
         // The user creates it (infra/k8s/README.md); the chart renders no Secret here.
         external_secrets: BTreeSet::from(["todo-secrets".to_owned()]),
         expectations: Expectations::todo(),
+        operator_pods: Vec::new(),
     };
     let report = policy::check(&objects, &options);
     assert!(report.passed(), "{report}");

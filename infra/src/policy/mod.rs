@@ -103,6 +103,10 @@ pub struct PolicyOptions {
     /// references to them are accepted without knowing their keys.
     pub external_secrets: BTreeSet<String>,
     pub expectations: Expectations,
+    /// The labels of Pods an operator creates for the custom objects
+    /// rendered (a CloudNativePG Cluster's instances), which a
+    /// NetworkPolicy may select though no Pod template is rendered.
+    pub operator_pods: Vec<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,7 +191,10 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                 .as_ref()
                 .and_then(|l| l.get("app.kubernetes.io/component"))
                 .map(String::as_str);
-            let long_running = object.hook().is_none() && !matches!(object, Manifest::Pod(_));
+            // Pods that run to completion (Helm tests, a CronJob's Jobs) have
+            // no probes and no rollout.
+            let long_running = object.hook().is_none()
+                && !matches!(object, Manifest::Pod(_) | Manifest::CronJob(_));
             workload_rules(
                 object,
                 spec,
@@ -258,9 +265,17 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                     .as_ref()
                     .and_then(|s| s.pod_selector.clone())
                     .unwrap_or_default();
-                let matched = !index
-                    .pods_matching(&selector, object.namespace(), true)
-                    .is_empty();
+                let wanted = selector.match_labels.clone().unwrap_or_default();
+                let operator_made = selector.match_expressions.iter().flatten().next().is_none()
+                    && options.operator_pods.iter().any(|labels| {
+                        wanted
+                            .iter()
+                            .all(|(key, value)| labels.get(key) == Some(value))
+                    });
+                let matched = operator_made
+                    || !index
+                        .pods_matching(&selector, object.namespace(), true)
+                        .is_empty();
                 report.check("selector matches Pods", &object.id(), matched, || {
                     "the podSelector matches no rendered Pod template".to_owned()
                 });

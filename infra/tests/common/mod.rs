@@ -109,6 +109,7 @@ pub fn check(text: &str, external_secrets: &[&str]) -> Report {
         namespace: Some("todo".to_owned()),
         external_secrets: external_secrets.iter().map(|s| (*s).to_owned()).collect(),
         expectations: Expectations::todo(),
+        operator_pods: Vec::new(),
     };
     policy::check(&objects, &options)
 }
