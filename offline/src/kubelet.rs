@@ -14,6 +14,7 @@
 //! release (a probe path, a Service port, an env reference), each of which
 //! must be rejected for its own reason.
 
+mod backup;
 mod mutation;
 mod pod;
 mod probes;
@@ -71,7 +72,7 @@ pub fn run(run: &Run) -> anyhow::Result<()> {
         }
     }
     let objects = render(run)?;
-    let summary = conform(&objects, "release", READY_TIMEOUT)?;
+    let summary = conform(&objects, "release", READY_TIMEOUT, true)?;
     eprintln!(
         "chart on docker: release conforms in {:.1?}: {summary}",
         started.elapsed()
@@ -84,7 +85,7 @@ pub fn run(run: &Run) -> anyhow::Result<()> {
         let (broken, change) = mutation.apply(&objects)?;
         eprintln!("\nchart on docker: mutation {mutation:?}: {change}; this run must fail");
         let label = format!("{mutation:?}").to_lowercase();
-        match conform(&broken, &label, MUTATION_TIMEOUT) {
+        match conform(&broken, &label, MUTATION_TIMEOUT, false) {
             Ok(_) => bail!("the conformance run accepted a broken release ({change})"),
             Err(error) => {
                 let text = mutation.check(&error)?;
@@ -144,7 +145,9 @@ fn render(run: &Run) -> anyhow::Result<Vec<Manifest>> {
                 "--set-string",
                 &format!("postgresql.image.tag={postgres_tag}"),
             ])
-            .args(["--set", &format!("postgresql.port={database_port}")]),
+            .args(["--set", &format!("postgresql.port={database_port}")])
+            // The backup CronJob's Pod is run once, and its dump restored.
+            .args(["--set", "backup.enabled=true"]),
     )?;
     let objects: Vec<Manifest> = todo_infra::parse_stream(&rendered)?
         .into_iter()
@@ -164,7 +167,14 @@ fn port_free(port: u16) -> bool {
 
 /// One conformance run of `objects`; Ok with a summary, or the first
 /// reason the release would not work in a cluster.
-fn conform(objects: &[Manifest], label: &str, timeout: Duration) -> anyhow::Result<String> {
+/// With `round_trip`, the database is then backed up, wiped and restored
+/// (`backup`) before the release is stopped.
+fn conform(
+    objects: &[Manifest],
+    label: &str,
+    timeout: Duration,
+    round_trip: bool,
+) -> anyhow::Result<String> {
     let bindings = wiring::bindings(objects)?;
     for binding in &bindings {
         if !port_free(binding.port) {
@@ -268,6 +278,13 @@ fn conform(objects: &[Manifest], label: &str, timeout: Duration) -> anyhow::Resu
     for (test, args) in tests.iter().zip(&test_args) {
         release.run_test(test, args, &mut kubelet)?;
     }
+    let restored = if round_trip {
+        let summary = backup::round_trip(&release, objects)?;
+        eprintln!("chart on docker [{label}]: backup round trip: {summary}");
+        format!(", backup and restore round trip passed ({summary})")
+    } else {
+        String::new()
+    };
     let probes: u32 = kubelet.pods.iter().map(PodProbes::polls).sum();
     for pod in &kubelet.pods {
         eprintln!(
@@ -280,7 +297,7 @@ fn conform(objects: &[Manifest], label: &str, timeout: Duration) -> anyhow::Resu
         eprintln!("chart on docker [{label}]: {report}");
     }
     Ok(format!(
-        "{} ports distinct and free, {} workloads ready and live ({probes} probes polled), {} Helm tests passed, all exited 0 on SIGTERM",
+        "{} ports distinct and free, {} workloads ready and live ({probes} probes polled), {} Helm tests passed{restored}, all exited 0 on SIGTERM",
         bindings.len(),
         workloads.len(),
         tests.len()

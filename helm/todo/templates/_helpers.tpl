@@ -84,9 +84,38 @@ given, pins the exact image.
 {{- end }}
 {{- end }}
 
-{{/* Whether the bundled PostgreSQL is rendered: an external database turns it off. */}}
+{{/* database.mode: whether the bundled PostgreSQL StatefulSet is rendered. */}}
 {{- define "todo.postgresql.enabled" -}}
-{{- if and .Values.postgresql.enabled (not .Values.externalDatabase.enabled) }}true{{ end }}
+{{- if eq .Values.database.mode "bundled" }}true{{ end }}
+{{- end }}
+
+{{/* database.mode: whether the backend uses externalDatabase. */}}
+{{- define "todo.externalDatabase.enabled" -}}
+{{- if eq .Values.database.mode "external" }}true{{ end }}
+{{- end }}
+
+{{/* database.mode: whether a CloudNativePG Cluster is rendered. */}}
+{{- define "todo.cnpg.enabled" -}}
+{{- if eq .Values.database.mode "cnpg" }}true{{ end }}
+{{- end }}
+
+{{/*
+The CloudNativePG Cluster's name. The operator derives its Services
+("-rw", "-ro", "-r"), its Secrets ("-app") and its Pods ("-1", "-2") from
+it, so it leaves room for those suffixes.
+*/}}
+{{- define "todo.cnpg.clusterName" -}}
+{{- printf "%s-db" (include "todo.fullname" .) | trunc 50 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Whether the backup CronJob is rendered (bundled database only). */}}
+{{- define "todo.backup.enabled" -}}
+{{- if and .Values.backup.enabled (include "todo.postgresql.enabled" .) }}true{{ end }}
+{{- end }}
+
+{{/* The claim the backups are written to. */}}
+{{- define "todo.backup.claimName" -}}
+{{- default (include "todo.componentName" (dict "root" . "component" "backups")) .Values.backup.persistence.existingClaim }}
 {{- end }}
 
 {{/* Secret holding jwt-secret and postgres-password. */}}
@@ -96,7 +125,7 @@ given, pins the exact image.
 
 {{/* Whether the chart renders its own Secret at all. */}}
 {{- define "todo.secret.enabled" -}}
-{{- if or (not .Values.secrets.existingSecret) (and .Values.externalDatabase.enabled .Values.externalDatabase.url (not .Values.externalDatabase.existingSecret)) }}true{{ end }}
+{{- if or (not .Values.secrets.existingSecret) (and (include "todo.externalDatabase.enabled" .) .Values.externalDatabase.url (not .Values.externalDatabase.existingSecret)) }}true{{ end }}
 {{- end }}
 
 {{/* Secret and key holding the external database URL. */}}
@@ -243,4 +272,64 @@ the Ingress host when /mcp is routed there.
 {{- else if eq $url.scheme "https" }}443
 {{- else }}80
 {{- end }}
+{{- end }}
+
+{{/* Port of the backups' object storage: the endpoint's, else HTTPS. */}}
+{{- define "todo.backup.s3Port" -}}
+{{- if .Values.backup.s3.endpoint }}
+{{- $url := urlParse .Values.backup.s3.endpoint }}
+{{- $hostPort := splitList ":" $url.host }}
+{{- if gt (len $hostPort) 1 }}
+{{- last $hostPort }}
+{{- else if eq $url.scheme "https" }}443
+{{- else }}80
+{{- end }}
+{{- else }}443
+{{- end }}
+{{- end }}
+
+{{/*
+The container that dumps the bundled database (backup.sh), with the chart's
+PostgreSQL image: the container of the backup CronJob, or its init
+container when an upload follows.
+*/}}
+{{- define "todo.backup.dumpContainer" -}}
+{{- $pg := .Values.postgresql }}
+- name: dump
+  image: {{ include "todo.image" (dict "root" . "image" $pg.image) | quote }}
+  imagePullPolicy: {{ $pg.image.pullPolicy }}
+  command: ["sh", "/scripts/backup.sh"]
+  env:
+    - name: PGHOST
+      value: {{ include "todo.componentName" (dict "root" . "component" "postgresql") | quote }}
+    - name: PGPORT
+      value: {{ $pg.port | quote }}
+    - name: PGUSER
+      value: {{ $pg.auth.username | quote }}
+    - name: PGDATABASE
+      value: {{ $pg.auth.database | quote }}
+    - name: PGPASSWORD
+      valueFrom:
+        secretKeyRef:
+          name: {{ include "todo.secretName" . }}
+          key: postgres-password
+    # A database that does not answer fails the backup instead of hanging it.
+    - name: PGCONNECT_TIMEOUT
+      value: "10"
+    - name: BACKUP_DIR
+      value: /backups
+    - name: BACKUP_RETENTION
+      value: {{ .Values.backup.retention | quote }}
+  resources:
+    {{- toYaml .Values.backup.resources | nindent 4 }}
+  securityContext:
+    {{- include "todo.containerSecurityContext" . | nindent 4 }}
+  volumeMounts:
+    - name: scripts
+      mountPath: /scripts
+      readOnly: true
+    - name: backups
+      mountPath: /backups
+    - name: tmp
+      mountPath: /tmp
 {{- end }}

@@ -25,6 +25,10 @@ pub struct Release<'a> {
     hosts: Vec<String>,
     containers: RefCell<Vec<String>>,
     volumes: RefCell<Vec<String>>,
+    /// Containers run to their end so far (each gets its own name).
+    runs: RefCell<usize>,
+    /// ConfigMaps projected as files.
+    scratch: tempfile::TempDir,
 }
 
 impl<'a> Release<'a> {
@@ -35,6 +39,8 @@ impl<'a> Release<'a> {
             hosts: wiring::host_names(objects, namespace),
             containers: Default::default(),
             volumes: Default::default(),
+            runs: Default::default(),
+            scratch: tempfile::tempdir().expect("a temporary directory"),
         }
     }
 
@@ -81,8 +87,10 @@ impl<'a> Release<'a> {
         Ok(name)
     }
 
-    /// emptyDir → tmpfs; a StatefulSet claim → a Docker volume made
-    /// group-writable for fsGroup, as the kubelet does.
+    /// emptyDir → tmpfs; a ConfigMap → its data as read-only files; a
+    /// claim (a StatefulSet's, or a PersistentVolumeClaim by name, shared
+    /// by every Pod that mounts it) → a Docker volume made group-writable
+    /// for fsGroup, as the kubelet does.
     fn mount(
         &self,
         object: &Manifest,
@@ -90,19 +98,41 @@ impl<'a> Release<'a> {
         volume: &str,
         path: &str,
     ) -> anyhow::Result<[String; 2]> {
-        if let Some(declared) = spec.volumes.iter().flatten().find(|v| v.name == volume) {
-            if declared.empty_dir.is_some() {
+        let docker_volume = match spec.volumes.iter().flatten().find(|v| v.name == volume) {
+            Some(declared) if declared.empty_dir.is_some() => {
                 return Ok(["--tmpfs".to_owned(), format!("{path}:mode=1777")]);
             }
-            bail!(
-                "{}: volume {volume} is neither an emptyDir nor a claim",
+            Some(declared) if declared.config_map.is_some() => {
+                let name = &declared.config_map.as_ref().expect("checked").name;
+                let directory = self.config_map_files(name)?;
+                return Ok([
+                    "--volume".to_owned(),
+                    format!("{}:{path}:ro", directory.display()),
+                ]);
+            }
+            Some(declared) if declared.persistent_volume_claim.is_some() => {
+                let claim = &declared
+                    .persistent_volume_claim
+                    .as_ref()
+                    .expect("checked")
+                    .claim_name;
+                let docker_volume = format!("{}-claim-{claim}", self.prefix);
+                if self.volumes.borrow().contains(&docker_volume) {
+                    return Ok(["-v".to_owned(), format!("{docker_volume}:{path}")]);
+                }
+                docker_volume
+            }
+            Some(_) => bail!(
+                "{}: volume {volume} is neither an emptyDir, a ConfigMap nor a claim",
                 object.id()
-            );
-        }
-        let Manifest::StatefulSet(_) = object else {
-            bail!("{}: volume {volume} is not declared", object.id());
+            ),
+            None => {
+                let Manifest::StatefulSet(_) = object else {
+                    bail!("{}: volume {volume} is not declared", object.id());
+                };
+                format!("{}-{}-{volume}", self.prefix, object.name())
+            }
         };
-        let docker_volume = format!("{}-{}-{volume}", self.prefix, object.name());
         self.volumes.borrow_mut().push(docker_volume.clone());
         output(docker().args(["volume", "create", &docker_volume]))?;
         let group = spec
@@ -123,6 +153,103 @@ impl<'a> Release<'a> {
         )
         .context("preparing the claim's volume like fsGroup does")?;
         Ok(["-v".to_owned(), format!("{docker_volume}:{path}")])
+    }
+
+    /// A rendered ConfigMap's data as files in a directory of this run
+    /// (readable by any user, as the kubelet's projection is).
+    fn config_map_files(&self, name: &str) -> anyhow::Result<std::path::PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        let data = self
+            .objects
+            .iter()
+            .find_map(|o| match o {
+                Manifest::ConfigMap(c) if o.name() == name => {
+                    Some(c.data.clone().unwrap_or_default())
+                }
+                _ => None,
+            })
+            .with_context(|| format!("ConfigMap {name} is not rendered"))?;
+        let directory = self.scratch.path().join(name);
+        std::fs::create_dir_all(&directory)?;
+        std::fs::set_permissions(&directory, std::fs::Permissions::from_mode(0o755))?;
+        for (key, value) in data {
+            let file = directory.join(key);
+            std::fs::write(&file, value)?;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))?;
+        }
+        Ok(directory)
+    }
+
+    /// Runs a Pod's container once to its end, as a Job's Pod: with the
+    /// container's own command or `command` in its place, and its claims
+    /// mounted read-only when `claims_read_only` (a volume that cannot be
+    /// written). Answers its exit code and output.
+    pub fn run_once(
+        &self,
+        object: &Manifest,
+        args: &[String],
+        command: Option<&[String]>,
+        claims_read_only: bool,
+    ) -> anyhow::Result<(i32, String)> {
+        let (_, spec) = object.pod_template().context("not a Pod template")?;
+        let mut container = wiring::only_container(object)?.clone();
+        if let Some(command) = command {
+            container.command = Some(command.to_vec());
+            container.args = None;
+        }
+        let name = format!("{}-{}-{}", self.prefix, object.name(), self.runs.borrow());
+        *self.runs.borrow_mut() += 1;
+        let mut docker_run = docker();
+        docker_run.args(["run", "--name", &name]).args(args);
+        for mount in container.volume_mounts.iter().flatten() {
+            let [flag, mut value] = self.mount(object, spec, &mount.name, &mount.mount_path)?;
+            let claim = spec
+                .volumes
+                .iter()
+                .flatten()
+                .any(|v| v.name == mount.name && v.persistent_volume_claim.is_some());
+            if (mount.read_only == Some(true) || (claim && claims_read_only))
+                && !value.ends_with(":ro")
+            {
+                value.push_str(":ro");
+            }
+            docker_run.args([flag, value]);
+        }
+        image_and_args(&mut docker_run, &container)?;
+        self.containers.borrow_mut().push(name.clone());
+        let out = docker_run
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {}", object.id()))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok((out.status.code().unwrap_or(-1), text))
+    }
+
+    /// A command in a running workload's container (`kubectl exec`).
+    pub fn exec(&self, workload: &Manifest, command: &[String]) -> anyhow::Result<String> {
+        output(
+            docker()
+                .args(["exec", &self.container_name(workload)])
+                .args(command),
+        )
+    }
+
+    /// Stops one workload's container for a while (scaled to zero).
+    pub fn pause(&self, workload: &Manifest) -> anyhow::Result<()> {
+        output(docker().args(["stop", "--time", "30", &self.container_name(workload)]))
+            .map(|_| ())
+            .with_context(|| format!("stopping {}", workload.id()))
+    }
+
+    /// Starts a paused workload's container again (scaled back).
+    pub fn resume(&self, workload: &Manifest) -> anyhow::Result<()> {
+        output(docker().args(["start", &self.container_name(workload)]))
+            .map(|_| ())
+            .with_context(|| format!("starting {}", workload.id()))
     }
 
     /// A `helm test` Pod: runs once and must exit 0, while the workloads'

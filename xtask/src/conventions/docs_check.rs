@@ -220,7 +220,7 @@ fn every_cargo_xtask_command_in_the_docs_parses() {
         "docs/monitoring.md",
         "docs/troubleshooting.md",
         "docs/kubectl-ai.md",
-        "docs/external-database.md",
+        "docs/database.md",
     ] {
         let count = invocations
             .iter()

@@ -3,13 +3,15 @@
 //! tools and passes their paths).
 //!
 //! For the defaults, each `helm/todo/ci/*-values.yaml` and the secrets
-//! example: `helm lint --strict`, then `helm template` → typed objects
-//! (rejecting unknown fields) → the policy module → the Kubernetes OpenAPI
-//! schemas (kubernetes-validate, oldest supported and newest version). Then
-//! the images' ports against the chart's, checkov over every rendered case,
-//! bad values that `values.schema.json` must reject with a readable
-//! message, and the plain manifests in `infra/k8s/`, which must match the
-//! chart (or are written, with `--write`).
+//! example: `helm lint --strict`, then `helm template` → the custom objects
+//! of the operators whose CRDs `todo-infra` embeds (CloudNativePG's)
+//! against those CRDs → typed objects (rejecting unknown fields) → the
+//! policy module → the Kubernetes OpenAPI schemas (kubernetes-validate,
+//! oldest supported and newest version). Then the images' ports against the
+//! chart's, checkov over every rendered case, bad values that
+//! `values.schema.json` must reject with a readable message, and the plain
+//! manifests in `infra/k8s/`, which must match the chart (or are written,
+//! with `--write`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
+use todo_infra::custom_resources::{self, Crds};
 use todo_infra::{image_ports, plain, rendered};
 
 use crate::process::{describe, output};
@@ -33,6 +36,9 @@ const PLAIN_VALUES: &str = "helm/todo/ci/plain-values.yaml";
 const PLAIN_OUTPUT: &str = "infra/k8s/todo.yaml";
 /// Chart.yaml's kubeVersion floor and the newest schema kubernetes-validate has.
 const KUBERNETES_VERSIONS: &[&str] = &["1.30.0", "1.37.0"];
+/// Kinds kubernetes-validate has no schema for that the typed model checks
+/// instead; the kinds of the embedded CRDs are added to these.
+const TYPED_ELSEWHERE: &[&str] = &["ServiceMonitor", "PrometheusRule"];
 /// The Prometheus Operator API: the ci values files are rendered as on a
 /// cluster that serves it (so the ServiceMonitor is checked too), the bare
 /// defaults as on one that does not.
@@ -62,16 +68,53 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "an external database without a URL or Secret",
-        &["externalDatabase.enabled=true"],
+        &["database.mode=external"],
         "at '/externalDatabase/url': minLength: got 0, want 1",
     ),
     (
         "an external database URL that is not postgres://",
         &[
-            "externalDatabase.enabled=true",
+            "database.mode=external",
             "externalDatabase.url=mysql://db/todo",
         ],
         "at '/externalDatabase/url': 'mysql://db/todo' does not match pattern",
+    ),
+    (
+        "an unknown database mode",
+        &["database.mode=sqlite"],
+        "at '/database/mode': value must be one of 'bundled', 'external', 'cnpg'",
+    ),
+    (
+        "backups of a database the chart does not run",
+        &[
+            "database.mode=external",
+            "externalDatabase.url=postgres://db/todo",
+            "backup.enabled=true",
+        ],
+        "at '/database/mode': value must be 'bundled'",
+    ),
+    (
+        "backups to S3 without a bucket",
+        &[
+            "backup.enabled=true",
+            "backup.s3.enabled=true",
+            "backup.s3.existingSecret=s3",
+        ],
+        "at '/backup/s3/bucket': minLength: got 0, want 3",
+    ),
+    (
+        "a backup schedule that is not cron",
+        &["backup.schedule=nightly"],
+        "at '/backup/schedule': 'nightly' does not match pattern",
+    ),
+    (
+        "CloudNativePG backups without a destination",
+        &[
+            "database.mode=cnpg",
+            "cnpg.backup.enabled=true",
+            "cnpg.backup.existingSecret=s3",
+        ],
+        "at '/cnpg/backup/destinationPath': minLength: got 0, want 1",
     ),
     (
         "the image tag latest",
@@ -223,6 +266,15 @@ struct Totals {
     objects: usize,
     checks: usize,
     validations: usize,
+    custom_objects: usize,
+    cel_rules_skipped: usize,
+}
+
+/// What a case's check prints when it passes.
+struct Passed {
+    summary: String,
+    /// What the CRD check found, when the case renders custom objects.
+    custom: Option<String>,
 }
 
 /// Runs every check, reporting each as it goes; fails naming those that
@@ -232,6 +284,12 @@ pub fn check(tools: &Tools, write: bool) -> anyhow::Result<()> {
     let rendered_dir = tempfile::Builder::new().prefix("todo-chart-").tempdir()?;
     let mut totals = Totals::default();
     let mut failures = Vec::new();
+    let crds = Crds::cloudnative_pg().context("the CRDs embedded in todo-infra")?;
+    let origins: Vec<String> = crds.origins().iter().map(ToString::to_string).collect();
+    eprintln!(
+        "chart: custom objects are validated against the CRDs of {}",
+        origins.join(", ")
+    );
     match image_ports::check(&read(DOCKERFILE)?, &read(CHART_VALUES)?) {
         Ok(line) => eprintln!("chart: {line}"),
         Err(e) => {
@@ -240,8 +298,13 @@ pub fn check(tools: &Tools, write: bool) -> anyhow::Result<()> {
         }
     }
     for case in cases()? {
-        match check_case(tools, &case, rendered_dir.path(), &mut totals) {
-            Ok(line) => eprintln!("  ok   {:<22} {line}", case.name),
+        match check_case(tools, &crds, &case, rendered_dir.path(), &mut totals) {
+            Ok(passed) => {
+                eprintln!("  ok   {:<22} {}", case.name, passed.summary);
+                if let Some(custom) = passed.custom {
+                    eprintln!("       {:<22} {custom}", "");
+                }
+            }
             Err(e) => {
                 eprintln!("  FAIL {:<22} {e:#}", case.name);
                 failures.push(case.name);
@@ -295,11 +358,13 @@ pub fn check(tools: &Tools, write: bool) -> anyhow::Result<()> {
     }
 
     eprintln!(
-        "\nchart: {} objects typed, {} policy checks, {} schema validations (Kubernetes {}), {rejected}/{} bad values rejected, in {:.1?}",
+        "\nchart: {} objects typed, {} policy checks, {} schema validations (Kubernetes {}), {} custom objects valid against their CRDs ({} CEL rules not evaluated), {rejected}/{} bad values rejected, in {:.1?}",
         totals.objects,
         totals.checks,
         totals.validations,
         KUBERNETES_VERSIONS.join(" and "),
+        totals.custom_objects,
+        totals.cel_rules_skipped,
         REJECTED.len() + FAILED_RENDERS.len() + FAILED_UPGRADES.len(),
         started.elapsed()
     );
@@ -369,10 +434,11 @@ fn cases() -> anyhow::Result<Vec<Case>> {
 
 fn check_case(
     tools: &Tools,
+    crds: &Crds,
     case: &Case,
     rendered_dir: &Path,
     totals: &mut Totals,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Passed> {
     let mut lint = lint(&tools.helm);
     let mut template = template(&tools.helm);
     for api in &case.api_versions {
@@ -384,6 +450,7 @@ fn check_case(
     }
     output(&mut lint).context("helm lint --strict")?;
     let text = output(&mut template)?;
+    let custom = check_custom_objects(crds, case, &text)?;
     let case_values = case.values.as_deref().map(fs::read_to_string).transpose()?;
     let report = rendered::check(
         &text,
@@ -398,27 +465,74 @@ fn check_case(
 
     let file = rendered_dir.join(format!("{}.yaml", case.name.replace('/', "-")));
     fs::write(&file, &text)?;
+    let mut no_schema: Vec<&str> = TYPED_ELSEWHERE.to_vec();
+    no_schema.extend(crds.kinds().map(|gvk| gvk.kind.as_str()));
     for version in KUBERNETES_VERSIONS {
-        validate(&tools.kubernetes_validate, &file, version)?;
+        validate(&tools.kubernetes_validate, &file, version, &no_schema)?;
     }
 
     totals.objects += report.objects;
     totals.checks += report.checks;
     totals.validations += report.objects * KUBERNETES_VERSIONS.len();
-    Ok(format!(
-        "{} objects ({}), {} policy checks, schema-valid for {}",
-        report.objects,
-        report.kinds.join(", "),
-        report.checks,
-        KUBERNETES_VERSIONS.join(" and ")
-    ))
+    totals.custom_objects += custom.validated;
+    totals.cel_rules_skipped += custom.cel_rules_skipped;
+    Ok(Passed {
+        summary: format!(
+            "{} objects ({}), {} policy checks, schema-valid for {}",
+            report.objects,
+            report.kinds.join(", "),
+            report.checks,
+            KUBERNETES_VERSIONS.join(" and ")
+        ),
+        custom: (custom.validated > 0).then(|| {
+            format!(
+                "{} custom objects valid against their CRDs, {} CEL rules skipped (not evaluated)",
+                custom.validated, custom.cel_rules_skipped
+            )
+        }),
+    })
+}
+
+/// Every rendered object of a group the embedded CRDs define, against its
+/// CRD; a failure names the values file the case was rendered with.
+fn check_custom_objects(
+    crds: &Crds,
+    case: &Case,
+    rendered: &str,
+) -> anyhow::Result<custom_resources::StreamReport> {
+    let values = match &case.values {
+        Some(file) => file.display().to_string(),
+        None => format!("{CHART_VALUES} (the defaults)"),
+    };
+    let report = crds
+        .validate_stream(rendered)
+        .map_err(|e| anyhow::anyhow!("{values}: the rendered manifests: {e}"))?;
+    if !report.invalid.is_empty() {
+        let invalid: Vec<String> = report
+            .invalid
+            .iter()
+            .map(|v| v.to_string().replace('\n', "\n    "))
+            .collect();
+        bail!(
+            "{values}: {} of {} custom objects do not match their CRDs:\n    {}",
+            report.invalid.len(),
+            report.validated,
+            invalid.join("\n    ")
+        );
+    }
+    Ok(report)
 }
 
 /// Runs kubernetes-validate in strict mode (unknown properties are errors).
-/// Its only tolerated remark is that it has no schema for the Prometheus
-/// Operator's CRDs (ServiceMonitor, PrometheusRule), which the typed model
-/// checks instead.
-fn validate(validator: &Path, file: &Path, version: &str) -> anyhow::Result<()> {
+/// Its only tolerated remark is that it has no schema for a kind in
+/// `no_schema`: the Prometheus Operator's, which the typed model checks,
+/// and those of the embedded CRDs, checked against them.
+fn validate(
+    validator: &Path,
+    file: &Path,
+    version: &str,
+    no_schema: &[&str],
+) -> anyhow::Result<()> {
     let mut command = Command::new(validator);
     command
         .args(["--strict", "--quiet", "--kubernetes-version", version])
@@ -434,7 +548,7 @@ fn validate(validator: &Path, file: &Path, version: &str) -> anyhow::Result<()> 
         .chain(stderr.lines())
         .filter(|line| !line.trim().is_empty())
         .filter(|line| {
-            !["ServiceMonitor", "PrometheusRule"]
+            !no_schema
                 .iter()
                 .any(|kind| line.contains(&format!("Couldn't find schema for kind {kind}")))
         })
