@@ -180,7 +180,7 @@ impl fmt::Display for ParseError {
 }
 
 /// An object of a custom resource whose CRD schemas the caller checks
-/// ([`crate::custom_resources`]), kept as rendered.
+/// (`custom_resources`), kept as rendered.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomObject {
     pub api_version: String,

@@ -61,8 +61,12 @@ enum Command {
     /// Run the release's Helm test hooks and show their logs.
     #[command(name = "test-k8s")]
     TestK8s(cluster::test_k8s::TestK8s),
-    /// Check prerequisites and diagnose the release in the cluster.
+    /// Check prerequisites and diagnose the release in the cluster (its backups included).
     Doctor(cluster::doctor::Doctor),
+    /// Run the release's backup now and copy the dump to this machine (./backups/).
+    Backup(cluster::backup::Backup),
+    /// Put a dump made by `backup` back into the release's database (asks first).
+    Restore(cluster::restore::Restore),
 }
 
 fn main() -> std::process::ExitCode {
@@ -91,6 +95,8 @@ fn main() -> std::process::ExitCode {
         Command::Deploy(cmd) => cmd.run(),
         Command::TestK8s(cmd) => cmd.run(),
         Command::Doctor(cmd) => cmd.run(),
+        Command::Backup(cmd) => cmd.run(),
+        Command::Restore(cmd) => cmd.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,16 +1,23 @@
 //! `cargo xtask doctor`'s rules, as pure functions of what kubectl and
 //! helm print: the release's Pods (pulls, crash loops, OOM kills, liveness
-//! restarts, readiness), its Helm state and its Ingresses (`release`), and
-//! recent warnings. Each problem is a [`Finding`] with its cause and a fix;
-//! every rule is unit-tested on recorded output. `todo-infra diagnose`
-//! reads the recorded JSON and prints a [`Diagnosis`] for xtask to report.
+//! restarts, readiness), its Helm state and its Ingresses (`release`), its
+//! backups (`backup`), and recent warnings. Each problem is a [`Finding`]
+//! with its cause and a fix; every rule is unit-tested on recorded output.
+//! `todo-infra diagnose` reads the recorded JSON and prints a [`Diagnosis`]
+//! for xtask to report.
 
+mod backup;
 mod release;
 
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
+pub use self::backup::{
+    Assessment, BackupStatus, DEFAULT_MAX_AGE_HOURS, Level, MAX_AGE_ANNOTATION, assess, now,
+};
 pub use self::release::Revision;
 
 /// What kubectl and helm reported about a release.
@@ -45,6 +52,32 @@ pub struct Diagnosis {
     pub findings: Vec<Reported>,
     /// The ten newest Warning events, newest last.
     pub warnings: Vec<String>,
+    /// One line per backup CronJob of the release ([`Diagnosis::with_backups`]).
+    pub backups: Vec<BackupStatus>,
+}
+
+impl Diagnosis {
+    /// Adds the backups' state: `cron_jobs` are the release's backup
+    /// CronJobs, `jobs` the namespace's Jobs (those the CronJobs own are
+    /// read). A failure is a finding too, so it counts as a problem; a
+    /// warning is only listed.
+    pub fn with_backups(
+        mut self,
+        namespace: &str,
+        cron_jobs: &[CronJob],
+        jobs: &[Job],
+        now: Timestamp,
+    ) -> Self {
+        for cron_job in cron_jobs {
+            let Assessment { status, finding } = assess(cron_job, jobs, now);
+            self.backups.push(status);
+            self.findings.extend(finding.map(|finding| Reported {
+                evidence: finding.evidence.as_ref().map(|e| e.kubectl_args(namespace)),
+                finding,
+            }));
+        }
+        self
+    }
 }
 
 /// A finding as the runner gets it: its evidence is the kubectl command
@@ -102,6 +135,7 @@ pub fn diagnose_release(observed: &Observed) -> Diagnosis {
             })
             .collect(),
         warnings: warnings(&observed.events, 10),
+        backups: Vec::new(),
     }
 }
 
@@ -114,6 +148,9 @@ pub enum Evidence {
     ReadyBody { pod: String, port: u16 },
     /// Memory in use now, per container (`kubectl top`, needs metrics-server).
     Usage { pod: String },
+    /// The last log lines of a Job's Pod, init containers included (a
+    /// backup's dump runs as one when it uploads).
+    JobLogs { job: String },
 }
 
 impl Evidence {
@@ -136,6 +173,20 @@ impl Evidence {
                 return vec!["get".into(), "--raw".into(), path];
             }
             Evidence::Usage { pod } => vec!["-n", namespace, "top", "pod", pod, "--containers"],
+            Evidence::JobLogs { job } => {
+                return [
+                    "-n",
+                    namespace,
+                    "logs",
+                    &format!("job/{job}"),
+                    "--all-containers",
+                    "--tail",
+                    "20",
+                ]
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            }
         };
         args.into_iter().map(str::to_owned).collect()
     }
@@ -445,6 +496,45 @@ mod tests {
             ])
         );
         assert_eq!(printed["warnings"], serde_json::json!([]));
+        assert_eq!(printed["backups"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn backups_are_listed_and_a_failing_one_counts_as_a_finding() {
+        let cron_job: CronJob = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "todo-backup", "namespace": "todo", "creationTimestamp": "2026-12-01T00:00:00Z"},
+            "status": {"lastSuccessfulTime": "2026-12-10T03:00:00Z"}
+        }))
+        .unwrap();
+        let failed: Job = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "todo-backup-manual-1", "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "todo-backup", "uid": "u"}]},
+            "status": {"conditions": [{"type": "Failed", "status": "True", "lastTransitionTime": "2026-12-10T04:00:00Z"}]}
+        }))
+        .unwrap();
+        let now: Timestamp = "2026-12-10T05:00:00Z".parse().unwrap();
+        let healthy = diagnose_release(&Observed::default()).with_backups(
+            "todo",
+            std::slice::from_ref(&cron_job),
+            &[],
+            now,
+        );
+        let printed = serde_json::to_value(&healthy).unwrap();
+        assert_eq!(printed["backups"][0]["cron_job"], "todo-backup");
+        assert_eq!(printed["backups"][0]["level"], "ok");
+        assert!(healthy.findings.is_empty());
+
+        let failing = diagnose_release(&Observed::default()).with_backups(
+            "todo",
+            &[cron_job],
+            &[failed],
+            now,
+        );
+        assert_eq!(failing.backups[0].level, Level::Failure);
+        assert_eq!(failing.findings.len(), 1);
+        assert_eq!(
+            failing.findings[0].evidence.as_deref().unwrap().join(" "),
+            "-n todo logs job/todo-backup-manual-1 --all-containers --tail 20"
+        );
     }
 
     #[test]

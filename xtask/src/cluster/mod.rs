@@ -1,11 +1,15 @@
-//! The cluster-facing commands (`deploy`, `test-k8s`, `doctor`). Each turns
-//! what it finds on the machine into a [`plan::Plan`] of steps, as plain
-//! data that unit tests assert on, and only then executes it.
+//! The cluster-facing commands (`deploy`, `test-k8s`, `doctor`, `backup`,
+//! `restore`). Each turns what it finds on the machine into a
+//! [`plan::Plan`] of steps (`backup` and `restore` into a
+//! [`backup::Procedure`], which adds a rescue and a cleanup), as plain data
+//! that unit tests assert on, and only then executes it.
 
+pub mod backup;
 pub mod deploy;
 pub mod doctor;
 pub mod plan;
 pub mod release_names;
+pub mod restore;
 pub mod secrets;
 pub mod test_k8s;
 

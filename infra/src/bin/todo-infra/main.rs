@@ -71,6 +71,13 @@ enum Command {
         /// The hosts file the browser resolves with.
         #[arg(long, default_value = "/etc/hosts")]
         hosts: PathBuf,
+        /// `kubectl get cronjobs -o json` of the release's backup CronJobs.
+        #[arg(long)]
+        cron_jobs: Option<PathBuf>,
+        /// `kubectl get jobs -o json` of the namespace (the Jobs the
+        /// CronJobs own are read).
+        #[arg(long, requires = "cron_jobs")]
+        jobs: Option<PathBuf>,
     },
 }
 
@@ -112,6 +119,8 @@ fn run(command: Command) -> anyhow::Result<()> {
             helm_history,
             minikube_ip,
             hosts,
+            cron_jobs,
+            jobs,
         } => {
             let observed = Observed {
                 release,
@@ -128,10 +137,17 @@ fn run(command: Command) -> anyhow::Result<()> {
                 minikube_ip,
                 hosts: std::fs::read_to_string(&hosts).unwrap_or_default(),
             };
-            println!(
-                "{}",
-                serde_json::to_string(&diagnosis::diagnose_release(&observed))?
-            );
+            let mut diagnosis = diagnosis::diagnose_release(&observed);
+            if let Some(cron_jobs) = cron_jobs {
+                let jobs = jobs.map(|path| items(&path)).transpose()?;
+                diagnosis = diagnosis.with_backups(
+                    &observed.namespace,
+                    &items(&cron_jobs)?,
+                    &jobs.unwrap_or_default(),
+                    diagnosis::now(),
+                );
+            }
+            println!("{}", serde_json::to_string(&diagnosis)?);
             Ok(())
         }
     }

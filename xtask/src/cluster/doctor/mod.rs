@@ -1,12 +1,13 @@
 //! `cargo xtask doctor`: prerequisites with versions (and whether Docker's
 //! daemon answers), then, with a cluster, the release's Pods, its Helm
-//! state, its Ingress and recent warnings, each problem with its cause and
-//! a fix. What kubectl and helm print is recorded and diagnosed by
-//! `todo-infra diagnose` (the rules, typed with k8s-openapi and unit-tested
-//! on recorded output, live in `infra/src/diagnosis`); this command gathers
-//! the evidence a finding asks for and reports. `--ai` hands the same
-//! context to kubectl-ai. Any problem, a missing prerequisite included,
-//! makes the exit status non-zero.
+//! state, its Ingress, its backups and recent warnings, each problem with
+//! its cause and a fix. What kubectl and helm print is recorded and
+//! diagnosed by `todo-infra diagnose` (the rules, typed with k8s-openapi
+//! and unit-tested on recorded output, live in `infra/src/diagnosis`); this
+//! command gathers the evidence a finding asks for and reports. `--ai`
+//! hands the same context to kubectl-ai. Any problem, a missing
+//! prerequisite included, makes the exit status non-zero; a backup older
+//! than its alert threshold is a warning, listed but not counted.
 
 mod prerequisites;
 
@@ -36,6 +37,18 @@ struct Diagnosis {
     pods: Vec<PodLine>,
     findings: Vec<Finding>,
     warnings: Vec<String>,
+    /// One line per backup CronJob; a failing one is among the findings.
+    #[serde(default)]
+    backups: Vec<BackupLine>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BackupLine {
+    cron_job: String,
+    /// `ok`, `warning` or `failure`.
+    level: String,
+    summary: String,
+    fix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +208,15 @@ impl Doctor {
         record("events", events)?;
         let ingresses = ["-n", namespace, "get", "ingress", "-l", &selector];
         record("ingresses", kubectl_json(&context, &ingresses)?)?;
+        let backups = format!("{selector},app.kubernetes.io/component=backup");
+        let cron_jobs = ["-n", namespace, "get", "cronjobs", "-l", &backups];
+        record("cron-jobs", kubectl_json(&context, &cron_jobs)?)?;
+        // All of them: Jobs are told apart by the CronJob that owns them,
+        // which a manual `kubectl create job --from` keeps too.
+        record(
+            "jobs",
+            kubectl_json(&context, &["-n", namespace, "get", "jobs"])?,
+        )?;
         if let Some(history) = helm_history(installed, &context, release, namespace) {
             record("helm-history", history)?;
         }
@@ -224,6 +246,9 @@ impl Doctor {
         problems += diagnosis.findings.len();
         for f in &diagnosis.findings {
             report_finding(report, &context, f);
+        }
+        if !diagnosis.pods.is_empty() {
+            report.push_str(&backup_report(&diagnosis.backups));
         }
         if !diagnosis.warnings.is_empty() {
             report.push_str("\nrecent warnings:\n");
@@ -255,6 +280,27 @@ impl Doctor {
     }
 }
 
+/// The backups part of the report (a failure is also listed as a finding).
+fn backup_report(backups: &[BackupLine]) -> String {
+    if backups.is_empty() {
+        return "\nbackups: none (the release has no backup CronJob; backup.enabled is off)\n"
+            .into();
+    }
+    let mut text = String::from("\nbackups:\n");
+    for line in backups {
+        let glyph = match line.level.as_str() {
+            "ok" => "✔",
+            "warning" => "⚠",
+            _ => "✘",
+        };
+        text.push_str(&format!("  {glyph} {}: {}\n", line.cron_job, line.summary));
+        if let Some(fix) = line.fix.as_ref().filter(|_| line.level == "warning") {
+            text.push_str(&format!("    fix: {fix}\n"));
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +324,25 @@ mod tests {
             ["logs", "todo-backend-abc"]
         );
         assert!(diagnosis.warnings.is_empty());
+        assert!(
+            diagnosis.backups.is_empty(),
+            "an older todo-infra prints none"
+        );
+    }
+
+    #[test]
+    fn backups_are_reported_by_level() {
+        let printed = r#"{"pods":[],"findings":[],"warnings":[],"backups":[
+            {"cron_job":"todo-backup","level":"ok","summary":"last successful backup 8h 58m ago (alert after 26 h); last scheduled 9h 0m ago"},
+            {"cron_job":"old-backup","level":"warning","summary":"older than 26 h: last successful backup 1d 9h ago","fix":"run one now"},
+            {"cron_job":"bad-backup","level":"failure","summary":"the last backup Job failed","fix":"read its log"}]}"#;
+        let diagnosis: Diagnosis = serde_json::from_str(printed).unwrap();
+        assert_eq!(
+            backup_report(&diagnosis.backups),
+            "\nbackups:\n  ✔ todo-backup: last successful backup 8h 58m ago (alert after 26 h); last scheduled 9h 0m ago\n  \
+             ⚠ old-backup: older than 26 h: last successful backup 1d 9h ago\n    fix: run one now\n  \
+             ✘ bad-backup: the last backup Job failed\n"
+        );
+        assert!(backup_report(&[]).contains("backup.enabled is off"));
     }
 }
