@@ -13,6 +13,9 @@ use crate::support::helm::Helm;
 
 /// kind needs the ingress-nginx variant made for it (hostPort on the node).
 const KIND_INGRESS_MANIFEST: &str = "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml";
+/// The CloudNativePG release whose CRDs `cargo xtask chart` validates the
+/// rendered Cluster against (infra/crds/cloudnative-pg/README.md).
+const CNPG_OPERATOR_MANIFEST: &str = "https://raw.githubusercontent.com/cloudnative-pg/cloudnative-pg/release-1.30/releases/cnpg-1.30.0.yaml";
 
 #[derive(Debug, Args)]
 pub struct Deploy {
@@ -302,6 +305,16 @@ impl Deploy {
             helm.push(file.display().to_string());
         }
         let helm_args: Vec<&str> = helm.iter().map(String::as_str).collect();
+        if let Some(cluster_name) = &inputs.names.cnpg_cluster {
+            // Without the operator's CRDs the upgrade fails on the Cluster
+            // object with a message that does not say what to install.
+            plan.push(Step::run(
+                format!("check that the CloudNativePG operator is installed (for Cluster {cluster_name})"),
+                "kubectl",
+                &["--context", &context, "get", "crd", "clusters.postgresql.cnpg.io"],
+                format!("database.mode cnpg needs the CloudNativePG operator: `kubectl apply --server-side -f {CNPG_OPERATOR_MANIFEST}` (see docs/database.md)"),
+            ));
+        }
         plan.push(Step::run(
             format!("helm upgrade --install {}", self.target.release),
             &release.binary,
@@ -356,6 +369,7 @@ impl Deploy {
                 ReleaseNames {
                     frontend_service: "<the frontend Service>".into(),
                     database_claim: None,
+                    cnpg_cluster: None,
                 }
             }
             Err(e) => {
@@ -462,6 +476,7 @@ mod tests {
             names: ReleaseNames {
                 frontend_service: "todo-frontend".into(),
                 database_claim: Some("data-todo-postgresql-0".into()),
+                cnpg_cluster: None,
             },
             require_tools: true,
         }
@@ -699,6 +714,33 @@ mod tests {
                 .iter()
                 .any(|c| c.starts_with("helm upgrade --install"))
         );
+    }
+
+    #[test]
+    fn a_cnpg_release_checks_for_the_operator_before_the_upgrade() {
+        let plain = deploy(None)
+            .plan(&inputs(kind(), ALL, true))
+            .unwrap()
+            .commands();
+        assert!(
+            !plain
+                .iter()
+                .any(|c| c.contains("clusters.postgresql.cnpg.io"))
+        );
+        let mut cnpg = inputs(kind(), ALL, true);
+        cnpg.names.database_claim = None;
+        cnpg.names.cnpg_cluster = Some("todo-db".into());
+        let plan = deploy(None).plan(&cnpg).unwrap();
+        let commands = plan.commands();
+        let check = commands
+            .iter()
+            .position(|c| c.ends_with("get crd clusters.postgresql.cnpg.io"))
+            .expect("the operator check");
+        let upgrade = commands
+            .iter()
+            .position(|c| c.starts_with("helm upgrade --install"))
+            .unwrap();
+        assert!(check < upgrade, "{commands:#?}");
     }
 
     #[test]

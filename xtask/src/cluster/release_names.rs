@@ -20,6 +20,9 @@ pub struct ReleaseNames {
     /// The bundled PostgreSQL's data claim, `<template>-<statefulset>-0`,
     /// when the release runs it.
     pub database_claim: Option<String>,
+    /// The CloudNativePG Cluster, when the release renders one
+    /// (`database.mode: cnpg`): the operator must be installed.
+    pub cnpg_cluster: Option<String>,
 }
 
 impl ReleaseNames {
@@ -52,9 +55,19 @@ impl ReleaseNames {
                 Some(format!("{template}-{set}-0"))
             }
         };
+        let cnpg_cluster = objects
+            .iter()
+            .find(|o| {
+                o["kind"] == "Cluster"
+                    && o["apiVersion"]
+                        .as_str()
+                        .is_some_and(|v| v.starts_with("postgresql.cnpg.io/"))
+            })
+            .and_then(name);
         Ok(Self {
             frontend_service,
             database_claim,
+            cnpg_cluster,
         })
     }
 }
