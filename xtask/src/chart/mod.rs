@@ -6,9 +6,12 @@
 //! then `helm template` → typed objects → the policy module → the
 //! Kubernetes OpenAPI schemas; the images' ports, checkov, bad values that
 //! `values.schema.json` must reject, and the plain manifests in
-//! `infra/k8s/`. `--on-docker` then runs the release (`on_docker`).
+//! `infra/k8s/`; and the backup upload script against an S3 server on
+//! loopback (`s3_upload`). `--on-docker` then runs the release
+//! (`on_docker`).
 
 pub mod on_docker;
+mod s3_upload;
 
 use std::fs;
 use std::time::Instant;
@@ -90,9 +93,15 @@ impl Chart {
             ),
             Err(e) => eprintln!("chart: FAIL {e:#}"),
         }
+        let uploads = s3_upload::check();
+        match &uploads {
+            Ok(summary) => eprintln!("chart: backup upload script: {summary}"),
+            Err(e) => eprintln!("chart: FAIL backup upload script: {e:#}"),
+        }
         versions.context("Chart.yaml version")?;
         checked?;
         names?;
+        uploads.context("the backup upload script against S3")?;
         eprintln!("chart: all checks passed in {:.1?}", started.elapsed());
         if self.on_docker {
             let _daemon = crate::support::docker::Daemon::ensure()?;

@@ -135,6 +135,22 @@ pub const SCHEMATHESIS: PythonTool = PythonTool {
     venv: "schemathesis-venv",
     note: "",
 };
+/// An S3-compatible server on loopback for the backup upload's test (moto
+/// shares its venv with the AWS CLI below: one botocore for both).
+pub const MOTO_SERVER: PythonTool = PythonTool {
+    program: "moto_server",
+    package: "moto[server]==5.2.5",
+    venv: "s3-venv",
+    note: "",
+};
+/// The AWS CLI (v1 from PyPI; the commands the upload script uses are the
+/// same in the v2 of its image).
+pub const AWS_CLI: PythonTool = PythonTool {
+    program: "aws",
+    package: "awscli==1.46.2",
+    venv: "s3-venv",
+    note: "",
+};
 /// GitHub workflow files against the vendored workflow schema.
 pub const CHECK_JSONSCHEMA: PythonTool = PythonTool {
     program: "check-jsonschema",
