@@ -24,8 +24,17 @@ const APPLICATION_PREFIXES: [&str; 3] = ["http_", "db_", "todo_"];
 
 /// Metrics from other exporters of kube-prometheus-stack that the
 /// dashboard and the alerts may use, each with where it comes from.
-const EXTERNAL_METRICS: [(&str, &str); 6] = [
+const EXTERNAL_METRICS: [(&str, &str); 9] = [
     ("kube_pod_status_ready", "kube-state-metrics"),
+    (
+        "kube_cronjob_status_last_successful_time",
+        "kube-state-metrics",
+    ),
+    ("kube_cronjob_created", "kube-state-metrics"),
+    (
+        "cnpg_collector_last_available_backup_timestamp",
+        "the CloudNativePG instances' exporter",
+    ),
     ("up", "Prometheus itself (one series per scrape target)"),
     (
         "kube_pod_container_status_restarts_total",
@@ -38,8 +47,9 @@ const EXTERNAL_METRICS: [(&str, &str); 6] = [
 
 /// Labels Prometheus attaches to every series it scrapes through the
 /// chart's ServiceMonitor (and kube-state-metrics/cAdvisor series carry).
-const TARGET_LABELS: [&str; 8] = [
+const TARGET_LABELS: [&str; 9] = [
     "namespace",
+    "cronjob",
     "service",
     "pod",
     "container",
@@ -480,7 +490,9 @@ async fn every_dashboard_query_names_metrics_and_labels_the_backend_exports() {
         [
             "alert TodoHighErrorRate",
             "alert TodoBackendDown",
-            "alert TodoPodsNotReady"
+            "alert TodoPodsNotReady",
+            "alert TodoBackupTooOld",
+            "alert TodoDatabaseBackupTooOld"
         ]
     );
     let (rule_problems, _, _) = check_expressions(rules, &exported);
