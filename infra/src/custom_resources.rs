@@ -59,6 +59,24 @@ pub const CLOUDNATIVE_PG: Bundle = Bundle {
     ],
 };
 
+/// The Gateway API's standard channel, for the chart's `HTTPRoute` and
+/// optional `Gateway` (`infra/crds/gateway-api/README.md`).
+pub const GATEWAY_API: Bundle = Bundle {
+    project: "Gateway API",
+    version: "1.6.1",
+    commit: "8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3",
+    files: &[
+        (
+            "gateway.networking.k8s.io_gateways.yaml",
+            include_str!("../crds/gateway-api/gateway.networking.k8s.io_gateways.yaml"),
+        ),
+        (
+            "gateway.networking.k8s.io_httproutes.yaml",
+            include_str!("../crds/gateway-api/gateway.networking.k8s.io_httproutes.yaml"),
+        ),
+    ],
+};
+
 /// Which release of which project a CRD came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -140,6 +158,12 @@ impl Crds {
     /// [`CLOUDNATIVE_PG`]'s CRDs.
     pub fn cloudnative_pg() -> Result<Self, LoadError> {
         Self::from_bundles(&[&CLOUDNATIVE_PG])
+    }
+
+    /// Every CRD the chart's custom objects are checked against:
+    /// [`CLOUDNATIVE_PG`] and [`GATEWAY_API`].
+    pub fn chart() -> Result<Self, LoadError> {
+        Self::from_bundles(&[&CLOUDNATIVE_PG, &GATEWAY_API])
     }
 
     /// Loads every `apiextensions.k8s.io/v1` CRD in `yaml` (one or more

@@ -181,7 +181,7 @@ impl fmt::Display for ParseError {
 
 /// An object of a custom resource whose CRD schemas the caller checks
 /// (`custom_resources`), kept as rendered.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomObject {
     pub api_version: String,
     pub kind: String,

@@ -30,7 +30,12 @@ pub fn check(
 ) -> Result<CaseReport, String> {
     // Custom resources are checked against their CRDs by the caller; here
     // only what they imply for the typed objects counts.
-    let crds = Crds::cloudnative_pg().map_err(|e| e.to_string())?;
+    // Loaded once: the CRDs are large and every case needs the same.
+    static CRDS: std::sync::OnceLock<Result<Crds, String>> = std::sync::OnceLock::new();
+    let crds = CRDS
+        .get_or_init(|| Crds::chart().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)?;
     let (documents, customs) =
         parse_stream_with_custom(rendered, |api_version| crds.covers(api_version))
             .map_err(|e| e.to_string())?;
@@ -45,6 +50,7 @@ pub fn check(
         external_secrets,
         expectations: Expectations::todo_on(ContainerPorts::from_values(chart_values)?),
         operator_pods: operator_pods(&customs),
+        custom_objects: customs.clone(),
     };
     let report = policy::check(&objects, &options);
     let kinds: BTreeSet<String> = objects

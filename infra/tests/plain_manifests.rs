@@ -41,6 +41,7 @@ fn the_plain_manifests_are_typed_and_pass_the_policy() {
         external_secrets: BTreeSet::from(["todo-secrets".to_owned()]),
         expectations: Expectations::todo(),
         operator_pods: Vec::new(),
+        custom_objects: Vec::new(),
     };
     let report = policy::check(&objects, &options);
     assert!(report.passed(), "{report}");

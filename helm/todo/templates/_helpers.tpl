@@ -195,13 +195,36 @@ seccompProfile:
   type: RuntimeDefault
 {{- end }}
 
-{{/* Public URL of the frontend: explicit, else from the Ingress. */}}
+{{/* Public URL of the frontend: explicit, else from the Ingress, else from the HTTPRoute's first host name (https when the chart's Gateway serves it). */}}
 {{- define "todo.publicUrl" -}}
 {{- if .Values.frontend.config.publicUrl }}
 {{- .Values.frontend.config.publicUrl }}
 {{- else if .Values.ingress.enabled }}
 {{- printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host }}
+{{- else if .Values.gateway.enabled }}
+{{- printf "%s://%s" (ternary "https" "http" (and .Values.gateway.create.enabled .Values.gateway.create.https)) (first (include "todo.gateway.hostnames" . | fromYamlArray)) }}
 {{- end }}
+{{- end }}
+
+{{/* The HTTPRoute's host names, as a YAML list: the values given, else ingress.host. */}}
+{{- define "todo.gateway.hostnames" -}}
+{{- toYaml (default (list .Values.ingress.host) .Values.gateway.hostnames) }}
+{{- end }}
+
+{{/*
+The backend paths published with /mcp (assistant.mcp.ingress), on the
+Ingress and the HTTPRoute alike: /mcp, and what an MCP client needs to log
+in by OAuth: the discovery documents, registration and the token endpoint
+(the authorization page, /oauth/authorize, is the frontend's). A YAML list
+of [path, Ingress pathType].
+*/}}
+{{- define "todo.mcp.publicPaths" -}}
+- ["/mcp", Exact]
+- ["/.well-known/oauth-protected-resource", Prefix]
+- ["/.well-known/oauth-authorization-server", Exact]
+- ["/oauth/register", Exact]
+- ["/oauth/token", Exact]
+- ["/oauth/clients", Prefix]
 {{- end }}
 
 {{/* NetworkPolicy egress rule for cluster DNS. */}}
@@ -258,6 +281,11 @@ the Ingress host when /mcp is routed there.
 {{- $hosts := list $service (printf "%s.%s" $service $namespace) (printf "%s.%s.svc" $service $namespace) (printf "%s.%s.svc.cluster.local" $service $namespace) "localhost" "127.0.0.1" }}
 {{- if and $mcp.ingress .Values.ingress.enabled }}
 {{- $hosts = append $hosts .Values.ingress.host }}
+{{- end }}
+{{- if and $mcp.ingress .Values.gateway.enabled }}
+{{- range include "todo.gateway.hostnames" . | fromYamlArray }}
+{{- if not (has . $hosts) }}{{ $hosts = append $hosts . }}{{ end }}
+{{- end }}
 {{- end }}
 {{- join "," $hosts }}
 {{- end }}
@@ -332,4 +360,14 @@ container when an upload follows.
       mountPath: /backups
     - name: tmp
       mountPath: /tmp
+{{- end }}
+
+{{/* NetworkPolicy peer: the Gateway's proxy Pods (gateway.namespaceSelector, narrowed by gateway.podSelector). */}}
+{{- define "todo.networkPolicy.gatewayPeer" -}}
+- namespaceSelector:
+    {{- toYaml .Values.gateway.namespaceSelector | nindent 4 }}
+  {{- with .Values.gateway.podSelector }}
+  podSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end }}

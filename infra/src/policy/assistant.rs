@@ -173,7 +173,7 @@ pub(super) fn provider_rules(
 
 /// `MCP_ALLOWED_HOSTS` of the containers behind a Service (those that
 /// serve MCP at all).
-fn allowed_hosts_behind(
+pub(super) fn allowed_hosts_behind(
     service: &k8s_openapi::api::core::v1::Service,
     namespace: Option<&str>,
     index: &Index,
@@ -203,7 +203,7 @@ fn allowed_hosts_behind(
         .collect()
 }
 
-fn host_listed(hosts: &[String], host: &str) -> bool {
+pub(super) fn host_listed(hosts: &[String], host: &str) -> bool {
     let host = host.to_ascii_lowercase();
     hosts
         .iter()

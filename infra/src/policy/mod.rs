@@ -9,6 +9,7 @@ mod index;
 pub mod network;
 mod objects;
 mod references;
+mod routes;
 mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,6 +108,9 @@ pub struct PolicyOptions {
     /// rendered (a CloudNativePG Cluster's instances), which a
     /// NetworkPolicy may select though no Pod template is rendered.
     pub operator_pods: Vec<BTreeMap<String, String>>,
+    /// The custom objects rendered (an HTTPRoute), whose references into
+    /// the typed objects are checked here.
+    pub custom_objects: Vec<crate::manifest::CustomObject>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,6 +187,9 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
         ..Report::default()
     };
     let index = Index::new(objects);
+    for custom in &options.custom_objects {
+        routes::route_rules(custom, &index, &mut report);
+    }
     for object in objects {
         metadata_rules(object, options, &mut report);
         if let Some((meta, spec)) = object.pod_template() {

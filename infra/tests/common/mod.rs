@@ -110,6 +110,7 @@ pub fn check(text: &str, external_secrets: &[&str]) -> Report {
         external_secrets: external_secrets.iter().map(|s| (*s).to_owned()).collect(),
         expectations: Expectations::todo(),
         operator_pods: Vec::new(),
+        custom_objects: Vec::new(),
     };
     policy::check(&objects, &options)
 }

@@ -15,6 +15,15 @@ use crate::support::helm::Helm;
 const KIND_INGRESS_MANIFEST: &str = "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml";
 /// The CloudNativePG release whose CRDs `cargo xtask chart` validates the
 /// rendered Cluster against (infra/crds/cloudnative-pg/README.md).
+/// Envoy Gateway, the Gateway API implementation `deploy --gateway`
+/// installs: its Helm chart (an OCI artifact) and the version pinned.
+const ENVOY_GATEWAY_CHART: &str = "oci://docker.io/envoyproxy/gateway-helm";
+const ENVOY_GATEWAY_VERSION: &str = "v1.6.0";
+/// Where Envoy Gateway runs, and its proxies with it.
+pub const ENVOY_GATEWAY_NAMESPACE: &str = "envoy-gateway-system";
+/// The GatewayClass `eg` for Envoy Gateway's controller (cluster-scoped,
+/// so applied by deploy rather than rendered by the chart).
+const ENVOY_GATEWAY_CLASS: &str = "infra/k8s/gateway/envoy-gateway-class.yaml";
 const CNPG_OPERATOR_MANIFEST: &str = "https://raw.githubusercontent.com/cloudnative-pg/cloudnative-pg/release-1.30/releases/cnpg-1.30.0.yaml";
 
 #[derive(Debug, Args)]
@@ -24,6 +33,11 @@ pub struct Deploy {
     /// Expose the app through an Ingress (default: on for minikube, off elsewhere).
     #[arg(long)]
     pub ingress: Option<bool>,
+    /// Expose the app through the Gateway API instead: on minikube and kind,
+    /// install Envoy Gateway and its GatewayClass, and route the host
+    /// through a Gateway the chart creates.
+    #[arg(long, conflicts_with = "ingress")]
+    pub gateway: bool,
     /// Host name of the Ingress.
     #[arg(long, default_value = "todo.local")]
     pub host: String,
@@ -116,8 +130,10 @@ pub fn check_tools(installed: &Installed, needed: &[Tool]) -> Result<(), String>
 
 impl Deploy {
     fn ingress_enabled(&self, cluster: &ClusterKind) -> bool {
-        self.ingress
-            .unwrap_or(matches!(cluster, ClusterKind::Minikube { .. }))
+        !self.gateway
+            && self
+                .ingress
+                .unwrap_or(matches!(cluster, ClusterKind::Minikube { .. }))
     }
 
     pub fn plan(&self, inputs: &DeployInputs) -> Result<Plan, String> {
@@ -276,6 +292,39 @@ impl Deploy {
             ),
         });
 
+        if self.gateway {
+            match cluster {
+                ClusterKind::Minikube { .. } | ClusterKind::Kind { .. } => {
+                    let helm = inputs.installed.program(Tool::Helm);
+                    plan.push(Step::run(
+                        format!("install Envoy Gateway {ENVOY_GATEWAY_VERSION}"),
+                        &helm,
+                        &[
+                            "upgrade", "--install", "eg", ENVOY_GATEWAY_CHART,
+                            "--version", ENVOY_GATEWAY_VERSION,
+                            "--kube-context", &context,
+                            "--namespace", ENVOY_GATEWAY_NAMESPACE, "--create-namespace",
+                            "--wait", "--timeout", "5m",
+                        ],
+                        "Helm pulls the chart from docker.io: check the cluster's machine reaches it, or install a Gateway API implementation yourself and deploy without --gateway, with gateway.* in a values file",
+                    ));
+                    plan.push(Step::run(
+                        "create the GatewayClass eg",
+                        "kubectl",
+                        &["--context", &context, "apply", "-f", ENVOY_GATEWAY_CLASS],
+                        format!("`kubectl --context {context} get gatewayclass eg -o yaml` says why it is not accepted"),
+                    ));
+                }
+                ClusterKind::Context { name } => {
+                    plan.push(Step::run(
+                        "check that the cluster serves the Gateway API",
+                        "kubectl",
+                        &["--context", &context, "get", "gatewayclass", "eg"],
+                        format!("on {name}, install a Gateway API implementation with a GatewayClass \"eg\" (or deploy without --gateway, with gateway.create.gatewayClassName in a values file)"),
+                    ));
+                }
+            }
+        }
         let release = Helm {
             binary: inputs.installed.program(Tool::Helm),
             chart: inputs.chart.clone(),
@@ -296,6 +345,12 @@ impl Deploy {
         set("ingress.enabled", if ingress { "true" } else { "false" });
         if ingress {
             set("ingress.host", &self.host);
+        }
+        if self.gateway {
+            set("gateway.enabled", "true");
+            set("gateway.create.enabled", "true");
+            set("gateway.create.gatewayClassName", "eg");
+            set("gateway.hostnames[0]", &self.host);
         }
         if let (ClusterKind::Context { .. }, Some(registry)) = (cluster, &self.registry) {
             set("global.imageRegistry", registry);
@@ -322,6 +377,11 @@ impl Deploy {
             format!("`cargo xtask doctor --release {} --namespace {}` explains what is not ready (Helm rolled the release back)", self.target.release, self.target.namespace),
         ));
         let access = match (cluster, ingress) {
+            _ if self.gateway => Access::Gateway {
+                proxy_namespace: ENVOY_GATEWAY_NAMESPACE.into(),
+                release_namespace: self.target.namespace.clone(),
+                host: self.host.clone(),
+            },
             (ClusterKind::Minikube { profile }, true) => Access::MinikubeIngress {
                 profile: profile.clone(),
                 host: self.host.clone(),
@@ -437,6 +497,7 @@ mod tests {
                 namespace: "todo".into(),
             },
             ingress,
+            gateway: false,
             host: "todo.local".into(),
             registry: None,
             timeout: "5m".into(),
@@ -714,6 +775,55 @@ mod tests {
                 .iter()
                 .any(|c| c.starts_with("helm upgrade --install"))
         );
+    }
+
+    #[test]
+    fn a_gateway_deploy_installs_envoy_gateway_and_routes_through_it() {
+        let mut gateway = deploy(None);
+        gateway.gateway = true;
+        let plan = gateway.plan(&inputs(kind(), ALL, true)).unwrap();
+        let commands = plan.commands();
+        let install = commands
+            .iter()
+            .position(|c| {
+                c.contains(
+                    "upgrade --install eg oci://docker.io/envoyproxy/gateway-helm --version v1.6.0",
+                )
+            })
+            .expect("Envoy Gateway installed");
+        let class = commands
+            .iter()
+            .position(|c| c.ends_with("apply -f infra/k8s/gateway/envoy-gateway-class.yaml"))
+            .expect("the GatewayClass applied");
+        let upgrade = commands
+            .iter()
+            .position(|c| c.starts_with("helm upgrade --install todo"))
+            .unwrap();
+        assert!(install < class && class < upgrade, "{commands:#?}");
+        let release = &commands[upgrade];
+        for value in [
+            "ingress.enabled=false",
+            "gateway.enabled=true",
+            "gateway.create.enabled=true",
+            "gateway.hostnames[0]=todo.local",
+        ] {
+            assert!(release.contains(value), "{value} not in {release}");
+        }
+        assert!(plan.steps.iter().any(|s| matches!(
+            &s.action,
+            Action::ShowAccess(Access::Gateway { proxy_namespace, .. }) if proxy_namespace == "envoy-gateway-system"
+        )));
+        // On another cluster the implementation is the user's: only checked.
+        let context = ClusterKind::Context { name: "eks".into() };
+        let mut elsewhere = deploy(None);
+        elsewhere.registry = Some("registry.example.com".into());
+        elsewhere.gateway = true;
+        let commands = elsewhere
+            .plan(&inputs(context, ALL, true))
+            .unwrap()
+            .commands();
+        assert!(commands.iter().any(|c| c.ends_with("get gatewayclass eg")));
+        assert!(!commands.iter().any(|c| c.contains("gateway-helm")));
     }
 
     #[test]

@@ -18,6 +18,13 @@ pub enum Access {
     MinikubeIngress { profile: String, host: String },
     /// An ingress controller the user runs: the host must resolve to it.
     Ingress { host: String },
+    /// The Gateway API: the Gateway's proxy Service, found by the labels
+    /// Envoy Gateway gives it, forwarded locally.
+    Gateway {
+        proxy_namespace: String,
+        release_namespace: String,
+        host: String,
+    },
     /// No ingress: forward a local port to the frontend Service.
     PortForward {
         namespace: String,
@@ -312,6 +319,17 @@ fn access_text(access: &Access) -> anyhow::Result<String> {
         Access::Ingress { host } => format!(
             "The app is deployed behind your ingress controller: make {host} resolve to it, then open http://{host}/\n\
              Prove it works: cargo xtask test-k8s"
+        ),
+        Access::Gateway {
+            proxy_namespace,
+            release_namespace,
+            host,
+        } => format!(
+            "The app is deployed behind its Gateway. Forward the Gateway's proxy Service:\n\n    \
+             kubectl -n {proxy_namespace} port-forward \"$(kubectl -n {proxy_namespace} get service \
+             -l gateway.envoyproxy.io/owning-gateway-namespace={release_namespace} -o name | head -n 1)\" 8080:80\n\n\
+             then open http://{host}:8080/ with {host} pointing at 127.0.0.1 (echo \"127.0.0.1 {host}\" | sudo tee -a /etc/hosts),\n\
+             or: curl -H 'Host: {host}' http://127.0.0.1:8080/\nProve it works: cargo xtask test-k8s"
         ),
         Access::PortForward {
             namespace,

@@ -284,7 +284,7 @@ pub fn check(tools: &Tools, write: bool) -> anyhow::Result<()> {
     let rendered_dir = tempfile::Builder::new().prefix("todo-chart-").tempdir()?;
     let mut totals = Totals::default();
     let mut failures = Vec::new();
-    let crds = Crds::cloudnative_pg().context("the CRDs embedded in todo-infra")?;
+    let crds = Crds::chart().context("the CRDs embedded in todo-infra")?;
     let origins: Vec<String> = crds.origins().iter().map(ToString::to_string).collect();
     eprintln!(
         "chart: custom objects are validated against the CRDs of {}",
