@@ -108,6 +108,20 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
         "at '/backup/schedule': 'nightly' does not match pattern",
     ),
     (
+        "an HTTPRoute attached to no Gateway",
+        &["gateway.enabled=true"],
+        "at '/gateway/parentRefs': minItems: got 0, want 1",
+    ),
+    (
+        "a route host name that is not a DNS name",
+        &[
+            "gateway.enabled=true",
+            "gateway.create.enabled=true",
+            "gateway.hostnames[0]=Todo_App",
+        ],
+        "at '/gateway/hostnames/0': 'Todo_App' does not match pattern",
+    ),
+    (
         "CloudNativePG backups without a destination",
         &[
             "database.mode=cnpg",
