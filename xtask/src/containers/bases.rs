@@ -162,7 +162,14 @@ fn stand_in(role: Role) -> anyhow::Result<String> {
         "--format",
         "{{.Repository}}:{{.Tag}}",
     ]))?;
-    match listed.lines().next() {
+    // The app images are built FROM the runtime stand-in and inherit its
+    // label: never take one of them for the base.
+    let stand_in = listed.lines().find(|image| {
+        !["todo-backend:", "todo-frontend:"]
+            .iter()
+            .any(|app| image.starts_with(app))
+    });
+    match stand_in {
         Some(image) => {
             eprintln!("images: using the stand-in {image} (prepared earlier)");
             Ok(image.to_owned())

@@ -1,7 +1,8 @@
 //! `cargo xtask images`: builds the backend and frontend images from
-//! infra/docker/Dockerfile, tags them `<name>:<version>` and enforces the
-//! size budget.
+//! infra/docker/Dockerfile, tags them `<name>:<version>`, enforces the
+//! size budget and writes an SBOM beside each (`sbom`).
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::bases::{BaseSource, Bases, DOCKERFILE};
+use super::sbom;
 use crate::support::docker::{Daemon, docker, image_size};
 use crate::support::process::{output, project_root, run};
 
@@ -27,6 +29,23 @@ pub struct Images {
     /// command line: building does not know about smoke testing).
     #[arg(long)]
     pub smoke: bool,
+    /// Build nothing and need no Docker: write only the SBOMs of the Rust
+    /// dependencies (the workspace's, and each binary's per --platform).
+    /// The release workflow's images are built by buildx, which cannot
+    /// leave them in a local image store to be read.
+    #[arg(long, conflicts_with = "smoke")]
+    pub sbom_only: bool,
+    /// The platforms of --sbom-only's binary SBOMs.
+    #[arg(
+        long = "platform",
+        value_name = "OS/ARCH",
+        requires = "sbom_only",
+        default_values = ["linux/amd64", "linux/arm64"]
+    )]
+    pub platforms: Vec<String>,
+    /// Where the SBOMs go [default: .local/sbom].
+    #[arg(long, value_name = "DIR")]
+    pub sbom_dir: Option<PathBuf>,
 }
 
 /// The images one build produced.
@@ -44,14 +63,52 @@ impl Images {
     /// Builds both images, with a daemon started for the build if none
     /// runs, and says what was built.
     pub fn run(&self) -> anyhow::Result<Built> {
+        let sbom_dir = self.sbom_dir.clone().unwrap_or_else(sbom::default_dir);
+        if self.sbom_only {
+            return rust_sboms(&self.platforms, &sbom_dir);
+        }
         let _daemon = Daemon::ensure()?;
-        build(&Bases::resolve(self.base)?)
+        build_with_sboms(&Bases::resolve(self.base)?, &sbom_dir)
     }
 }
 
-/// Builds both images from `bases`; the daemon must be up.
-pub fn build(bases: &Bases) -> anyhow::Result<Built> {
+/// `--sbom-only`: the workspace's SBOM and each binary's for each of
+/// `platforms`. What it returns names the images a build of this tree
+/// would tag; none is built (`--smoke` cannot be asked for with it).
+fn rust_sboms(platforms: &[String], dir: &Path) -> anyhow::Result<Built> {
     let version = version()?;
+    let mut sboms = sbom::Session::start(dir, &packages())?;
+    for platform in platforms {
+        for (_, name) in TARGETS {
+            sboms.binary_only(name, &version, platform)?;
+        }
+    }
+    sboms.workspace(&version)?;
+    sboms.finish()?;
+    Ok(Built {
+        backend: format!("{}:{version}", TARGETS[0].1),
+        frontend: format!("{}:{version}", TARGETS[1].1),
+        version,
+    })
+}
+
+/// The packages whose binaries the images ship; the Dockerfile builds
+/// them in one `cargo build`, so their features are resolved together.
+fn packages() -> Vec<&'static str> {
+    TARGETS.iter().map(|(_, name)| *name).collect()
+}
+
+/// Builds both images from `bases`, their SBOMs in `.local/sbom/`; the
+/// daemon must be up.
+pub fn build(bases: &Bases) -> anyhow::Result<Built> {
+    build_with_sboms(bases, &sbom::default_dir())
+}
+
+fn build_with_sboms(bases: &Bases, sbom_dir: &Path) -> anyhow::Result<Built> {
+    let version = version()?;
+    // Before anything is built: a workspace whose crates cannot be listed
+    // fails in seconds, not after the build.
+    let mut sboms = sbom::Session::start(sbom_dir, &packages())?;
     let revision = output(git().args(["rev-parse", "HEAD"]))?
         .trim()
         .to_string();
@@ -66,8 +123,13 @@ pub fn build(bases: &Bases) -> anyhow::Result<Built> {
         build_target(bases, target, &tag, &version, &revision)?;
         let elapsed = started.elapsed();
         let size = image_size(&tag)?;
+        sboms
+            .image(&tag, name, &bases.runtime)
+            .with_context(|| format!("could not write the SBOM of {tag}"))?;
         report.push((tag, size, elapsed));
     }
+    sboms.workspace(&version)?;
+    sboms.finish()?;
     eprintln!(
         "\nimages: built (sizes uncompressed, budget {} MB each):",
         mb(BUDGET_BYTES)

