@@ -34,7 +34,7 @@ enum Command {
     Screenshots(local::screenshots::Screenshots),
     /// Run the whole test suite (starts a throwaway PostgreSQL if needed).
     Test(local::test::Test),
-    /// cargo fmt --check and cargo clippy -D warnings.
+    /// cargo fmt --check, cargo clippy -D warnings, cargo-deny (licenses, bans, sources).
     Lint(local::lint::Lint),
     /// Load-test the release backend on PostgreSQL and SQLite.
     Bench(local::bench::Bench),
@@ -44,7 +44,7 @@ enum Command {
     /// The official MCP conformance suite and the Python SDK's OAuth login against /mcp.
     #[command(name = "mcp-conformance")]
     McpConformance(local::mcp_conformance::McpConformance),
-    /// Build the backend and frontend images, report sizes (40 MB budget).
+    /// Build the backend and frontend images, report sizes (40 MB budget), write their SBOMs.
     Images(containers::images::Images),
     /// Build the images and run them hardened against PostgreSQL.
     Smoke(containers::smoke::Smoke),
