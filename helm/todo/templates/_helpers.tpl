@@ -371,3 +371,51 @@ container when an upload follows.
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end }}
+
+{{/*
+The OpenTelemetry variables both ConfigMaps carry when otel.enabled: pass
+(dict "root" $ "component" "backend"). The service name is the
+component's, so the two servers' spans are told apart.
+*/}}
+{{- define "todo.otel.env" -}}
+{{- $otel := .root.Values.otel }}
+{{- if $otel.enabled }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ $otel.endpoint | quote }}
+OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf"
+OTEL_SERVICE_NAME: {{ printf "todo-%s" .component | quote }}
+OTEL_TRACES_SAMPLER: "parentbased_traceidratio"
+OTEL_TRACES_SAMPLER_ARG: {{ $otel.sampleRatio | toString | quote }}
+{{- $attributes := list (printf "service.namespace=%s" .root.Release.Namespace) (printf "service.version=%s" .root.Chart.AppVersion) }}
+{{- range $key, $value := $otel.resourceAttributes }}
+{{- $attributes = append $attributes (printf "%s=%v" $key $value) }}
+{{- end }}
+OTEL_RESOURCE_ATTRIBUTES: {{ join "," $attributes | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The collector's port, from otel.endpoint (443/80 by scheme when it names none). */}}
+{{- define "todo.otel.port" -}}
+{{- $url := urlParse .Values.otel.endpoint }}
+{{- $hostPort := splitList ":" $url.host }}
+{{- if gt (len $hostPort) 1 }}
+{{- last $hostPort }}
+{{- else if eq $url.scheme "https" }}443
+{{- else }}80
+{{- end }}
+{{- end }}
+
+{{/* NetworkPolicy egress rule to the trace collector, when traces are on. */}}
+{{- define "todo.networkPolicy.otelEgress" -}}
+{{- if .Values.otel.enabled }}
+- to:
+    {{- with .Values.otel.egress.to }}
+    - {{ toYaml . | indent 6 | trim }}
+    {{- else }}
+    - ipBlock:
+        cidr: {{ .Values.otel.egress.cidr }}
+    {{- end }}
+  ports:
+    - port: {{ include "todo.otel.port" . }}
+      protocol: TCP
+{{- end }}
+{{- end }}

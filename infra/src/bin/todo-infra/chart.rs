@@ -122,6 +122,11 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
         "at '/gateway/hostnames/0': 'Todo_App' does not match pattern",
     ),
     (
+        "traces without a collector",
+        &["otel.enabled=true"],
+        "at '/otel/endpoint': minLength: got 0, want 1",
+    ),
+    (
         "CloudNativePG backups without a destination",
         &[
             "database.mode=cnpg",
