@@ -46,6 +46,29 @@ pub struct Config {
     pub user_budgets: UserBudgetLimits,
     /// Where MCP clients find `/mcp` and log in.
     pub oauth: OAuthSettings,
+    /// How `GET /api/export` reads and how long it may take.
+    pub export: ExportLimits,
+}
+
+/// `GET /api/export`: rows read per query (`EXPORT_PAGE_ROWS`), which is
+/// what bounds an export's memory, whatever the account holds; and the
+/// time one may take (`EXPORT_TIME_LIMIT_SECONDS`), after which its body
+/// ends unfinished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportLimits {
+    pub page_rows: u32,
+    pub time_limit: Duration,
+}
+
+impl Default for ExportLimits {
+    fn default() -> Self {
+        Self {
+            // A message may be 8,000 characters and a tool record 64 KiB:
+            // a page of 50 stays within a few MiB at worst.
+            page_rows: 50,
+            time_limit: Duration::from_secs(600),
+        }
+    }
 }
 
 /// A positive whole number of attempts per period.
@@ -192,7 +215,21 @@ impl Configured for Config {
                 default_budgets.mcp_tool_calls_per_minute,
             )?,
         };
+        let default_export = ExportLimits::default();
+        let export = ExportLimits {
+            page_rows: vars.count_within(
+                "EXPORT_PAGE_ROWS",
+                default_export.page_rows,
+                1..=1000,
+                "rows",
+            )?,
+            time_limit: vars.seconds(
+                "EXPORT_TIME_LIMIT_SECONDS",
+                default_export.time_limit.as_secs(),
+            )?,
+        };
         Ok(Config {
+            export,
             oauth,
             assistant,
             quotas,
@@ -597,6 +634,9 @@ mod tests {
             ("MCP_PUBLIC_URL", "https://todo.example.com/mcp"),
             ("MCP_PUBLIC_URL", "todo.example.com"),
             ("OAUTH_AUTHORIZE_URL", "/oauth/authorize"),
+            ("EXPORT_PAGE_ROWS", "0"),
+            ("EXPORT_PAGE_ROWS", "5000"),
+            ("EXPORT_TIME_LIMIT_SECONDS", "0"),
         ] {
             let error = config(&[("JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(error.variable, var, "{var}={value}");

@@ -540,13 +540,20 @@ async fn the_account_page_exports_the_data_and_imports_a_file() {
         .has("action=\"/account/import#data\"")
         .has("<label for=\"import-file\">");
 
-    // The export is a download of the backend's document.
+    // The export is a download of the backend's document, named after
+    // the day it was asked for, passed on as it comes (no length known).
+    let before = today();
     let download = web.get("/account/export").await;
+    let after = today();
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.headers["content-type"], "application/json");
+    assert_eq!(download.headers["cache-control"], "no-store");
+    assert!(download.headers.get("content-length").is_none());
     let disposition = download.headers["content-disposition"].to_str().unwrap();
     assert!(
-        disposition.starts_with("attachment; filename=\"todo-export-"),
+        [before, after]
+            .iter()
+            .any(|day| disposition == format!("attachment; filename=\"todo-export-{day}.json\"")),
         "{disposition}"
     );
     let document: serde_json::Value = serde_json::from_str(&download.body).unwrap();
@@ -587,4 +594,119 @@ async fn the_account_page_exports_the_data_and_imports_a_file() {
     empty.has("Choose an export file");
     let tasks = others.list_tasks(&ListQuery::default()).await.unwrap();
     assert_eq!(tasks.items.len(), 1);
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// A client acting for `web`'s account straight at the backend.
+fn backend_api(stack: &Stack, web: &Web) -> ApiClient {
+    ApiClient::new(&stack.backend_url).with_token(web.session.as_deref().unwrap())
+}
+
+/// Imports `imports` documents of 850 completed tasks, each with 2,000
+/// four-byte characters of description (under the 8 MiB an import may
+/// be): an export many times what the sockets on its way buffer.
+async fn fill_large(api: &ApiClient, imports: usize) -> usize {
+    let per_import = 850;
+    let description = "😀".repeat(todo_api::limits::DESCRIPTION_MAX_CHARS);
+    for i in 0..imports {
+        let tasks: Vec<serde_json::Value> = (0..per_import)
+            .map(|j| {
+                serde_json::json!({"title": format!("bulk {i}.{j}"), "description": description,
+                                   "completed": true})
+            })
+            .collect();
+        let document = serde_json::json!({"format": "todo-export", "version": 1, "tasks": tasks});
+        api.import_json(document.to_string().into_bytes())
+            .await
+            .unwrap();
+    }
+    imports * per_import
+}
+
+/// Reads the rest of `response` onto `bytes`; an error when the body
+/// ended before its end.
+async fn read_rest(response: &mut reqwest::Response, bytes: &mut Vec<u8>) -> reqwest::Result<()> {
+    while let Some(chunk) = response.chunk().await? {
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_export_of_many_pages_is_passed_on_whole_as_it_arrives() {
+    // Two rows a backend page: every list spans several.
+    let stack = Stack::start_with(&[("EXPORT_PAGE_ROWS", "2")]).await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Ada").await;
+    let api = backend_api(&stack, &web);
+    for i in 0..7 {
+        api.create_task(&NewTask {
+            title: format!("task {i}"),
+            ..NewTask::default()
+        })
+        .await
+        .unwrap();
+    }
+    for i in 0..3 {
+        web.post("/assistant", &[("message", &format!("add chat task {i}"))])
+            .await;
+    }
+    let download = web.get("/account/export").await;
+    assert_eq!(download.status, StatusCode::OK);
+    let mut through_frontend: serde_json::Value = serde_json::from_str(&download.body).unwrap();
+    let mut straight: serde_json::Value =
+        serde_json::to_value(api.export().await.unwrap()).unwrap();
+    for document in [&mut through_frontend, &mut straight] {
+        document.as_object_mut().unwrap().remove("exported_at");
+    }
+    assert_eq!(through_frontend, straight);
+    assert_eq!(straight["tasks"].as_array().unwrap().len(), 10);
+    assert_eq!(straight["conversations"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn an_export_is_read_from_the_backend_only_as_the_browser_reads_it() {
+    let stack = Stack::start().await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Ada").await;
+    let api = backend_api(&stack, &web);
+    let total = fill_large(&api, 5).await;
+    let mut held = web.open("/account/export").await;
+    assert_eq!(held.status(), StatusCode::OK);
+    let mut bytes = held.chunk().await.unwrap().expect("a first chunk").to_vec();
+    // Held, then the account emptied: what neither server had read yet
+    // is not in what follows.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(api.clear_completed().await.unwrap().deleted as usize, total);
+    read_rest(&mut held, &mut bytes).await.unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let sent = document["tasks"].as_array().unwrap().len();
+    assert!(sent > 0, "the first chunk held tasks");
+    // Ahead of the browser by what the sockets between buffer (two hops
+    // of a few MB), not the whole 35 MB.
+    assert!(
+        sent < total / 2,
+        "{sent} of {total} tasks were read before the browser asked for them"
+    );
+}
+
+#[tokio::test]
+async fn an_export_the_backend_cannot_finish_is_a_failed_download() {
+    let stack = Stack::start_with(&[("EXPORT_TIME_LIMIT_SECONDS", "1")]).await;
+    let mut web = Web::new(&stack.url);
+    web.sign_up("Ada").await;
+    fill_large(&backend_api(&stack, &web), 3).await;
+    let mut held = web.open("/account/export").await;
+    assert_eq!(held.status(), StatusCode::OK);
+    let mut bytes = held.chunk().await.unwrap().expect("a first chunk").to_vec();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let ended = read_rest(&mut held, &mut bytes).await;
+    assert!(ended.is_err(), "the download ended as if whole");
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&bytes).is_err(),
+        "what came is a document"
+    );
 }

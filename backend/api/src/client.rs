@@ -1,7 +1,9 @@
 //! `ApiClient`: a typed async client for the whole API.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -46,6 +48,36 @@ impl ClientError {
     }
 }
 
+/// An export document on its way ([`ApiClient::export_download`]): the
+/// server said 200, its headers are in, the body follows.
+#[derive(Debug)]
+pub struct ExportDownload {
+    response: Response,
+}
+
+impl ExportDownload {
+    /// The response, its body (the document) unread: read it as it comes
+    /// (`bytes_stream`, `chunk`). The server sends the document a page at
+    /// a time; a body that fails before its end (the connection closed
+    /// without finishing it) is an export the server could not finish
+    /// (the account deleted meanwhile, its time bound passed, the
+    /// database gone), and what came is not a document.
+    pub fn into_response(self) -> Response {
+        self.response
+    }
+}
+
+/// Headers added to every request as it is built (see
+/// [`ApiClient::with_headers`]).
+#[derive(Clone)]
+struct HeaderSource(Arc<dyn Fn(&mut HeaderMap) + Send + Sync>);
+
+impl std::fmt::Debug for HeaderSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeaderSource")
+    }
+}
+
 /// A typed client for the Todo API. Cheap to clone; clones share one
 /// connection pool. `with_token` gives a client acting as a user.
 #[derive(Debug, Clone)]
@@ -56,6 +88,7 @@ pub struct ApiClient {
     forwarded_for: Option<String>,
     user_agent: Option<String>,
     timeout: Option<Duration>,
+    headers: Option<HeaderSource>,
 }
 
 impl ApiClient {
@@ -76,6 +109,7 @@ impl ApiClient {
             forwarded_for: None,
             user_agent: None,
             timeout: None,
+            headers: None,
         }
     }
 
@@ -114,6 +148,16 @@ impl ApiClient {
         }
     }
 
+    /// The same client, letting `source` add headers to each request as
+    /// it is built, in the caller's context (e.g. the current trace's
+    /// `traceparent`).
+    pub fn with_headers(&self, source: impl Fn(&mut HeaderMap) + Send + Sync + 'static) -> Self {
+        Self {
+            headers: Some(HeaderSource(Arc::new(source))),
+            ..self.clone()
+        }
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -139,6 +183,11 @@ impl ApiClient {
         }
         if let Some(timeout) = self.timeout {
             request = request.timeout(timeout);
+        }
+        if let Some(HeaderSource(source)) = &self.headers {
+            let mut headers = HeaderMap::new();
+            source(&mut headers);
+            request = request.headers(headers);
         }
         request
     }
@@ -360,9 +409,28 @@ impl ApiClient {
         expect(request.send().await?, StatusCode::OK).await
     }
 
-    /// Every task and conversation of the account, as one document.
+    /// Every task and conversation of the account, as one document, read
+    /// whole into memory; [`ApiClient::export_download`] passes it on
+    /// instead.
     pub async fn export(&self) -> Result<Export, ClientError> {
         self.get("/api/export").await
+    }
+
+    /// The export document once its head is in, its body unread, for a
+    /// caller that passes the document on as it arrives rather than
+    /// holding it (its size is the account's); a refusal (401, 429, …) is
+    /// the usual [`ClientError`]. The request's timeout runs until the
+    /// body is read to its end: a large account needs a long one
+    /// ([`ApiClient::with_timeout`]).
+    pub async fn export_download(&self) -> Result<ExportDownload, ClientError> {
+        let response = self.request(Method::GET, "/api/export").send().await?;
+        let status = response.status();
+        if status == StatusCode::OK {
+            Ok(ExportDownload { response })
+        } else {
+            let bytes = response.bytes().await?;
+            Err(failure(status, &bytes))
+        }
     }
 
     /// Adds an export document's tasks and conversations to the account,

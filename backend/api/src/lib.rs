@@ -25,11 +25,11 @@ pub use chat::{
     ChatRequest, ChatResponse, Conversation, ConversationList, ConversationQuery, Message,
     MessageList, MessageQuery, Role, Tool, ToolCallRecord,
 };
-pub use client::{ApiClient, ClientError};
+pub use client::{ApiClient, ClientError, ExportDownload};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, TaskCandidate};
 pub use export::{
-    EXPORT_FORMAT, EXPORT_VERSION, Export, ExportedConversation, ExportedMessage, ExportedTask,
-    ImportSummary,
+    EXPORT_FORMAT, EXPORT_VERSION, Export, ExportWriter, ExportedConversation, ExportedMessage,
+    ExportedTask, ImportSummary,
 };
 pub use ops::{Health, Readiness};
 pub use task::{

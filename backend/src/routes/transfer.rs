@@ -1,15 +1,33 @@
 //! Export and import of the caller's data: one versioned JSON document
 //! ([`todo_api::Export`]) out, the same document back in, all or nothing.
+//!
+//! The export is written as it is read, a page of rows at a time, and
+//! only as fast as the client takes it, so neither its size nor a slow
+//! client decides what the server holds: one page, one buffer, and no
+//! database connection between pages. One user runs one export at a time
+//! (per replica, like the write budgets), for at most
+//! `EXPORT_TIME_LIMIT_SECONDS`; an export that cannot finish ends its
+//! body unfinished, so the client sees a broken download, never a
+//! shorter document.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Map, Value, json};
 use todo_api::{
-    EXPORT_FORMAT, EXPORT_VERSION, ErrorBody, Export, ExportedConversation, ExportedMessage,
-    ExportedTask, ImportSummary, Role,
+    EXPORT_FORMAT, EXPORT_VERSION, ErrorBody, Export, ExportWriter, ExportedMessage, ExportedTask,
+    ImportSummary, Role,
 };
+use tokio::time::Instant;
+use uuid::Uuid;
 
 use crate::assistant::agent::TOOL_DATA_MAX_BYTES;
 use crate::assistant::stored_record;
@@ -18,56 +36,323 @@ use crate::domain::{FieldErrors, Quota, Quotas, TaskDraft};
 use crate::error::ApiError;
 use crate::extract::JsonObject;
 use crate::state::AppState;
-use crate::store::{ImportBatch, ImportedConversation, ImportedMessage, ImportedTask, now};
+use crate::store::{
+    ConversationExport, ImportBatch, ImportedConversation, ImportedMessage, ImportedTask,
+    MessageRow, Store, StoreError, now,
+};
 
 /// The caller's tasks and conversations, as one document an import takes
 /// back (ids are left out: an import gives new ones).
 #[utoipa::path(get, path = "/api/export", tag = "auth", operation_id = "exportData",
     security(("bearer" = [])),
-    responses((status = 200, description = "Every task and conversation of the caller, oldest first", body = Export)))]
-pub async fn export(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Export>, ApiError> {
-    let (tasks, conversations) = state.store.export(caller.user_id).await?;
-    let tasks = tasks
-        .into_iter()
-        .map(|task| ExportedTask {
-            title: task.title,
-            description: task.description,
-            completed: task.completed,
-            priority: task.priority,
-            due_date: task.due_date,
-            tags: task.tags,
-            created_at: task.created_at,
-            updated_at: task.updated_at,
-        })
-        .collect();
-    let conversations = conversations
-        .into_iter()
-        .map(|conversation| ExportedConversation {
-            messages: conversation
-                .messages
-                .iter()
-                .map(|row| ExportedMessage {
-                    role: row.role(),
-                    content: row.content.clone(),
-                    // A tool message's record; an assistant's pending
-                    // confirmation is not carried (it names this
-                    // account's tasks and is answered here or never).
-                    tool_call: match row.role() {
-                        Role::Tool => stored_record(row),
-                        _ => None,
-                    },
+    responses(
+        (status = 200, description = "Every task and conversation of the caller, oldest first", body = Export),
+        (status = 429, description = "An export of this user is already under way; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let limits = state.config.export;
+    let turn = ExportTurn::take(caller.user_id, limits.time_limit)?;
+    // Whatever fails before the first byte is still an error response.
+    state.store.unless_owner_gone(caller.user_id, ()).await?;
+    let download = Download {
+        pages: Pages::new(state.store.clone(), caller.user_id, limits.page_rows),
+        writer: ExportWriter::new(now()),
+        turn,
+        time_limit: limits.time_limit,
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        download.into_body(),
+    )
+        .into_response())
+}
+
+/// Bytes collected before they are handed on: enough that a chunk is
+/// worth a write, small beside a page of rows.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// The longest a refused second export is told to wait: most exports
+/// take seconds, though one may run to its time limit.
+const EXPORT_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// An export on its way out.
+struct Download {
+    pages: Pages,
+    writer: ExportWriter,
+    turn: ExportTurn,
+    time_limit: Duration,
+}
+
+/// Why an export's body ended before the document did.
+#[derive(Debug, thiserror::Error)]
+enum Unfinished {
+    #[error("the export took longer than {0:?}")]
+    TimedOut(Duration),
+    #[error("the account was deleted during the export")]
+    AccountGone,
+    #[error("reading the export failed: {0}")]
+    Store(StoreError),
+}
+
+impl Download {
+    /// The body: polled only as the client reads, each poll reading
+    /// pages until a chunk is full or the document ends. An error ends
+    /// the body before its last chunk (the connection closes without
+    /// finishing it), and the document is never closed: what the client
+    /// has is not valid JSON.
+    fn into_body(self) -> Body {
+        let chunks = futures::stream::unfold(Some(self), |download| async move {
+            let mut download = download?;
+            let deadline = download.turn.deadline;
+            let outcome = match tokio::time::timeout_at(deadline, download.fill()).await {
+                Ok(Ok(chunk)) => Ok(chunk),
+                Ok(Err(StoreError::OwnerGone)) => Err(Unfinished::AccountGone),
+                Ok(Err(error)) => Err(Unfinished::Store(error)),
+                Err(_) => Err(Unfinished::TimedOut(download.time_limit)),
+            };
+            match outcome {
+                Ok((chunk, finished)) => Some((Ok(chunk), (!finished).then_some(download))),
+                Err(why) => {
+                    tracing::warn!(user = %download.turn.user, error = %why, "export ended unfinished");
+                    Some((Err(why), None))
+                }
+            }
+        });
+        Body::from_stream(chunks)
+    }
+
+    /// The next chunk, and whether it ends the document.
+    async fn fill(&mut self) -> Result<(Vec<u8>, bool), StoreError> {
+        while self.writer.buffered() < CHUNK_BYTES {
+            match self.pages.next().await? {
+                Some(item) => self.write(item),
+                None => {
+                    self.writer.finish();
+                    return Ok((self.writer.take(), true));
+                }
+            }
+        }
+        Ok((self.writer.take(), false))
+    }
+
+    fn write(&mut self, item: Item) {
+        match item {
+            Item::Task(task) => self.writer.task(&ExportedTask {
+                title: task.title,
+                description: task.description,
+                completed: task.completed,
+                priority: task.priority,
+                due_date: task.due_date,
+                tags: task.tags,
+                created_at: task.created_at,
+                updated_at: task.updated_at,
+            }),
+            Item::Conversation(conversation) => self.writer.conversation(
+                &conversation.title,
+                &conversation.created_at,
+                &conversation.updated_at,
+            ),
+            Item::Message(row) => {
+                let role = row.role();
+                // A tool message's record; an assistant's pending
+                // confirmation is not carried (it names this account's
+                // tasks and is answered here or never).
+                let tool_call = match role {
+                    Role::Tool => stored_record(&row),
+                    _ => None,
+                };
+                self.writer.message(&ExportedMessage {
+                    role,
+                    content: row.content,
+                    tool_call,
                     created_at: row.created_at,
-                })
-                .collect(),
-            title: conversation.title,
-            created_at: conversation.created_at,
-            updated_at: conversation.updated_at,
+                });
+            }
+        }
+    }
+}
+
+/// The next thing an export writes, in the document's order: every task,
+/// then each conversation followed by its messages.
+enum Item {
+    Task(todo_api::Task),
+    Conversation(ConversationExport),
+    /// A message of the last conversation.
+    Message(MessageRow),
+}
+
+/// Where an export has got to, and the rest of the page it read last:
+/// at most a page of rows is held, and no connection between pages.
+///
+/// Not a snapshot: what changes while an export runs may or may not be in
+/// it. But an account deleted before the end is an error, never a short
+/// document: its rows vanish with it, and an empty page looks like the
+/// end, so the end is believed only once the owner is still there.
+struct Pages {
+    store: Store,
+    owner: Uuid,
+    rows: u32,
+    at: Position,
+    /// What was read and not yet written: at most a page.
+    ready: VecDeque<Item>,
+    /// Conversations read ahead of their messages: at most a page.
+    heads: VecDeque<ConversationExport>,
+    /// Where the next page of conversations starts; `None` once the last
+    /// one is read.
+    heads_after: Option<Option<(DateTime<Utc>, Uuid)>>,
+}
+
+#[derive(Clone, Copy)]
+enum Position {
+    Tasks {
+        after: Option<(DateTime<Utc>, Uuid)>,
+    },
+    Messages {
+        conversation: Uuid,
+        after: i32,
+    },
+    NextConversation,
+    Finished,
+}
+
+impl Pages {
+    fn new(store: Store, owner: Uuid, rows: u32) -> Self {
+        Self {
+            store,
+            owner,
+            rows: rows.max(1),
+            at: Position::Tasks { after: None },
+            ready: VecDeque::new(),
+            heads: VecDeque::new(),
+            heads_after: Some(None),
+        }
+    }
+
+    /// The next item, reading a page when the last is used up; `None` at
+    /// the end.
+    async fn next(&mut self) -> Result<Option<Item>, StoreError> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Ok(Some(item));
+            }
+            if !self.read_page().await? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Reads what comes next into `ready` (possibly nothing: a short
+    /// page ends its list); `false` at the end.
+    async fn read_page(&mut self) -> Result<bool, StoreError> {
+        let (store, owner, rows) = (&self.store, self.owner, self.rows);
+        let full = |read: usize| read >= rows as usize;
+        match self.at {
+            Position::Tasks { after } => {
+                let tasks = store.export_tasks(owner, after, rows).await?;
+                self.at = match tasks.last() {
+                    Some(last) if full(tasks.len()) => Position::Tasks {
+                        after: Some((last.created_at, last.id)),
+                    },
+                    _ => Position::NextConversation,
+                };
+                self.ready.extend(tasks.into_iter().map(Item::Task));
+            }
+            Position::Messages {
+                conversation,
+                after,
+            } => {
+                let messages = store
+                    .export_messages(owner, conversation, after, rows)
+                    .await?;
+                self.at = match messages.last() {
+                    Some(last) if full(messages.len()) => Position::Messages {
+                        conversation,
+                        after: last.position,
+                    },
+                    _ => Position::NextConversation,
+                };
+                self.ready.extend(messages.into_iter().map(Item::Message));
+            }
+            Position::NextConversation => {
+                if self.heads.is_empty()
+                    && let Some(after) = self.heads_after
+                {
+                    let heads = store.export_conversations(owner, after, rows).await?;
+                    self.heads_after = match heads.last() {
+                        Some(last) if full(heads.len()) => Some(Some((last.created_at, last.id))),
+                        _ => None,
+                    };
+                    self.heads.extend(heads);
+                }
+                match self.heads.pop_front() {
+                    Some(head) => {
+                        self.at = Position::Messages {
+                            conversation: head.id,
+                            after: -1,
+                        };
+                        self.ready.push_back(Item::Conversation(head));
+                    }
+                    None => {
+                        store.unless_owner_gone(owner, ()).await?;
+                        self.at = Position::Finished;
+                        return Ok(false);
+                    }
+                }
+            }
+            Position::Finished => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// Exports under way in this process, by user: the turn's ticket (so an
+/// ending export forgets only itself) and its deadline.
+static EXPORTS: LazyLock<Mutex<HashMap<Uuid, (u64, Instant)>>> = LazyLock::new(Default::default);
+static TICKETS: AtomicU64 = AtomicU64::new(0);
+
+/// A user's one export at a time, held until its body is done or dropped.
+/// A turn past its deadline no longer counts: its body ends with an error
+/// the next time it is read, and a client that stopped reading must not
+/// keep its user from exporting again.
+#[derive(Debug)]
+struct ExportTurn {
+    user: Uuid,
+    ticket: u64,
+    deadline: Instant,
+}
+
+impl ExportTurn {
+    fn take(user: Uuid, time_limit: Duration) -> Result<Self, ApiError> {
+        let now = Instant::now();
+        let mut exports = EXPORTS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, deadline)) = exports.get(&user)
+            && *deadline > now
+        {
+            return Err(ApiError::TooManyRequests {
+                retry_after: (*deadline - now).min(EXPORT_RETRY_AFTER),
+            });
+        }
+        let ticket = TICKETS.fetch_add(1, Ordering::Relaxed);
+        let deadline = now + time_limit;
+        exports.insert(user, (ticket, deadline));
+        Ok(Self {
+            user,
+            ticket,
+            deadline,
         })
-        .collect();
-    Ok(Json(Export::new(now(), tasks, conversations)))
+    }
+}
+
+impl Drop for ExportTurn {
+    fn drop(&mut self) {
+        let mut exports = EXPORTS.lock().unwrap_or_else(PoisonError::into_inner);
+        if exports
+            .get(&self.user)
+            .is_some_and(|(ticket, _)| *ticket == self.ticket)
+        {
+            exports.remove(&self.user);
+        }
+    }
 }
 
 /// Adds an export document's tasks and conversations to the caller's
@@ -223,6 +508,17 @@ fn timestamp(errors: &mut FieldErrors, field: &str, value: Option<Value>) -> Dat
     }
 }
 
+/// The `created_at` and `updated_at` of the item at `at`, both as
+/// [`timestamp`] reads them.
+fn dates(
+    errors: &mut FieldErrors,
+    at: &str,
+    map: &mut Map<String, Value>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let mut read = |field: &str| timestamp(errors, &format!("{at}.{field}"), map.remove(field));
+    (read("created_at"), read("updated_at"))
+}
+
 fn object(at: &str, value: Value) -> Result<Map<String, Value>, FieldErrors> {
     match value {
         Value::Object(map) => Ok(map),
@@ -238,16 +534,7 @@ fn object(at: &str, value: Value) -> Result<Map<String, Value>, FieldErrors> {
 fn parse_task(at: &str, value: Value) -> Result<ImportedTask, FieldErrors> {
     let mut map = object(at, value)?;
     let mut errors = FieldErrors::default();
-    let created_at = timestamp(
-        &mut errors,
-        &format!("{at}.created_at"),
-        map.remove("created_at"),
-    );
-    let updated_at = timestamp(
-        &mut errors,
-        &format!("{at}.updated_at"),
-        map.remove("updated_at"),
-    );
+    let (created_at, updated_at) = dates(&mut errors, at, &mut map);
     let draft = match TaskDraft::parse(map) {
         Ok(draft) => Some(draft),
         Err(problems) => {
@@ -304,16 +591,7 @@ fn parse_conversation(
             format!("must be at most {CONVERSATION_TITLE_MAX_CHARS} characters"),
         );
     }
-    let created_at = timestamp(
-        &mut errors,
-        &format!("{at}.created_at"),
-        map.remove("created_at"),
-    );
-    let updated_at = timestamp(
-        &mut errors,
-        &format!("{at}.updated_at"),
-        map.remove("updated_at"),
-    );
+    let (created_at, updated_at) = dates(&mut errors, at, &mut map);
     let messages = array(&mut errors, &mut map, "messages", &format!("{at}.messages"));
     for key in map.keys() {
         errors.add(format!("{at}.{key}"), "is not a known field");

@@ -1,10 +1,12 @@
 //! Export and import of one account's tasks and conversations. An export
-//! reads everything the owner has; an import adds a whole document in one
-//! transaction, all or nothing, and checks the quotas inside it, after
-//! the rows are in (the triggers have counted them), so what commits never
-//! takes an account past a quota.
-
-use std::collections::HashMap;
+//! is read a page at a time: tasks in (created_at, id) order,
+//! conversations likewise, each conversation's messages by position; each
+//! page a keyset query (it starts after the last row of the one before,
+//! so a row added or removed meanwhile never shifts another in or out) on
+//! a connection taken for that query only. An import adds a whole
+//! document in one transaction, all or nothing, and checks the quotas
+//! inside it, after the rows are in (the triggers have counted them), so
+//! what commits never takes an account past a quota.
 
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
@@ -19,13 +21,14 @@ use crate::domain::{Quota, TaskDraft};
 /// values (ten a task row).
 const ROWS_PER_INSERT: usize = 500;
 
-/// A conversation as exported: its own columns and every message.
-#[derive(Debug, Clone, PartialEq)]
+/// A conversation's own columns, as exported; its messages are read
+/// after it, a page at a time.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ConversationExport {
+    pub id: Uuid,
     pub title: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub messages: Vec<MessageRow>,
 }
 
 /// A task to import: a valid new task, with its dates.
@@ -59,80 +62,91 @@ pub struct ImportBatch {
     pub conversations: Vec<ImportedConversation>,
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct ConversationHead {
-    id: Uuid,
-    title: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct OwnedMessage {
-    conversation_id: Uuid,
-    id: Uuid,
-    position: i32,
-    role: String,
-    content: String,
-    tool_data: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
 impl Store {
-    /// Every task and conversation (with its messages) of the owner,
-    /// oldest first. [`StoreError::OwnerGone`] when the account is gone.
-    pub async fn export(
+    /// Up to `rows` of the owner's tasks after `after` in (created_at, id)
+    /// order; none when the owner is gone.
+    pub async fn export_tasks(
         &self,
         owner: Uuid,
-    ) -> Result<(Vec<Task>, Vec<ConversationExport>), StoreError> {
-        // Proves the owner exists (an empty account reads as nothing).
-        self.usage(owner).await?;
+        after: Option<(DateTime<Utc>, Uuid)>,
+        rows: u32,
+    ) -> Result<Vec<Task>, StoreError> {
         // Made of constants only.
-        let tasks_sql =
-            format!("SELECT {TASK_COLUMNS} FROM tasks WHERE owner_id = $1 ORDER BY created_at, id");
-        let tasks: Vec<Task> = with_connection!(self, conn => sqlx::query(sqlx::AssertSqlSafe(tasks_sql.clone()))
+        let sql = match after {
+            None => format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE owner_id = $1 \
+                 ORDER BY created_at, id LIMIT $2"
+            ),
+            Some(_) => format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE owner_id = $1 \
+                 AND (created_at, id) > ($3, $4) ORDER BY created_at, id LIMIT $2"
+            ),
+        };
+        let (at, id) = after.unzip();
+        Ok(with_connection!(self, conn => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(owner)
+                .bind(i64::from(rows));
+            if after.is_some() {
+                query = query.bind(at).bind(id);
+            }
+            query
+                .fetch_all(conn)
+                .await
+                .and_then(|rows| rows.iter().map(TaskColumns::task).collect())
+        })?)
+    }
+
+    /// Up to `rows` of the owner's conversations after `after` in
+    /// (created_at, id) order; none when the owner is gone.
+    pub async fn export_conversations(
+        &self,
+        owner: Uuid,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        rows: u32,
+    ) -> Result<Vec<ConversationExport>, StoreError> {
+        let sql = match after {
+            None => {
+                "SELECT id, title, created_at, updated_at FROM conversations \
+                 WHERE owner_id = $1 ORDER BY created_at, id LIMIT $2"
+            }
+            Some(_) => {
+                "SELECT id, title, created_at, updated_at FROM conversations \
+                 WHERE owner_id = $1 AND (created_at, id) > ($3, $4) \
+                 ORDER BY created_at, id LIMIT $2"
+            }
+        };
+        let (at, id) = after.unzip();
+        Ok(with_connection!(self, conn => {
+            let mut query = sqlx::query_as(sql).bind(owner).bind(i64::from(rows));
+            if after.is_some() {
+                query = query.bind(at).bind(id);
+            }
+            query.fetch_all(conn).await
+        })?)
+    }
+
+    /// Up to `rows` messages of the owner's conversation after position
+    /// `after`, in order; none when the owner has no such conversation
+    /// (any more).
+    pub async fn export_messages(
+        &self,
+        owner: Uuid,
+        conversation: Uuid,
+        after: i32,
+        rows: u32,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        let sql = "SELECT m.id, m.position, m.role, m.content, m.tool_data, m.created_at \
+                   FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+                   WHERE c.id = $1 AND c.owner_id = $2 AND m.position > $3 \
+                   ORDER BY m.position LIMIT $4";
+        Ok(with_connection!(self, conn => sqlx::query_as(sql)
+            .bind(conversation)
             .bind(owner)
+            .bind(after)
+            .bind(i64::from(rows))
             .fetch_all(conn)
-            .await
-            .and_then(|rows| rows.iter().map(TaskColumns::task).collect()))?;
-        let heads_sql = "SELECT id, title, created_at, updated_at FROM conversations \
-                         WHERE owner_id = $1 ORDER BY created_at, id";
-        let heads: Vec<ConversationHead> = with_connection!(self, conn => sqlx::query_as(heads_sql)
-            .bind(owner)
-            .fetch_all(conn)
-            .await)?;
-        let messages_sql = "SELECT m.conversation_id, m.id, m.position, m.role, m.content, \
-                            m.tool_data, m.created_at FROM messages m \
-                            JOIN conversations c ON c.id = m.conversation_id \
-                            WHERE c.owner_id = $1 ORDER BY m.conversation_id, m.position";
-        let messages: Vec<OwnedMessage> = with_connection!(self, conn => sqlx::query_as(messages_sql)
-            .bind(owner)
-            .fetch_all(conn)
-            .await)?;
-        let mut by_conversation: HashMap<Uuid, Vec<MessageRow>> = HashMap::new();
-        for message in messages {
-            by_conversation
-                .entry(message.conversation_id)
-                .or_default()
-                .push(MessageRow {
-                    id: message.id,
-                    position: message.position,
-                    role: message.role,
-                    content: message.content,
-                    tool_data: message.tool_data,
-                    created_at: message.created_at,
-                });
-        }
-        let conversations = heads
-            .into_iter()
-            .map(|head| ConversationExport {
-                messages: by_conversation.remove(&head.id).unwrap_or_default(),
-                title: head.title,
-                created_at: head.created_at,
-                updated_at: head.updated_at,
-            })
-            .collect();
-        Ok((tasks, conversations))
+            .await)?)
     }
 
     /// Adds every task and conversation of `batch` to the owner's account

@@ -3,11 +3,13 @@
 //! the account. Each change posts, then redirects back (303) with a
 //! notice, except creating a token: its answer is the page itself, the
 //! one time the token is shown (never in a URL, a cookie or a log line).
-//! "Export my data" answers the backend's export document as a download;
-//! "Import" posts a file (multipart, no JavaScript) whose bytes go to the
-//! backend's import as they are.
+//! "Export my data" answers the backend's export document as a download,
+//! passed on as it arrives; "Import" posts a file (multipart, no
+//! JavaScript) whose bytes go to the backend's import as they are.
 
-use axum::body::Bytes;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -205,24 +207,45 @@ pub async fn delete_account(
 }
 
 /// Everything the account holds, as a file to keep: the backend's export
-/// document, downloaded rather than shown.
-pub async fn export(session: Session) -> Result<Response, PageError> {
-    let document = session.api.export().await?;
-    let body = serde_json::to_vec_pretty(&document).expect("an export document serialises");
+/// document, downloaded rather than shown, and passed on as it arrives,
+/// never held whole (its size is the account's). A backend that ends the
+/// document unfinished ends this body unfinished too: the browser sees a
+/// failed download, not a short file.
+pub async fn export(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PageError> {
+    // Named after the day it was asked for: the document is not read.
     let disposition = format!(
         "attachment; filename=\"todo-export-{}.json\"",
-        document.exported_at.format("%Y-%m-%d")
+        chrono::Utc::now().format("%Y-%m-%d")
     );
+    // The backend's answer (or refusal) comes within the usual timeout;
+    // the document may then take as long as the backend lets it.
+    let download = tokio::time::timeout(
+        state.config.backend_timeout,
+        session
+            .api
+            .with_timeout(EXPORT_DOWNLOAD_MAX)
+            .export_download(),
+    )
+    .await
+    .map_err(|_| PageError::Unavailable("the export did not start in time".to_owned()))??;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        body,
+        Body::from_stream(download.into_response().bytes_stream()),
     )
         .into_response())
 }
+
+/// How long an export's download may take through the frontend: longer
+/// than the backend's own bound (`EXPORT_TIME_LIMIT_SECONDS`, 10 minutes
+/// by default), which ends it visibly.
+const EXPORT_DOWNLOAD_MAX: Duration = Duration::from_secs(30 * 60);
 
 /// The body limit of the import form: the backend's, with room for the
 /// multipart framing around the file.

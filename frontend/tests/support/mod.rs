@@ -250,6 +250,16 @@ impl Web {
         self.send(request).await
     }
 
+    /// `GET path` with the session, its body unread: for a download read
+    /// as it comes.
+    pub async fn open(&self, path: &str) -> reqwest::Response {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = &self.session {
+            request = request.header(header::COOKIE, format!("{}={token}", self.cookie_name));
+        }
+        request.send().await.expect("the frontend answers")
+    }
+
     async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Page {
         if let Some(token) = &self.session {
             request = request.header(header::COOKIE, format!("{}={token}", self.cookie_name));
