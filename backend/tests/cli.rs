@@ -309,6 +309,92 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     assert!(signalled.elapsed() < Duration::from_secs(10));
 }
 
+/// What an OTLP/HTTP receiver got: each span's name with its resource's
+/// `service.name`.
+async fn receive_spans() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+    };
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    use prost::Message as _;
+
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let spans = received.clone();
+    let receiver = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| async move {
+            let request = ExportTraceServiceRequest::decode(body).expect("OTLP protobuf");
+            for resource_spans in request.resource_spans {
+                let service = resource_spans
+                    .resource
+                    .iter()
+                    .flat_map(|resource| &resource.attributes)
+                    .find(|kv| kv.key == "service.name")
+                    .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                        Value::StringValue(name) => Some(name.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let names = resource_spans
+                    .scope_spans
+                    .into_iter()
+                    .flat_map(|scope| scope.spans)
+                    .map(|span| (service.clone(), span.name));
+                spans.lock().unwrap().extend(names);
+            }
+            ExportTraceServiceResponse::default().encode_to_vec()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    (url, received)
+}
+
+// The receiver answers on a worker while this thread waits for the exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn sigterm_sends_the_last_spans_before_exiting() {
+    let (collector, received) = receive_spans().await;
+    // Batches go out every 5 s by default: only the flush on shutdown can
+    // deliver these in time.
+    let mut server = Server::start(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)]).await;
+    server.api().health().await.unwrap();
+    server.signal("TERM");
+    let status = server.wait(Duration::from_secs(10)).expect("exits");
+    assert_eq!(status.code(), Some(0));
+    let spans = received.lock().unwrap().clone();
+    assert!(
+        spans.contains(&("todo-backend".to_owned(), "GET /health".to_owned())),
+        "the request's span, named after the executable: {spans:?}"
+    );
+    assert!(
+        spans.contains(&("todo-backend".to_owned(), "GET /ready".to_owned())),
+        "{spans:?}"
+    );
+}
+
+#[test]
+fn bad_trace_settings_stop_startup_naming_the_variable() {
+    let out = run_binary(
+        &["serve"],
+        &[
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", "sqlite::memory:"),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "https://collector.example.com",
+            ),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("OTEL_EXPORTER_OTLP_ENDPOINT"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+}
+
 #[tokio::test]
 async fn sigint_also_shuts_down_cleanly() {
     let mut server = Server::start(&[]).await;

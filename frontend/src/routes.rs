@@ -2,11 +2,14 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, MakeSpan, OnResponse, TraceLayer};
+use tracing::Span;
 
 use crate::error::PageError;
 use crate::handlers::{account, assistant, auth, health, oauth, tasks};
@@ -81,7 +84,14 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(|response: &Response, latency, span: &Span| {
+                    todo_service::telemetry::http_server_response(span, response.status());
+                    DefaultOnResponse::new().on_response(response, latency, span);
+                }),
+        )
         // Outermost: whatever answered early, the connection stays usable.
         .layer(middleware::from_fn(
             todo_service::request_body::settle_request_body,
@@ -96,6 +106,24 @@ pub fn app(state: AppState) -> Router {
     } else {
         router
     }
+}
+
+/// Each request's span: `tower-http`'s default (at `debug`), or, when
+/// traces are exported, an `info` span that is the trace's server span and
+/// the parent of the backend calls made for the page.
+fn request_span(request: &Request) -> Span {
+    if !todo_service::telemetry::enabled() {
+        return DefaultMakeSpan::new().make_span(request);
+    }
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+    );
+    todo_service::telemetry::http_server_span(&span, request);
+    span
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

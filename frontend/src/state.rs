@@ -26,7 +26,11 @@ impl AppState {
             // The backend never redirects; following one would hide a bug.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        let api = ApiClient::with_http(http, config.backend_url.clone());
+        let mut api = ApiClient::with_http(http, config.backend_url.clone());
+        if todo_service::telemetry::enabled() {
+            // The backend's spans join the trace of the page that called it.
+            api = api.with_headers(todo_service::telemetry::inject_context);
+        }
         Ok(Self {
             config: Arc::new(config),
             api,

@@ -15,8 +15,9 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Reads the configuration from the environment (exit 2 naming the
-/// variable when it is bad), installs logging from its server settings,
-/// and runs `work` to its end.
+/// variable when it is bad), installs logging (and traces, when
+/// configured) from its server settings, runs `work` to its end, then
+/// flushes the spans still batched.
 pub fn run_configured<C: Configured, Fut>(work: impl FnOnce(C) -> Fut) -> ExitCode
 where
     Fut: Future<Output = anyhow::Result<()>>,
@@ -28,16 +29,25 @@ where
             return ExitCode::from(2);
         }
     };
-    let server = config.server();
-    crate::telemetry::init(server.log_format, &server.log_filter);
-    match runtime().block_on(work(config)) {
+    let telemetry = match config.server().telemetry() {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("configuration error: OTEL_EXPORTER_OTLP_ENDPOINT: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry.install();
+    let outcome = runtime().block_on(work(config));
+    let code = match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "exiting");
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry.shutdown();
+    code
 }
 
 /// The `check --url` subcommand: prints the outcome, exit 0 only on 200.

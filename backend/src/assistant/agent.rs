@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::confirmation::{DELETES_WITHOUT_CONFIRMATION, HeldDelete, Pending};
@@ -117,7 +118,11 @@ impl Agent {
             .map(|budget| (Instant::now() + budget, budget));
         loop {
             let started = Instant::now();
-            let asked = self.provider.next(&transcript, &tools, today);
+            let call = self.provider.call_span();
+            let asked = self
+                .provider
+                .next(&transcript, &tools, today)
+                .instrument(call.clone());
             let reply = match deadline {
                 None => asked.await,
                 Some((deadline, budget)) => {
@@ -134,6 +139,10 @@ impl Agent {
                 Err(ProviderError::Failed(_)) => "failed",
             };
             metrics.observe_provider(self.provider.name(), outcome, started.elapsed());
+            if reply.is_err() {
+                todo_service::telemetry::failed(&call, outcome);
+            }
+            drop(call);
             let calls = match reply {
                 Ok(Reply::Text(reply)) => {
                     return Ok(Finished {

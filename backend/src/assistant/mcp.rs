@@ -12,6 +12,9 @@
 //! the chart lists its Service names), and a browser's `Origin`, when
 //! sent, one of `MCP_ALLOWED_ORIGINS` (loopback pages by default).
 //!
+//! With traces on, each request is an MCP server span, continuing the
+//! client's trace when its `params._meta` carries a `traceparent`.
+//!
 //! Tool calls come out of the caller's budgets before the SDK sees them:
 //! every call out of their `/mcp` tool calls, a write tool's out of the
 //! writes they share with `/api`. A spent budget is a 429 with
@@ -34,6 +37,7 @@ use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
+use tracing::Instrument as _;
 
 use super::AssistantSettings;
 use super::tools::{Tools, describe, output_schema, specs, writes};
@@ -256,8 +260,104 @@ async fn authenticate(State(door): State<Arc<Door>>, request: Request, next: Nex
         return rate_limited(calls.first_id, retry_after, "changes");
     }
     parts.extensions.insert(caller);
+    let span = mcp_span(&bytes, &parts.headers);
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .instrument(span)
         .await
+}
+
+/// The span of one MCP request, when traces are on, as the MCP semantic
+/// conventions describe it: named by its method (and tool), and the child
+/// of the span its `params._meta.traceparent` names, when it names one
+/// (a client's own trace, which an HTTP proxy between may not carry).
+/// A batch or a body that is not JSON-RPC gets none.
+fn mcp_span(body: &[u8], headers: &axum::http::HeaderMap) -> tracing::Span {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        #[serde(default)]
+        id: serde_json::Value,
+        method: String,
+        #[serde(default)]
+        params: Option<Params>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params {
+        #[serde(default)]
+        name: Option<serde_json::Value>,
+        #[serde(default, rename = "_meta")]
+        meta: Option<Meta>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        #[serde(default)]
+        traceparent: Option<String>,
+        #[serde(default)]
+        tracestate: Option<String>,
+    }
+    todo_service::telemetry::span(|| {
+        let Ok(message) = serde_json::from_slice::<Message>(body) else {
+            return tracing::Span::none();
+        };
+        let (tool, meta) = match message.params {
+            Some(params) => (
+                params
+                    .name
+                    .and_then(|name| name.as_str().map(str::to_owned)),
+                params.meta,
+            ),
+            None => (None, None),
+        };
+        let tool = tool.filter(|_| message.method == "tools/call");
+        // Span names stay few: a method as MCP spells them, a tool that exists.
+        let method = if message.method.len() <= 64
+            && message
+                .method
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || b == b'/' || b == b'_')
+        {
+            message.method.as_str()
+        } else {
+            "_OTHER"
+        };
+        let name = match tool
+            .as_deref()
+            .and_then(|t| t.parse::<todo_api::Tool>().ok())
+        {
+            Some(tool) => format!("{method} {tool}"),
+            None => method.to_owned(),
+        };
+        let span = tracing::info_span!(
+            "mcp",
+            otel.name = name,
+            otel.kind = "server",
+            mcp.method.name = method,
+        );
+        use todo_service::telemetry::attribute;
+        if let Some(tool) = tool {
+            attribute(&span, "gen_ai.operation.name", "execute_tool");
+            attribute(&span, "gen_ai.tool.name", tool);
+        }
+        match message.id {
+            serde_json::Value::String(id) => attribute(&span, "jsonrpc.request.id", id),
+            serde_json::Value::Number(id) => attribute(&span, "jsonrpc.request.id", id.to_string()),
+            _ => {}
+        }
+        if let Some(version) = headers
+            .get("mcp-protocol-version")
+            .and_then(|value| value.to_str().ok())
+        {
+            attribute(&span, "mcp.protocol.version", version.to_owned());
+        }
+        attribute(&span, "network.transport", "tcp");
+        if let Some(Meta {
+            traceparent: Some(traceparent),
+            tracestate,
+        }) = meta
+        {
+            todo_service::telemetry::continue_trace(&span, &traceparent, tracestate.as_deref());
+        }
+        span
+    })
 }
 
 /// The JSON-RPC error code of a spent budget: in the range JSON-RPC

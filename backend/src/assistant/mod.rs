@@ -20,6 +20,7 @@ use std::time::Duration;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::Value;
 use todo_api::{ChatResponse, Role, ToolCallRecord};
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::auth::UserBudgets;
@@ -130,8 +131,38 @@ impl Assistant {
     /// One chat turn, statelessly: store the user's message, load the
     /// conversation, run the agent on it, store what it did and said. The
     /// work after the first write runs on its own task, so a client that
-    /// hangs up still gets its reply stored.
+    /// hangs up still gets its reply stored. When traces are on, the turn
+    /// is a span (an agent's invocation, in the GenAI conventions' words)
+    /// around its model calls and tool calls.
     pub async fn chat(
+        self: &std::sync::Arc<Self>,
+        store: &Store,
+        metrics: &std::sync::Arc<Metrics>,
+        owner: Uuid,
+        turn: ChatTurn,
+    ) -> Result<ChatResponse, ApiError> {
+        let span = todo_service::telemetry::span(|| {
+            let span = tracing::info_span!(
+                "chat turn",
+                otel.name = "invoke_agent todo-assistant",
+                gen_ai.operation.name = "invoke_agent",
+                gen_ai.agent.name = "todo-assistant",
+            );
+            let system = self.agent.provider.system();
+            todo_service::telemetry::attribute(&span, "gen_ai.provider.name", system);
+            span
+        });
+        let answered = self
+            .turn(store, metrics, owner, turn)
+            .instrument(span.clone())
+            .await;
+        if let Err(error) = &answered {
+            todo_service::telemetry::failed(&span, error.status_and_code().0.as_str());
+        }
+        answered
+    }
+
+    async fn turn(
         self: &std::sync::Arc<Self>,
         store: &Store,
         metrics: &std::sync::Arc<Metrics>,
@@ -152,8 +183,15 @@ impl Assistant {
             .append_user_message(owner, turn.conversation_id, &turn.message, reserve)
             .await?
             .ok_or(ApiError::NotFound("conversation"))?;
+        if todo_service::telemetry::enabled() {
+            todo_service::telemetry::attribute(
+                &tracing::Span::current(),
+                "gen_ai.conversation.id",
+                conversation.to_string(),
+            );
+        }
         let (assistant, store, metrics) = (self.clone(), store.clone(), metrics.clone());
-        tokio::spawn(async move {
+        todo_service::telemetry::spawn(async move {
             assistant
                 .answer(&store, &metrics, owner, conversation)
                 .await

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use todo_api::{
     ErrorBody, ErrorCode, ErrorDetail, Priority, StatusFilter, Task, TaskCandidate, Tool,
 };
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::auth::Scopes;
@@ -311,8 +312,44 @@ impl Tools {
     }
 
     /// Runs tool `name` for `owner`, whose credential holds `scopes`; the
-    /// answer is the tool's JSON result.
+    /// answer is the tool's JSON result. Each call is a span of its own
+    /// when traces are on, whichever door it came through.
     pub async fn call(
+        &self,
+        owner: Uuid,
+        scopes: Scopes,
+        name: &str,
+        arguments: &Value,
+    ) -> Result<Value, ToolError> {
+        let span = todo_service::telemetry::span(|| {
+            // Named only after a tool that exists: the name is the caller's.
+            let known = name.parse::<Tool>().ok();
+            let span = tracing::info_span!(
+                "tool",
+                otel.name = match known {
+                    Some(tool) => format!("execute_tool {tool}"),
+                    None => "execute_tool".to_owned(),
+                },
+                gen_ai.operation.name = "execute_tool",
+                gen_ai.tool.name = name,
+            );
+            todo_service::telemetry::attribute(&span, "gen_ai.tool.type", "function");
+            span
+        });
+        let result = self
+            .run(owner, scopes, name, arguments)
+            .instrument(span.clone())
+            .await;
+        if let Err(error) = &result
+            && todo_service::telemetry::enabled()
+        {
+            let code = serde_json::to_value(error.code).unwrap_or_default();
+            todo_service::telemetry::failed(&span, code.as_str().unwrap_or("error"));
+        }
+        result
+    }
+
+    async fn run(
         &self,
         owner: Uuid,
         scopes: Scopes,

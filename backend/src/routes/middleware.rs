@@ -1,17 +1,17 @@
-//! Cross-cutting layers: request-body settling, request ids, access logs,
-//! timeouts, CORS and security headers.
+//! Cross-cutting layers: request-body settling, request ids, access logs
+//! and server spans, timeouts, CORS and security headers.
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::{DefaultOnResponse, OnResponse, TraceLayer};
+use tracing::{Level, Span};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -64,15 +64,24 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                             .get(REQUEST_ID)
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
-                        tracing::info_span!(
+                        let span = tracing::info_span!(
                             "request",
                             request_id,
                             method = %request.method(),
                             path = %request.uri().path(),
-                        )
+                            otel.name = tracing::field::Empty,
+                            otel.kind = tracing::field::Empty,
+                        );
+                        todo_service::telemetry::http_server_span(&span, request);
+                        span
                     })
                     // One access-log line per request at INFO, with status and latency.
-                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                    .on_response(|response: &Response, latency, span: &Span| {
+                        todo_service::telemetry::http_server_response(span, response.status());
+                        DefaultOnResponse::new()
+                            .level(Level::INFO)
+                            .on_response(response, latency, span);
+                    }),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(SetResponseHeaderLayer::if_not_present(

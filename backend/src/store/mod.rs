@@ -113,24 +113,43 @@ enum Pool {
 /// again only when the failure proves it never ran. A connection whose body
 /// failed, or returned early, is checked before it is reused, and a lost
 /// one is discarded (see `postgres_pool`).
+///
+/// When traces are on, the body runs in a span of its own ([`query_span`]),
+/// whose statement kind is read from the SQL when the body is one
+/// `sqlx::query…(sql)` on a variable, and is a read's `SELECT` otherwise.
 macro_rules! with_connection {
+    (write $store:expr, $conn:ident => sqlx::$query:ident($sql:ident) $($rest:tt)*) => {
+        $crate::store::with_connection!(
+            @run Write, $store, Some(&$sql), $conn => sqlx::$query($sql) $($rest)*
+        )
+    };
     (write $store:expr, $conn:ident => $body:expr) => {
-        $crate::store::with_connection!(@run Write, $store, $conn => $body)
+        $crate::store::with_connection!(@run Write, $store, None, $conn => $body)
+    };
+    ($store:expr, $conn:ident => sqlx::$query:ident($sql:ident) $($rest:tt)*) => {
+        $crate::store::with_connection!(
+            @run Read, $store, Some(&$sql), $conn => sqlx::$query($sql) $($rest)*
+        )
     };
     ($store:expr, $conn:ident => $body:expr) => {
-        $crate::store::with_connection!(@run Read, $store, $conn => $body)
+        $crate::store::with_connection!(@run Read, $store, Some(&"SELECT"), $conn => $body)
     };
-    (@run $work:ident, $store:expr, $conn:ident => $body:expr) => {
+    (@run $work:ident, $store:expr, $sql:expr, $conn:ident => $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Postgres(pool) => {
-                $crate::store::on_postgres!($work, pool, $conn => $body)
+                let span = $crate::store::query_span($crate::store::Dialect::Postgres, $sql);
+                $crate::store::on_postgres!(@in span, $work, pool, $conn => $body)
             }
             $crate::store::Pool::Sqlite(pool) => {
+                let span = $crate::store::query_span($crate::store::Dialect::Sqlite, $sql);
                 let mut connection = pool.acquire().await?;
-                async {
-                    let $conn: &mut sqlx::SqliteConnection = &mut connection;
-                    $body
-                }
+                tracing::Instrument::instrument(
+                    async {
+                        let $conn: &mut sqlx::SqliteConnection = &mut connection;
+                        $body
+                    },
+                    span,
+                )
                 .await
             }
         }
@@ -141,9 +160,13 @@ pub(crate) use with_connection;
 /// [`with_connection!`]'s PostgreSQL half, for code that speaks one
 /// dialect: `$work` is `Read` or `Write` (`availability::Work`).
 macro_rules! on_postgres {
-    ($work:ident, $pool:expr, $conn:ident => $body:expr) => {{
+    ($work:ident, $pool:expr, $conn:ident => $body:expr) => {
+        $crate::store::on_postgres!(@in tracing::Span::none(), $work, $pool, $conn => $body)
+    };
+    (@in $span:expr, $work:ident, $pool:expr, $conn:ident => $body:expr) => {{
         use $crate::store::availability::{Work, may_retry};
         let pool: &$crate::store::postgres_pool::PostgresPool = $pool;
+        let span: tracing::Span = $span;
         let mut retried = false;
         loop {
             let mut lease = match pool.lease().await {
@@ -155,10 +178,13 @@ macro_rules! on_postgres {
                 }
                 Err(error) => return Err(error.into()),
             };
-            let result: Result<_, _> = async {
-                let $conn: &mut sqlx::PgConnection = &mut lease;
-                $body
-            }
+            let result: Result<_, _> = tracing::Instrument::instrument(
+                async {
+                    let $conn: &mut sqlx::PgConnection = &mut lease;
+                    $body
+                },
+                span.clone(),
+            )
             .await;
             pool.end(lease, &result);
             if retried || !$crate::store::availability::failed_retryably(&result, Work::$work) {
@@ -170,6 +196,68 @@ macro_rules! on_postgres {
     }};
 }
 pub(crate) use on_postgres;
+
+/// The span of one unit of database work, when traces are on: the
+/// database system and the statement's kind (`db.operation.name`, read
+/// from the start of `sql`), never its text or values.
+pub(crate) fn query_span(dialect: Dialect, sql: Option<&dyn AsRef<str>>) -> tracing::Span {
+    todo_service::telemetry::span(|| {
+        let system = match dialect {
+            Dialect::Postgres => "postgresql",
+            Dialect::Sqlite => "sqlite",
+        };
+        let operation = sql.and_then(|sql| statement_kind(sql.as_ref()));
+        let span = tracing::info_span!(
+            "db",
+            otel.name = operation.unwrap_or(system),
+            otel.kind = "client",
+            db.system.name = system,
+        );
+        // The name before the conventions settled on `db.system.name`.
+        todo_service::telemetry::attribute(&span, "db.system", system);
+        if let Some(operation) = operation {
+            todo_service::telemetry::attribute(&span, "db.operation.name", operation);
+        }
+        span
+    })
+}
+
+/// `write`, for a write whose statements bypass [`with_connection!`]: its
+/// future in a [`query_span`] of `operation`, made when the write starts
+/// (after its turn, not while it waits for one).
+pub(crate) fn in_query_span<Fut: std::future::Future>(
+    operation: &'static str,
+    write: impl FnOnce(Store) -> Fut,
+) -> impl FnOnce(Store) -> tracing::instrument::Instrumented<Fut> {
+    move |store| {
+        let span = query_span(store.dialect(), Some(&operation));
+        tracing::Instrument::instrument(write(store), span)
+    }
+}
+
+/// What a statement does: its first keyword, or for a `WITH` query the
+/// first data-changing statement in it (else `SELECT`).
+fn statement_kind(sql: &str) -> Option<&'static str> {
+    const KINDS: [&str; 4] = ["SELECT", "INSERT", "UPDATE", "DELETE"];
+    let kind = |word: &str| {
+        KINDS
+            .into_iter()
+            .find(|kind| word.eq_ignore_ascii_case(kind))
+    };
+    let mut words = sql
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty());
+    let first = words.next()?;
+    if first.eq_ignore_ascii_case("WITH") {
+        return Some(
+            words
+                .filter_map(kind)
+                .find(|kind| *kind != "SELECT")
+                .unwrap_or("SELECT"),
+        );
+    }
+    kind(first)
+}
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -265,7 +353,7 @@ impl Store {
         Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
         T: Send + 'static,
     {
-        match tokio::spawn(write(self.clone())).await {
+        match todo_service::telemetry::spawn(write(self.clone())).await {
             Ok(result) => result,
             Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
             // Only a runtime that is shutting down cancels a spawned task.
@@ -511,5 +599,32 @@ fn owner_gone_or(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::Database(e) if e.is_foreign_key_violation() => StoreError::OwnerGone,
         _ => StoreError::Database(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_kind;
+
+    #[test]
+    fn a_statement_is_known_by_its_first_keyword_or_what_its_cte_changes() {
+        for (sql, kind) in [
+            ("SELECT id FROM tasks", Some("SELECT")),
+            ("  insert INTO tasks (id) VALUES ($1)", Some("INSERT")),
+            ("UPDATE tasks SET title = $1", Some("UPDATE")),
+            ("DELETE FROM tasks WHERE id = $1", Some("DELETE")),
+            (
+                "WITH task AS (INSERT INTO tasks (id) SELECT $1 RETURNING id) SELECT COUNT(*) FROM task",
+                Some("INSERT"),
+            ),
+            (
+                "WITH recent AS (SELECT 1) SELECT * FROM recent",
+                Some("SELECT"),
+            ),
+            ("PRAGMA foreign_keys", None),
+            ("", None),
+        ] {
+            assert_eq!(statement_kind(sql), kind, "{sql}");
+        }
     }
 }

@@ -73,6 +73,48 @@ impl Provider {
         }
     }
 
+    /// The model asked, when the provider names one.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            Provider::Offline(_) => None,
+            Provider::OpenAi(openai) => Some(openai.model()),
+        }
+    }
+
+    /// Who answers, as the GenAI semantic conventions name providers
+    /// (`gen_ai.provider.name`).
+    pub fn system(&self) -> &'static str {
+        match self {
+            Provider::Offline(_) => "todo.offline",
+            Provider::OpenAi(_) => "openai",
+        }
+    }
+
+    /// The span of one call to the model, described as the GenAI semantic
+    /// conventions describe a chat call, when traces are on.
+    pub fn call_span(&self) -> tracing::Span {
+        todo_service::telemetry::span(|| {
+            let system = self.system();
+            let name = match self.model() {
+                Some(model) => format!("chat {model}"),
+                None => "chat".to_owned(),
+            };
+            let span = tracing::info_span!(
+                "model",
+                otel.name = name,
+                otel.kind = "client",
+                gen_ai.operation.name = "chat",
+                gen_ai.provider.name = system,
+            );
+            // The name before the conventions settled on `gen_ai.provider.name`.
+            todo_service::telemetry::attribute(&span, "gen_ai.system", system);
+            if let Some(model) = self.model() {
+                todo_service::telemetry::attribute(&span, "gen_ai.request.model", model.to_owned());
+            }
+            span
+        })
+    }
+
     /// The next step for `transcript` (oldest first, the user's newest
     /// message in it), knowing `tools` and what day it is.
     pub async fn next(

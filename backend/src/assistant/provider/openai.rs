@@ -42,6 +42,10 @@ impl OpenAi {
         Self { settings, http }
     }
 
+    pub fn model(&self) -> &str {
+        &self.settings.model
+    }
+
     pub async fn next(
         &self,
         transcript: &[Turn],
@@ -150,6 +154,47 @@ fn messages(transcript: &[Turn], today: NaiveDate) -> Vec<Value> {
 struct Completion {
     #[serde(default)]
     choices: Vec<Choice>,
+    /// The model that answered, which may name a version of the one asked.
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+/// Tokens a call cost, when the server says.
+#[derive(Debug, Deserialize)]
+struct Usage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+}
+
+/// Notes the answering model and the tokens spent on the call's span.
+fn record_response(completion: &Completion) {
+    if !todo_service::telemetry::enabled() {
+        return;
+    }
+    let span = tracing::Span::current();
+    if let Some(model) = &completion.model {
+        todo_service::telemetry::attribute(&span, "gen_ai.response.model", model.clone());
+    }
+    let usage = completion.usage.as_ref();
+    let tokens = [
+        (
+            "gen_ai.usage.input_tokens",
+            usage.and_then(|u| u.prompt_tokens),
+        ),
+        (
+            "gen_ai.usage.output_tokens",
+            usage.and_then(|u| u.completion_tokens),
+        ),
+    ];
+    for (key, count) in tokens {
+        if let Some(count) = count.and_then(|count| i64::try_from(count).ok()) {
+            todo_service::telemetry::attribute(&span, key, count);
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +232,7 @@ fn parse_completion(text: &str) -> Result<Reply, ProviderError> {
     let completion: Completion = serde_json::from_str(text).map_err(|e| {
         ProviderError::Failed(format!("not a chat completion ({e}): {}", excerpt(text)))
     })?;
+    record_response(&completion);
     let message = completion
         .choices
         .into_iter()

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::columns::{TASK_COLUMNS, TaskColumns, priority_rank};
 use crate::domain::{Quota, TaskChanges, TaskDraft};
 use crate::store::{
-    BeginWrite, Pool, Store, StoreError, now, on_postgres, owner_gone_or, with_connection,
+    BeginWrite, Pool, Store, StoreError, in_query_span, now, on_postgres, owner_gone_or,
+    with_connection,
 };
 
 /// Pushes `UPDATE tasks SET … WHERE id = … AND owner_id = … RETURNING
@@ -99,7 +100,7 @@ impl Store {
         // it by the number in flight at once.
         let limit = i64::try_from(self.quotas.tasks).unwrap_or(i64::MAX);
         let inserted = self
-            .write(move |store| async move {
+            .write(in_query_span("INSERT", move |store| async move {
                 // The row's ten values, bound the same way for either database.
                 macro_rules! insert {
                     ($sql:expr $(,)?) => {
@@ -157,7 +158,7 @@ impl Store {
                         Ok(Some(task))
                     }
                 }
-            })
+            }))
             .await?;
         match inserted {
             Some(task) => Ok(task),
@@ -185,7 +186,7 @@ impl Store {
         let changes = changes.clone();
         self.write_for_owner(
             owner,
-            move |store| async move {
+            in_query_span("UPDATE", move |store| async move {
                 let tags: Option<Vec<String>> = changes
                     .tags
                     .as_ref()
@@ -236,7 +237,7 @@ impl Store {
                         Ok(task)
                     }
                 }
-            },
+            }),
             Option::is_some,
         )
         .await
