@@ -381,7 +381,6 @@ component's, so the two servers' spans are told apart.
 {{- $otel := .root.Values.otel }}
 {{- if $otel.enabled }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ $otel.endpoint | quote }}
-OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf"
 OTEL_SERVICE_NAME: {{ printf "todo-%s" .component | quote }}
 OTEL_TRACES_SAMPLER: "parentbased_traceidratio"
 OTEL_TRACES_SAMPLER_ARG: {{ $otel.sampleRatio | toString | quote }}
@@ -393,13 +392,12 @@ OTEL_RESOURCE_ATTRIBUTES: {{ join "," $attributes | quote }}
 {{- end }}
 {{- end }}
 
-{{/* The collector's port, from otel.endpoint (443/80 by scheme when it names none). */}}
+{{/* The collector's port, from otel.endpoint (an http:// URL; 80 when it names none). */}}
 {{- define "todo.otel.port" -}}
 {{- $url := urlParse .Values.otel.endpoint }}
 {{- $hostPort := splitList ":" $url.host }}
 {{- if gt (len $hostPort) 1 }}
 {{- last $hostPort }}
-{{- else if eq $url.scheme "https" }}443
 {{- else }}80
 {{- end }}
 {{- end }}
