@@ -86,6 +86,11 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::OwnerGone => ApiError::AccountGone,
             StoreError::EmailTaken => ApiError::EmailTaken,
             StoreError::QuotaExceeded(quota) => ApiError::QuotaExceeded(quota.message()),
+            StoreError::Conflict(field, problem) => {
+                let mut errors = FieldErrors::default();
+                errors.add(field, problem);
+                ApiError::Validation(errors)
+            }
             StoreError::Database(e) => e.into(),
         }
     }

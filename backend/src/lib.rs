@@ -9,6 +9,7 @@
 pub mod assistant;
 pub mod auth;
 pub mod bootstrap;
+pub mod calendar;
 pub mod config;
 pub mod domain;
 pub mod error;

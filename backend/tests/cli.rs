@@ -239,6 +239,7 @@ async fn serve_waits_for_a_postgresql_that_starts_late() {
             email: "late@example.com".into(),
             password: "patient person".into(),
             name: "Late".into(),
+            time_zone: None,
         })
         .await
         .expect("the API works once migrated");
@@ -254,6 +255,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
             email: "slow@example.com".into(),
             password: "slow but sure".into(),
             name: "Slow".into(),
+            time_zone: None,
         })
         .await
         .unwrap();

@@ -430,6 +430,7 @@ async fn live_metrics() -> String {
             email: "dashboard@example.com".into(),
             password: "correct horse battery".into(),
             name: "Dashboard".into(),
+            time_zone: None,
         })
         .await
         .expect("signup");

@@ -32,6 +32,7 @@ async fn main() {
             email: "bench@example.com".into(),
             password: "correct horse battery".into(),
             name: "Bench".into(),
+            time_zone: None,
         })
         .await
         .expect("sign up");
@@ -46,6 +47,7 @@ async fn main() {
             due_date: (i % 4 == 0).then(|| today - Days::new(5) + Days::new(i as u64)),
             tags: vec!["work".into(), format!("tag-{}", i % 7)],
             completed: Some(i % 5 == 0),
+            ..NewTask::default()
         })
         .await
         .expect("seed a task");

@@ -78,6 +78,7 @@ async fn seed(backend_url: &str) -> uuid::Uuid {
             email: EMAIL.into(),
             password: PASSWORD.into(),
             name: "Ada Lovelace".into(),
+            time_zone: None,
         })
         .await
         .expect("sign up the demo user");
@@ -134,6 +135,7 @@ async fn seed(backend_url: &str) -> uuid::Uuid {
                 due_date,
                 tags: tags.into_iter().map(Into::into).collect(),
                 completed: None,
+                ..NewTask::default()
             })
             .await
             .expect("create a demo task");

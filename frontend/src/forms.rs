@@ -70,6 +70,7 @@ impl TaskForm {
             due_date,
             tags: self.tag_list(),
             completed: None,
+            ..NewTask::default()
         })
     }
 
@@ -83,6 +84,7 @@ impl TaskForm {
             priority,
             due_date: Some(due_date),
             tags: Some(self.tag_list()),
+            ..TaskPatch::default()
         })
     }
 

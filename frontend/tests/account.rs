@@ -212,6 +212,7 @@ async fn a_new_token_is_shown_once_reads_but_cannot_write_and_can_be_revoked() {
             due_date: None,
             tags: vec![],
             completed: None,
+            ..NewTask::default()
         })
         .await
         .unwrap_err();

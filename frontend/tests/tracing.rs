@@ -286,6 +286,7 @@ async fn a_page_view_and_a_chat_turn_are_one_trace_each_across_both_servers() {
             email: "mcp-tracer@example.com".into(),
             password: support::PASSWORD.into(),
             name: "MCP".into(),
+            time_zone: None,
         })
         .await
         .expect("a backend account");

@@ -55,6 +55,13 @@ pub struct ExportedTask {
     pub priority: Priority,
     #[serde(serialize_with = "crate::wire_time::optional_date")]
     pub due_date: Option<NaiveDate>,
+    /// Absent in documents written before due times existed.
+    #[serde(default)]
+    pub due_time: Option<String>,
+    #[serde(default)]
+    pub recurrence: Option<String>,
+    #[serde(default)]
+    pub reminders: Vec<u32>,
     pub tags: Vec<String>,
     #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -230,6 +237,9 @@ mod tests {
             completed: true,
             priority: Priority::High,
             due_date: NaiveDate::from_ymd_opt(2027, 1, 31),
+            due_time: Some("07:45".into()),
+            recurrence: Some("FREQ=MONTHLY;BYMONTHDAY=-1".into()),
+            reminders: vec![0, 1440],
             tags: vec!["home".into(), "q1".into()],
             created_at: at,
             updated_at: at + chrono::Duration::microseconds(576_123),

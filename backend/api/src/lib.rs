@@ -12,6 +12,7 @@ mod client;
 mod error;
 mod export;
 mod json_string;
+mod minutes;
 pub mod oauth;
 mod ops;
 mod task;
@@ -31,6 +32,7 @@ pub use export::{
     EXPORT_FORMAT, EXPORT_VERSION, Export, ExportWriter, ExportedConversation, ExportedMessage,
     ExportedTask, ImportSummary,
 };
+pub use minutes::MinutesView;
 pub use ops::{Health, Readiness};
 pub use task::{
     ClearedCompleted, ListQuery, NewTask, Priority, SortField, SortOrder, StatusFilter, Task,
@@ -39,9 +41,9 @@ pub use task::{
 pub use task_page::{BorrowedTags, TaskListWriter, TaskView};
 pub use usage::{Allowance, Usage};
 pub use user::{
-    AccountDeletion, AuthResponse, LoginRequest, NewPersonalToken, PasswordChange,
-    PersonalTokenCreated, RevokedSessions, Scope, Session, SessionKind, SessionList, SignupRequest,
-    User,
+    AccountDeletion, AuthResponse, CalendarFeed, CalendarFeedCreated, LoginRequest,
+    NewPersonalToken, PasswordChange, PersonalTokenCreated, ProfileChange, RevokedSessions, Scope,
+    Session, SessionKind, SessionList, SignupRequest, User,
 };
 
 /// Limits shared by the server's parsers and by any client that wants to
@@ -64,6 +66,12 @@ pub mod limits {
     pub const CHAT_MESSAGE_MAX_CHARS: usize = 4000;
     pub const TOKEN_NAME_MAX_CHARS: usize = 100;
     pub const TOKEN_EXPIRY_MAX_DAYS: u32 = 365;
+    /// Reminders of one task.
+    pub const REMINDERS_MAX: usize = 5;
+    /// The earliest reminder: 28 days before the due time.
+    pub const REMINDER_MINUTES_MAX: u32 = 28 * 24 * 60;
+    /// An IANA time zone name, e.g. `America/Argentina/ComodRivadavia`.
+    pub const TIME_ZONE_MAX_CHARS: usize = 64;
 }
 
 /// The request rules that types alone cannot state, as regular
@@ -151,6 +159,62 @@ pub mod patterns {
         ws!(),
         "]*$"
     );
+    /// A due time, `HH:MM` on a 24-hour clock.
+    pub const DUE_TIME: &str = "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$";
+    /// A repeat rule as the server writes it back: an RFC 5545 RRULE value
+    /// of the supported subset, in canonical form (upper case, parts in
+    /// the order FREQ, INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL, WKST;
+    /// INTERVAL=1 and WKST=MO left out; weekdays Monday first).
+    pub const RRULE: &str = concat!(
+        "^FREQ=(?:",
+        "(?:DAILY|WEEKLY)",
+        rrule_interval!(),
+        "(?:;BYDAY=",
+        rrule_days!(),
+        ")?",
+        "|MONTHLY",
+        rrule_interval!(),
+        "(?:;BYDAY=(?:[1-4]|-1)(?:MO|TU|WE|TH|FR|SA|SU)|;BYMONTHDAY=(?:[1-9]|[12][0-9]|3[01]|-1))?",
+        "|YEARLY",
+        rrule_interval!(),
+        ")",
+        "(?:;COUNT=(?:[1-9][0-9]{0,2}|1000)|;UNTIL=",
+        rrule_date!(),
+        "(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?)?",
+        "(?:;WKST=SU)?$"
+    );
+    /// `;INTERVAL=` 2–366 (1 is left out).
+    macro_rules! rrule_interval {
+        () => {
+            "(?:;INTERVAL=(?:[2-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-6]))?"
+        };
+    }
+    /// Distinct weekdays, Monday first.
+    macro_rules! rrule_days {
+        () => {
+            concat!(
+                "(?:MO(?:,TU)?(?:,WE)?(?:,TH)?(?:,FR)?(?:,SA)?(?:,SU)?",
+                "|TU(?:,WE)?(?:,TH)?(?:,FR)?(?:,SA)?(?:,SU)?",
+                "|WE(?:,TH)?(?:,FR)?(?:,SA)?(?:,SU)?",
+                "|TH(?:,FR)?(?:,SA)?(?:,SU)?",
+                "|FR(?:,SA)?(?:,SU)?",
+                "|SA(?:,SU)?",
+                "|SU)"
+            )
+        };
+    }
+    /// A calendar date `YYYYMMDD` of years 0001–9999, leap days included.
+    macro_rules! rrule_date {
+        () => {
+            concat!(
+                "(?:(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})",
+                "(?:(?:0[13578]|1[02])(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)(?:0[1-9]|[12][0-9]|30)",
+                "|02(?:0[1-9]|1[0-9]|2[0-8]))",
+                "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)0229)"
+            )
+        };
+    }
+    use {rrule_date, rrule_days, rrule_interval};
     /// A tag: 1–32 of `a-z`, `0-9` and `-`.
     pub const TAG: &str = "^[a-z0-9-]{1,32}$";
     /// Search text: at most 200 characters once trimmed, no NUL.

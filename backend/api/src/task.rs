@@ -1,6 +1,6 @@
 //! Task bodies: the task, new task, patch, list page, stats, query string.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Deserializer, Serialize};
 
 wire_enum!(
@@ -33,9 +33,25 @@ wire_enum!(
 pub use crate::task_fields::Task;
 
 impl Task {
-    /// Overdue means: not completed and due strictly before `today`.
-    pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        !self.completed && self.due_date.is_some_and(|due| due < today)
+    /// Overdue means: not completed, and due before `now` (wall-clock time
+    /// in the owner's zone): on an earlier day, or earlier today when it
+    /// has a due time.
+    pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
+        !self.completed
+            && self.due_date.is_some_and(|due| {
+                due < now.date()
+                    || (due == now.date()
+                        && self
+                            .due_time
+                            .as_deref()
+                            .is_some_and(|time| time < now.format("%H:%M").to_string().as_str()))
+            })
+    }
+
+    /// Not completed, and due on `today` (in the owner's zone), whatever
+    /// the time.
+    pub fn is_due_today(&self, today: NaiveDate) -> bool {
+        !self.completed && self.due_date == Some(today)
     }
 }
 
@@ -53,6 +69,15 @@ pub struct NewTask {
     pub priority: Option<Priority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<NaiveDate>,
+    /// `HH:MM` in the owner's time zone; needs `due_date`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_time: Option<String>,
+    /// An RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO`; needs `due_date`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<String>,
+    /// Minutes before the due time, up to 5, each 0–40320; need `due_time`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reminders: Vec<u32>,
     /// Up to 10 tags, each 1–32 characters of `[a-z0-9-]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -62,7 +87,10 @@ pub struct NewTask {
 }
 
 /// Body of `PATCH /api/tasks/{id}`: absent fields stay as they are; `null`
-/// clears `description` and `due_date`.
+/// clears `description`, `due_date`, `due_time` and `recurrence`.
+/// Completing a task that repeats creates its next occurrence; setting
+/// `completed` back to `false` removes that occurrence again while it is
+/// still open.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskPatch {
@@ -86,6 +114,22 @@ pub struct TaskPatch {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
     pub due_date: Option<Option<NaiveDate>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub due_time: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub recurrence: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<Vec<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
@@ -116,7 +160,8 @@ pub struct TaskStats {
     pub total: u64,
     pub active: u64,
     pub completed: u64,
-    /// Active tasks due before today (UTC).
+    /// Active tasks due before now in the owner's time zone: on an earlier
+    /// day, or earlier today when they have a due time.
     pub overdue: u64,
 }
 
@@ -127,6 +172,9 @@ pub struct TaskStats {
 pub struct TaskOverview {
     pub user: crate::User,
     pub stats: TaskStats,
+    /// Open tasks overdue or due by the end of tomorrow in the owner's
+    /// zone, soonest first, at most 10.
+    pub due_soon: Vec<Task>,
     pub tasks: TaskList,
 }
 

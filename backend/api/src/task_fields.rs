@@ -15,6 +15,8 @@
 //! | `flag` | `bool` | `bool` | boolean |
 //! | `priority` | `Priority` | `Priority` | its rank, 0–2 |
 //! | `optional_date` | `Option<NaiveDate>` | same | date, nullable |
+//! | `minutes` | `Vec<u32>` | [`MinutesView`](crate::MinutesView) | the numbers joined by spaces |
+//! | `optional_id` | `Option<Uuid>` | same | `uuid`, nullable |
 //! | `tags` | `Vec<String>` | any `IntoIterator<Item = &str>` | the names joined by spaces |
 //! | `timestamp` | `DateTime<Utc>` | same | timestamp with time zone |
 
@@ -35,7 +37,22 @@ macro_rules! task_fields {
             /// `YYYY-MM-DD`
             #[serde(serialize_with = "crate::wire_time::optional_date")]
             due_date: Option<::chrono::NaiveDate> => optional_date,
+            /// `HH:MM`, wall-clock time in the owner's time zone; needs
+            /// `due_date`. `null`: due some time that day.
+            due_time: Option<String> => optional_text,
+            /// How the task repeats: an RRULE value (RFC 5545), e.g.
+            /// `FREQ=WEEKLY;BYDAY=MO,TH`; needs `due_date`. Completing the
+            /// task creates the next occurrence.
+            recurrence: Option<String> => optional_text,
+            /// `recurrence` in words, e.g. `every Monday and Thursday`.
+            recurrence_summary: Option<String> => optional_text,
+            /// Reminders, as minutes before the due time (0: at the due
+            /// time), ascending; need `due_time`.
+            reminders: Vec<u32> => minutes,
             tags: Vec<String> => tags,
+            /// The occurrence that completing this one created; `null`
+            /// otherwise (and once that occurrence is deleted).
+            next_occurrence_id: Option<::uuid::Uuid> => optional_id,
             #[serde(serialize_with = "crate::wire_time::timestamp")]
             created_at: ::chrono::DateTime<::chrono::Utc> => timestamp,
             #[serde(serialize_with = "crate::wire_time::timestamp")]
@@ -51,6 +68,7 @@ macro_rules! view_type {
     (text, $owned:ty) => { &'a str };
     (optional_text, $owned:ty) => { Option<&'a str> };
     (tags, $owned:ty) => { Tags };
+    (minutes, $owned:ty) => { $crate::MinutesView<'a> };
     ($copied:ident, $owned:ty) => { $owned };
 }
 
@@ -64,6 +82,9 @@ macro_rules! borrow_value {
     };
     (tags, $value:expr) => {
         $value.iter().map(String::as_str as fn(&String) -> &str)
+    };
+    (minutes, $value:expr) => {
+        $crate::MinutesView::Listed(&$value)
     };
     ($copied:ident, $value:expr) => {
         $value
@@ -80,6 +101,9 @@ macro_rules! own_value {
     };
     (tags, $value:expr) => {
         $value.clone().into_iter().map(str::to_owned).collect()
+    };
+    (minutes, $value:expr) => {
+        $value.iter().collect()
     };
     ($copied:ident, $value:expr) => {
         $value
@@ -107,6 +131,15 @@ macro_rules! write_value {
             Some(text) => $crate::json_string::write_string($json, text),
             None => $json.extend_from_slice(b"null"),
         }
+    };
+    (optional_id, $json:expr, $value:expr) => {
+        match $value {
+            Some(id) => write_value!(id, $json, id),
+            None => $json.extend_from_slice(b"null"),
+        }
+    };
+    (minutes, $json:expr, $value:expr) => {
+        $value.write_json($json)
     };
     (flag, $json:expr, $value:expr) => {
         $json.extend_from_slice(if $value { b"true" } else { b"false" })

@@ -11,6 +11,9 @@ pub struct User {
     /// Always stored and returned lower-cased.
     pub email: String,
     pub name: String,
+    /// An IANA time zone name, e.g. `Europe/Berlin`: due times, "today"
+    /// and reminders are read in it. `UTC` unless the user chose one.
+    pub time_zone: String,
     #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub created_at: DateTime<Utc>,
 }
@@ -23,6 +26,47 @@ pub struct SignupRequest {
     pub password: String,
     /// 1–100 characters after trimming.
     pub name: String,
+    /// An IANA time zone name (a browser's
+    /// `Intl.DateTimeFormat().resolvedOptions().timeZone`); `UTC` when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+/// Body of `PATCH /api/auth/me`: absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProfileChange {
+    /// 1–100 characters after trimming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An IANA time zone name, e.g. `America/New_York`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+/// `GET /api/auth/calendar-feed`: whether the caller has a calendar feed.
+/// Its address holds a secret shown only when it is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// Answer of `POST /api/auth/calendar-feed`: a new secret feed address,
+/// which replaces any earlier one (that one answers 404 from now on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeedCreated {
+    /// The secret, shown this once (only its hash is kept).
+    pub token: String,
+    /// `/calendar/<token>.ics`, on the app's public address: subscribe to
+    /// it from a calendar app. `?components=todo` lists to-dos instead of
+    /// events.
+    pub path: String,
+    #[serde(serialize_with = "crate::wire_time::timestamp")]
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -173,6 +173,37 @@ impl JsonFields {
         }
     }
 
+    /// An array of whole numbers of either sign (7.0 counts as 7); the
+    /// caller says which are in range. Bounded by the body's size.
+    pub fn integer_array(&mut self, key: &str) -> Member<Vec<i64>> {
+        const PROBLEM: &str = "must be an array of whole numbers";
+        match self.take(key) {
+            Member::Absent => Member::Absent,
+            Member::Value(Value::Array(items)) => {
+                let mut numbers = Vec::with_capacity(items.len());
+                for item in items {
+                    let number = item.as_i64().or_else(|| {
+                        item.as_f64()
+                            .filter(|f| f.fract() == 0.0 && f.abs() <= i64::MAX as f64)
+                            .map(|f| f as i64)
+                    });
+                    match number {
+                        Some(number) => numbers.push(number),
+                        None => {
+                            self.errors.add(key, PROBLEM);
+                            return Member::Null;
+                        }
+                    }
+                }
+                Member::Value(numbers)
+            }
+            _ => {
+                self.errors.add(key, PROBLEM);
+                Member::Null
+            }
+        }
+    }
+
     /// Reports every member nobody asked for, then hands back the errors.
     pub fn finish(mut self) -> FieldErrors {
         for key in self.map.keys() {

@@ -6,6 +6,8 @@ mod chat;
 mod fields;
 mod page;
 mod quota;
+mod recurrence;
+mod schedule;
 mod scopes;
 mod task;
 mod task_query;
@@ -16,11 +18,16 @@ pub use chat::ChatTurn;
 pub use fields::{FieldErrors, JsonFields};
 pub use page::{ConversationPage, MessagePage, parse_limit};
 pub use quota::{Quota, Quotas, TAGS_PER_TASK};
+pub use recurrence::Recurrence;
+pub use schedule::{DueTime, Reminders, TimeZoneName};
 pub use scopes::Scopes;
 pub(crate) use task::parse_date;
-pub use task::{StoredTags, Tag, Tags, TaskChanges, TaskDescription, TaskDraft, TaskTitle};
+pub use task::{
+    NEED_DUE_TIME, NEEDS_DUE_DATE, StoredTags, Tag, Tags, TaskChanges, TaskDescription, TaskDraft,
+    TaskTitle,
+};
 pub use task_query::TaskQuery;
-pub use user::{Credentials, Email, Password, Signup, UserName};
+pub use user::{Credentials, Email, Password, ProfileChange, Signup, UserName};
 
 /// The OpenAPI document states these rules as `todo_api::patterns`; here
 /// each pattern must accept exactly what its parser accepts.

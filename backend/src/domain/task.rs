@@ -6,6 +6,8 @@ use todo_api::Priority;
 use todo_api::limits::{DESCRIPTION_MAX_CHARS, TAG_MAX_CHARS, TAGS_MAX, TITLE_MAX_CHARS};
 
 use super::fields::{FieldErrors, JsonFields, Member};
+use super::recurrence::Recurrence;
+use super::schedule::{DueTime, Reminders};
 
 /// A task title: trimmed, 1–200 characters (Unicode scalar values).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +136,20 @@ fn parse_priority(raw: &str) -> Result<Priority, String> {
     raw.parse()
 }
 
+/// A repeat rule, as the API takes it: the canonical text
+/// [`Recurrence::rrule`] writes, so that what is stored is what was sent
+/// and the OpenAPI document's pattern says exactly what is accepted. A
+/// rule written another way is refused with its canonical spelling.
+pub(crate) fn parse_recurrence(raw: &str) -> Result<Recurrence, String> {
+    let rule = Recurrence::parse(raw)?;
+    let canonical = rule.rrule();
+    if canonical == raw {
+        Ok(rule)
+    } else {
+        Err(format!("write this rule as {canonical}"))
+    }
+}
+
 /// A calendar date written exactly `YYYY-MM-DD` (RFC 3339 `full-date`).
 pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     let shaped = raw.len() == 10
@@ -155,6 +171,9 @@ pub struct TaskDraft {
     pub completed: bool,
     pub priority: Priority,
     pub due_date: Option<NaiveDate>,
+    pub due_time: Option<DueTime>,
+    pub recurrence: Option<Recurrence>,
+    pub reminders: Reminders,
     pub tags: Tags,
 }
 
@@ -166,6 +185,9 @@ impl TaskDraft {
         let completed = fields.bool("completed");
         let priority = fields.string("priority", false);
         let due_date = fields.string("due_date", true);
+        let due_time = fields.string("due_time", true);
+        let recurrence = fields.string("recurrence", true);
+        let reminders = fields.integer_array("reminders");
         let tags = fields.string_array("tags");
         let mut errors = fields.finish();
 
@@ -184,24 +206,79 @@ impl TaskDraft {
             Member::Value(d) => errors.check("due_date", parse_date(&d)),
             _ => None,
         };
+        let due_time = match due_time {
+            Member::Value(t) => errors.check("due_time", DueTime::parse(&t)),
+            _ => None,
+        };
+        let recurrence = match recurrence {
+            Member::Value(r) => errors.check("recurrence", parse_recurrence(&r)),
+            _ => None,
+        };
+        let reminders = match reminders {
+            Member::Value(r) => errors.check("reminders", Reminders::parse(&r)),
+            _ => Some(Reminders::default()),
+        };
         let tags = match tags {
             Member::Value(t) => errors.check("tags", Tags::parse(&t)),
             _ => Some(Tags::default()),
         };
+        // What each field needs of the others; a patch is checked by the
+        // database's constraints against the row it changes.
+        if due_time.is_some() && due_date.is_none() {
+            errors.add("due_time", NEEDS_DUE_DATE);
+        }
+        if recurrence.is_some() && due_date.is_none() {
+            errors.add("recurrence", NEEDS_DUE_DATE);
+        }
+        if reminders.as_ref().is_some_and(|r| !r.is_empty()) && due_time.is_none() {
+            errors.add("reminders", NEED_DUE_TIME);
+        }
         let completed = matches!(completed, Member::Value(true));
-        match (title, priority, tags) {
-            (Some(title), Some(priority), Some(tags)) if errors.is_empty() => Ok(Self {
-                title,
-                description,
-                completed,
-                priority,
-                due_date,
-                tags,
-            }),
+        match (title, priority, reminders, tags) {
+            (Some(title), Some(priority), Some(reminders), Some(tags)) if errors.is_empty() => {
+                Ok(Self {
+                    title,
+                    description,
+                    completed,
+                    priority,
+                    due_date,
+                    due_time,
+                    recurrence,
+                    reminders,
+                    tags,
+                })
+            }
             _ => Err(errors),
         }
     }
 }
+
+impl TaskDraft {
+    /// The task this draft makes, with its id and time of creation.
+    pub fn to_task(&self, id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> todo_api::Task {
+        todo_api::Task {
+            id,
+            title: self.title.as_str().to_owned(),
+            description: self.description.as_ref().map(|d| d.as_str().to_owned()),
+            completed: self.completed,
+            priority: self.priority,
+            due_date: self.due_date,
+            due_time: self.due_time.map(DueTime::text),
+            recurrence: self.recurrence.as_ref().map(Recurrence::rrule),
+            recurrence_summary: self.recurrence.as_ref().map(Recurrence::summary),
+            reminders: self.reminders.minutes().to_vec(),
+            tags: self.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            next_occurrence_id: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+/// The field messages of the rules between fields, shared with the store,
+/// which reports a patch that breaks them.
+pub const NEEDS_DUE_DATE: &str = "needs a due_date";
+pub const NEED_DUE_TIME: &str = "need a due_time";
 
 /// A validated partial update: `None` leaves a field as it is; for the
 /// nullable fields `Some(None)` clears it.
@@ -212,6 +289,9 @@ pub struct TaskChanges {
     pub completed: Option<bool>,
     pub priority: Option<Priority>,
     pub due_date: Option<Option<NaiveDate>>,
+    pub due_time: Option<Option<DueTime>>,
+    pub recurrence: Option<Option<Recurrence>>,
+    pub reminders: Option<Reminders>,
     pub tags: Option<Tags>,
 }
 
@@ -223,6 +303,9 @@ impl TaskChanges {
         let completed = fields.bool("completed");
         let priority = fields.string("priority", false);
         let due_date = fields.string("due_date", true);
+        let due_time = fields.string("due_time", true);
+        let recurrence = fields.string("recurrence", true);
+        let reminders = fields.integer_array("reminders");
         let tags = fields.string_array("tags");
         let mut errors = fields.finish();
 
@@ -246,8 +329,40 @@ impl TaskChanges {
             Member::Null => Some(None),
             Member::Value(d) => errors.check("due_date", parse_date(&d)).map(Some),
         };
+        changes.due_time = match due_time {
+            Member::Absent => None,
+            Member::Null => Some(None),
+            Member::Value(t) => errors.check("due_time", DueTime::parse(&t)).map(Some),
+        };
+        changes.recurrence = match recurrence {
+            Member::Absent => None,
+            Member::Null => Some(None),
+            Member::Value(r) => errors.check("recurrence", parse_recurrence(&r)).map(Some),
+        };
+        if let Member::Value(r) = reminders {
+            changes.reminders = errors.check("reminders", Reminders::parse(&r));
+        }
         if let Member::Value(t) = tags {
             changes.tags = errors.check("tags", Tags::parse(&t));
+        }
+        // Clearing the due date clears what hangs on it, and clearing the
+        // due time its reminders, unless the patch sets them (which is a
+        // contradiction, reported here).
+        if changes.due_date == Some(None) {
+            if matches!(changes.due_time, Some(Some(_))) {
+                errors.add("due_time", NEEDS_DUE_DATE);
+            }
+            if matches!(changes.recurrence, Some(Some(_))) {
+                errors.add("recurrence", NEEDS_DUE_DATE);
+            }
+            changes.due_time = Some(None);
+            changes.recurrence = Some(None);
+        }
+        if changes.due_time == Some(None) {
+            if changes.reminders.as_ref().is_some_and(|r| !r.is_empty()) {
+                errors.add("reminders", NEED_DUE_TIME);
+            }
+            changes.reminders = Some(Reminders::default());
         }
         errors.finish(|| changes)
     }

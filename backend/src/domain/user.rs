@@ -3,7 +3,8 @@
 use serde_json::{Map, Value};
 use todo_api::limits::{EMAIL_MAX_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 
-use super::fields::{FieldErrors, JsonFields};
+use super::fields::{FieldErrors, JsonFields, Member};
+use super::schedule::TimeZoneName;
 
 /// An email address, trimmed and lower-cased, so uniqueness is
 /// case-insensitive by construction. At most 254 characters as sent.
@@ -93,6 +94,7 @@ pub struct Signup {
     pub email: Email,
     pub password: Password,
     pub name: UserName,
+    pub time_zone: TimeZoneName,
 }
 
 impl Signup {
@@ -101,18 +103,55 @@ impl Signup {
         let email = fields.required_string("email");
         let password = fields.required_string("password");
         let name = fields.required_string("name");
+        let time_zone = fields.string("time_zone", true);
         let mut errors = fields.finish();
         let email = email.and_then(|e| errors.check("email", Email::parse(&e)));
         let password = password.and_then(|p| errors.check("password", Password::parse(&p)));
         let name = name.and_then(|n| errors.check("name", UserName::parse(&n)));
-        match (email, password, name) {
-            (Some(email), Some(password), Some(name)) if errors.is_empty() => Ok(Self {
-                email,
-                password,
-                name,
-            }),
+        let time_zone = match time_zone {
+            Member::Value(zone) => errors.check("time_zone", TimeZoneName::parse(&zone)),
+            _ => Some(TimeZoneName::utc()),
+        };
+        match (email, password, name, time_zone) {
+            (Some(email), Some(password), Some(name), Some(time_zone)) if errors.is_empty() => {
+                Ok(Self {
+                    email,
+                    password,
+                    name,
+                    time_zone,
+                })
+            }
             _ => Err(errors),
         }
+    }
+}
+
+/// A change to the account's profile (`PATCH /api/auth/me`); at least
+/// one field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileChange {
+    pub name: Option<UserName>,
+    pub time_zone: Option<TimeZoneName>,
+}
+
+impl ProfileChange {
+    pub fn parse(body: Map<String, Value>) -> Result<Self, FieldErrors> {
+        let mut fields = JsonFields::new(body);
+        let name = fields.string("name", false);
+        let time_zone = fields.string("time_zone", false);
+        let mut errors = fields.finish();
+        let name = match name {
+            Member::Value(n) => errors.check("name", UserName::parse(&n)),
+            _ => None,
+        };
+        let time_zone = match time_zone {
+            Member::Value(zone) => errors.check("time_zone", TimeZoneName::parse(&zone)),
+            _ => None,
+        };
+        if errors.is_empty() && name.is_none() && time_zone.is_none() {
+            errors.add("name", "give name or time_zone");
+        }
+        errors.finish(|| Self { name, time_zone })
     }
 }
 

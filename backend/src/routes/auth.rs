@@ -10,7 +10,8 @@ use axum::http::{StatusCode, header};
 use chrono::Duration;
 use todo_api::{
     AccountDeletion, AuthResponse, ErrorBody, LoginRequest, NewPersonalToken, PasswordChange,
-    PersonalTokenCreated, RevokedSessions, SessionKind, SessionList, SignupRequest, Usage, User,
+    PersonalTokenCreated, ProfileChange, RevokedSessions, SessionKind, SessionList, SignupRequest,
+    Usage, User,
 };
 use uuid::Uuid;
 
@@ -133,6 +134,7 @@ pub async fn signup(
         email: signup.email.as_str().to_owned(),
         name: signup.name.as_str().to_owned(),
         password_hash,
+        time_zone: signup.time_zone.as_str().to_owned(),
         created_at: now(),
     };
     state.store.insert_user(&record).await?;
@@ -203,6 +205,26 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
         .await?
         .ok_or(ApiError::AccountGone)?;
     Ok(Json(user.into()))
+}
+
+/// Change the caller's name or time zone (an IANA name: due times,
+/// "today" and reminders are read in it). Needs a login.
+#[utoipa::path(patch, path = "/api/auth/me", tag = "auth", operation_id = "changeProfile",
+    request_body = ProfileChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account as changed", body = User),
+        (status = 403, description = "A personal access token cannot change the account (`insufficient_scope`)", body = ErrorBody),
+        (status = 422, description = "Unknown time zone, or a bad name", body = ErrorBody),
+    ))]
+pub async fn change_profile(
+    State(state): State<AppState>,
+    AccountHolder(caller): AccountHolder,
+    JsonObject(body): JsonObject,
+) -> Result<Json<User>, ApiError> {
+    let change = domain::ProfileChange::parse(body)?;
+    let record = state.store.change_profile(caller.user_id, &change).await?;
+    Ok(Json(record.into()))
 }
 
 /// What the caller's account holds against its quotas: a create past one

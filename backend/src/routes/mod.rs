@@ -2,6 +2,7 @@
 //! `oneshot` or over a real socket alike.
 
 mod auth;
+mod calendar;
 mod chat;
 mod metrics;
 mod middleware;
@@ -25,7 +26,19 @@ pub fn app(state: AppState) -> Router {
     let database_routes = Router::new()
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/me", get(auth::me).delete(auth::delete_me))
+        .route(
+            "/api/auth/me",
+            get(auth::me)
+                .patch(auth::change_profile)
+                .delete(auth::delete_me),
+        )
+        .route(
+            "/api/auth/calendar-feed",
+            get(calendar::show)
+                .post(calendar::create)
+                .delete(calendar::revoke),
+        )
+        .route("/calendar/{file}", get(calendar::serve))
         .route("/api/auth/usage", get(auth::usage))
         .route("/api/export", get(transfer::export))
         .route(

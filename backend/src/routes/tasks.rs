@@ -125,15 +125,15 @@ pub async fn delete(
     }
 }
 
-/// Counts of the caller's tasks; overdue is relative to today in UTC.
+/// Counts of the caller's tasks; overdue is relative to now in the
+/// caller's time zone.
 #[utoipa::path(get, path = "/api/tasks/stats", tag = "tasks", operation_id = "taskStats",
     security(("bearer" = [])), responses((status = 200, description = "Counts of the caller's tasks", body = TaskStats)))]
 pub async fn stats(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<TaskStats>, ApiError> {
-    let today = Utc::now().date_naive();
-    Ok(Json(state.store.stats(caller.user_id, today).await?))
+    Ok(Json(state.store.stats(caller.user_id, Utc::now()).await?))
 }
 
 /// What the task list page shows, in one round trip: the caller's account,
@@ -150,9 +150,11 @@ pub async fn overview(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<TaskOverview>, ApiError> {
     let query = TaskQuery::parse(&pairs)?;
-    let today = Utc::now().date_naive();
     Ok(Json(
-        state.store.overview(caller.user_id, &query, today).await?,
+        state
+            .store
+            .overview(caller.user_id, &query, Utc::now())
+            .await?,
     ))
 }
 

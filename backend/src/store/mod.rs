@@ -13,9 +13,12 @@ mod conversations;
 mod oauth;
 pub mod postgres_pool;
 mod sessions;
+#[macro_use]
 mod tasks;
 mod transfer;
 mod users;
+// After `tasks`, whose column macros it uses.
+mod calendar;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +31,7 @@ use sqlx::{Connection, PgConnection, SqliteConnection, SqlitePool};
 
 use postgres_pool::PostgresPool;
 
+pub use calendar::FeedOwner;
 pub use conversations::{MessageRow, NewMessage};
 pub use oauth::{IssuedCode, Redemption, Rotation};
 pub use sessions::{NewSession, SessionGrant, SessionRow};
@@ -50,6 +54,11 @@ pub enum StoreError {
     /// was written.
     #[error("quota exceeded: {0:?}")]
     QuotaExceeded(crate::domain::Quota),
+    /// The write would break a rule between a task's fields that only
+    /// the row it changes can tell (a due time without a due date, say):
+    /// the field and the problem. Nothing was written.
+    #[error("{0}: {1}")]
+    Conflict(&'static str, &'static str),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -595,6 +604,31 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// A write naming an owner that does not exist fails its foreign key.
+/// A broken rule between a task's fields (a CHECK constraint of the
+/// tasks table) as the field and its problem; any other error as is.
+fn constraint_or(error: sqlx::Error) -> StoreError {
+    use crate::domain::{NEED_DUE_TIME, NEEDS_DUE_DATE};
+    const RULES: [(&str, &str, &str); 3] = [
+        ("tasks_due_time_needs_due_date", "due_time", NEEDS_DUE_DATE),
+        (
+            "tasks_recurrence_needs_due_date",
+            "recurrence",
+            NEEDS_DUE_DATE,
+        ),
+        ("tasks_reminders_need_due_time", "reminders", NEED_DUE_TIME),
+    ];
+    if let sqlx::Error::Database(e) = &error
+        && e.is_check_violation()
+    {
+        // PostgreSQL names the constraint; SQLite only in its message.
+        let named = |name: &str| e.constraint() == Some(name) || e.message().contains(name);
+        if let Some((_, field, problem)) = RULES.iter().find(|(name, ..)| named(name)) {
+            return StoreError::Conflict(field, problem);
+        }
+    }
+    StoreError::Database(error)
+}
+
 fn owner_gone_or(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::Database(e) if e.is_foreign_key_violation() => StoreError::OwnerGone,

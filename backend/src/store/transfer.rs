@@ -18,7 +18,7 @@ use super::{BeginWrite, MessageRow, Store, StoreError, owner_gone_or, with_conne
 use crate::domain::{Quota, TaskDraft};
 
 /// Rows per multi-row INSERT: well under either database's limit on bound
-/// values (ten a task row).
+/// values (fourteen a task row).
 const ROWS_PER_INSERT: usize = 500;
 
 /// A conversation's own columns, as exported; its messages are read
@@ -176,6 +176,10 @@ impl Store {
                 completed: task.draft.completed,
                 priority: priority_rank(task.draft.priority),
                 due_date: task.draft.due_date,
+                due_time: task.draft.due_time.map(|time| time.text()),
+                recurrence: task.draft.recurrence.as_ref().map(|rule| rule.rrule()),
+                recurrence_summary: task.draft.recurrence.as_ref().map(|rule| rule.summary()),
+                reminders: task.draft.reminders.joined(),
                 joined: task.draft.tags.joined(),
                 tags: task
                     .draft
@@ -199,7 +203,8 @@ impl Store {
                 for chunk in tasks.chunks(ROWS_PER_INSERT) {
                     let mut insert = QueryBuilder::new(
                         "INSERT INTO tasks (id, owner_id, title, description, completed, \
-                         priority, due_date, tags, created_at, updated_at) ",
+                         priority, due_date, due_time, recurrence, recurrence_summary, \
+                         reminders, tags, created_at, updated_at) ",
                     );
                     insert.push_values(chunk, |mut row, task| {
                         row.push_bind(task.id)
@@ -209,6 +214,10 @@ impl Store {
                             .push_bind(task.completed)
                             .push_bind(task.priority)
                             .push_bind(task.due_date)
+                            .push_bind(task.due_time.as_deref())
+                            .push_bind(task.recurrence.as_deref())
+                            .push_bind(task.recurrence_summary.as_deref())
+                            .push_bind(task.reminders.as_str())
                             .push_bind(task.joined.as_str())
                             .push_bind(task.created_at)
                             .push_bind(task.updated_at);
@@ -304,6 +313,10 @@ struct ImportRow {
     completed: bool,
     priority: i16,
     due_date: Option<chrono::NaiveDate>,
+    due_time: Option<String>,
+    recurrence: Option<String>,
+    recurrence_summary: Option<String>,
+    reminders: String,
     joined: String,
     tags: Vec<String>,
     created_at: DateTime<Utc>,

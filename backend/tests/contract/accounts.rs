@@ -566,6 +566,7 @@ fn signup_of(email: &str) -> SignupRequest {
         email: email.into(),
         password: PASSWORD.into(),
         name: "Signer".into(),
+        time_zone: None,
     }
 }
 

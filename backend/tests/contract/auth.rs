@@ -28,6 +28,7 @@ fn signup(email: &str, password: &str) -> SignupRequest {
         email: email.into(),
         password: password.into(),
         name: "Ada Lovelace".into(),
+        time_zone: None,
     }
 }
 

@@ -49,6 +49,7 @@ async fn concurrent_signups_for_one_email_create_one_account(ctx: TestCtx) {
                 email: "race@example.com".into(),
                 password: format!("password number {i}"),
                 name: "Racer".into(),
+                time_zone: None,
             })
             .await
         })

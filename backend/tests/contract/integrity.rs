@@ -158,6 +158,7 @@ fn random_draft(rng: &mut Rng, round: usize) -> NewTask {
         due_date: None,
         tags: random_tags(rng),
         completed: Some(rng.chance(30)),
+        ..NewTask::default()
     }
 }
 
@@ -171,6 +172,7 @@ fn random_patch(rng: &mut Rng) -> TaskPatch {
         priority: rng.chance(50).then(|| Priority::ALL[rng.below(3) as usize]),
         due_date: None,
         tags: Some(random_tags(rng)),
+        ..TaskPatch::default()
     }
 }
 
@@ -244,6 +246,7 @@ impl Client {
                     email: email.clone(),
                     password: PASSWORD.into(),
                     name: "Hangs Up".into(),
+                    time_zone: None,
                 };
                 let outcome = match abort {
                     // Hashing the password dominates a signup: hang up across it.

@@ -167,6 +167,7 @@ async fn deleting_an_account_deletes_its_tasks_and_voids_its_token(ctx: TestCtx)
             email: auth.user.email.clone(),
             password: "a new password".into(),
             name: "Back".into(),
+            time_zone: None,
         })
         .await
         .unwrap();

@@ -274,6 +274,7 @@ impl TestCtx {
                 email: format!("{name}-{}@example.com", Uuid::new_v4().simple()),
                 password: "correct horse battery".into(),
                 name: name.into(),
+                time_zone: None,
             })
             .await
             .expect("signup succeeds");

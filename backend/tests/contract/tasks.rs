@@ -82,6 +82,7 @@ async fn get_update_delete_round_trip(ctx: TestCtx) {
             due_date: NaiveDate::from_ymd_opt(2030, 1, 15),
             tags: vec!["work".into(), "q1".into()],
             completed: None,
+            ..NewTask::default()
         },
     )
     .await;
@@ -124,6 +125,7 @@ async fn patch_changes_only_what_it_names(ctx: TestCtx) {
             due_date: NaiveDate::from_ymd_opt(2031, 5, 1),
             tags: vec!["a".into()],
             completed: None,
+            ..NewTask::default()
         },
     )
     .await;

@@ -137,6 +137,7 @@ pub async fn signup(
         name: form.name.trim().to_owned(),
         email: form.email.trim().to_owned(),
         password: form.password,
+        time_zone: None,
     };
     match visitor.opening_a_session().signup(&request).await {
         Ok(auth) => {

@@ -211,7 +211,7 @@ fn empty_state(filter: &Filter) -> impl IntoView + use<> {
 }
 
 fn task_row(task: &Task, today: NaiveDate, back: &str) -> impl IntoView + use<> {
-    let overdue = task.is_overdue(today);
+    let overdue = task.is_overdue(today.and_time(chrono::NaiveTime::MIN));
     let mut class = format!("task priority-{}", task.priority.as_str());
     if task.completed {
         class.push_str(" is-completed");

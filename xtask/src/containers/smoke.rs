@@ -313,6 +313,7 @@ fn signup_burst(container: &str, port: u16) -> anyhow::Result<String> {
                     email,
                     password: "burst password".into(),
                     name: "Burst".into(),
+                    time_zone: None,
                 };
                 match api.signup(&signup).await {
                     Ok(_) => Ok(201),

@@ -114,6 +114,7 @@ impl ApiFuzz {
                 email: format!("fuzzer-{database}@example.com"),
                 password: "fuzzing password".into(),
                 name: "Fuzzer".into(),
+                time_zone: None,
             }))
             .context("could not sign the fuzzing user up")?
             .token;

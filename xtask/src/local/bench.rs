@@ -481,6 +481,7 @@ async fn sign_up(api: &ApiClient, who: &str) -> anyhow::Result<String> {
             email: format!("bench-{who}-{}@example.com", unique_suffix()),
             password: "benchmark password".into(),
             name: "Bench".into(),
+            time_zone: None,
         })
         .await?;
     Ok(auth.token)

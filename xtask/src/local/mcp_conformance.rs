@@ -213,6 +213,7 @@ fn personal_token(base: &str, email: &str) -> anyhow::Result<String> {
                 email: email.to_owned(),
                 password: PASSWORD.into(),
                 name: "Conformance".into(),
+                time_zone: None,
             })
             .await?;
         let created = api

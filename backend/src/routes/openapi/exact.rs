@@ -13,7 +13,10 @@ use todo_api::limits::{
     DESCRIPTION_MAX_CHARS, EMAIL_MAX_CHARS, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PASSWORD_MAX_CHARS,
     PASSWORD_MIN_CHARS, TAGS_MAX, TOKEN_EXPIRY_MAX_DAYS,
 };
+use todo_api::limits::{REMINDER_MINUTES_MAX, REMINDERS_MAX};
 use todo_api::{Priority, SortField, SortOrder, StatusFilter, patterns};
+
+use crate::domain::TimeZoneName;
 
 /// The derived document, made exact.
 pub fn exact(mut doc: Value) -> Value {
@@ -48,6 +51,63 @@ fn due_date() -> Value {
            "description": "`YYYY-MM-DD`; `null` means none."})
 }
 
+fn due_time() -> Value {
+    json!({"type": ["string", "null"], "pattern": patterns::DUE_TIME,
+           "description": "`HH:MM` (24-hour) in the owner's time zone; needs `due_date`. `null` means none."})
+}
+
+fn recurrence() -> Value {
+    json!({"type": ["string", "null"], "pattern": patterns::RRULE,
+           "description": "How the task repeats: an RFC 5545 RRULE value in canonical form, e.g. \
+                           `FREQ=WEEKLY;BYDAY=MO,TH`, `FREQ=MONTHLY;BYMONTHDAY=-1`, \
+                           `FREQ=DAILY;INTERVAL=2;COUNT=10`; needs `due_date`. Another spelling \
+                           of a supported rule is refused with its canonical form. `null` means none."})
+}
+
+fn reminders() -> Value {
+    json!({"type": "array", "maxItems": REMINDERS_MAX,
+           "items": {"type": "integer", "minimum": 0, "maximum": REMINDER_MINUTES_MAX},
+           "description": "Minutes before the due time (0: at it; at most 28 days); need `due_time`. \
+                           Repeats are dropped."})
+}
+
+/// A time zone: exactly one of the IANA names the server knows.
+fn time_zone(nullable: bool) -> Value {
+    let names: Vec<Value> = TimeZoneName::known_names()
+        .into_iter()
+        .map(Value::from)
+        .collect();
+    let mut schema = json!({"type": "string", "enum": names,
+                            "description": "An IANA time zone name, e.g. `Europe/Berlin`."});
+    if nullable {
+        schema["type"] = json!(["string", "null"]);
+        if let Some(names) = schema["enum"].as_array_mut() {
+            names.push(Value::Null);
+        }
+    }
+    schema
+}
+
+/// `then` must hold when `field` is present and a string.
+fn when_string(field: &str, then: Value) -> Value {
+    json!({"if": {"required": [field], "properties": {field: {"type": "string"}}}, "then": then})
+}
+
+/// What a new (or imported) task's due time, rule and reminders need.
+fn needs_of_a_new_task() -> Value {
+    json!([
+        when_string("due_time", string_required("due_date")),
+        when_string("recurrence", string_required("due_date")),
+        {"if": {"required": ["reminders"], "properties": {"reminders": {"minItems": 1}}},
+         "then": string_required("due_time")},
+    ])
+}
+
+/// `field` present and a string.
+fn string_required(field: &str) -> Value {
+    json!({"required": [field], "properties": {field: {"type": "string"}}})
+}
+
 fn tags() -> Value {
     json!({"type": "array", "maxItems": TAGS_MAX,
            "items": {"type": "string", "pattern": patterns::TAG},
@@ -71,10 +131,15 @@ fn request_bodies(doc: &mut Value) {
             ("description", description()),
             ("priority", with_default(priority(), "medium")),
             ("due_date", due_date()),
+            ("due_time", due_time()),
+            ("recurrence", recurrence()),
+            ("reminders", reminders()),
             ("tags", tags()),
             ("completed", with_default(json!({"type": "boolean"}), false)),
         ],
     );
+    // A due time or a rule needs a due date, reminders a due time.
+    doc["components"]["schemas"]["NewTask"]["allOf"] = needs_of_a_new_task();
     replace_schema(
         doc,
         "TaskPatch",
@@ -84,10 +149,38 @@ fn request_bodies(doc: &mut Value) {
             ("description", description()),
             ("priority", priority()),
             ("due_date", due_date()),
+            ("due_time", due_time()),
+            ("recurrence", recurrence()),
+            ("reminders", reminders()),
             ("tags", tags()),
             ("completed", json!({"type": "boolean"})),
         ],
     );
+    // Clearing the due date clears its time and rule, clearing the time
+    // its reminders: a patch may not set what it clears the need of. (The
+    // task as stored must also hold them: a 422 says which.)
+    let cleared =
+        |field: &str| json!({"required": [field], "properties": {field: {"type": "null"}}});
+    let not_string = |field: &str| json!({"not": string_required(field)});
+    doc["components"]["schemas"]["TaskPatch"]["allOf"] = json!([
+        {"if": cleared("due_date"), "then": {"allOf": [not_string("due_time"), not_string("recurrence")]}},
+        {"if": cleared("due_time"), "then": {"not": {"required": ["reminders"],
+            "properties": {"reminders": {"minItems": 1}}}}},
+    ]);
+    replace_schema(
+        doc,
+        "ProfileChange",
+        &[],
+        [
+            (
+                "name",
+                json!({"type": "string", "pattern": patterns::NAME,
+                        "description": "1–100 characters once trimmed, no control characters."}),
+            ),
+            ("time_zone", time_zone(false)),
+        ],
+    );
+    doc["components"]["schemas"]["ProfileChange"]["minProperties"] = json!(1);
     replace_schema(
         doc,
         "SignupRequest",
@@ -103,6 +196,7 @@ fn request_bodies(doc: &mut Value) {
                 json!({"type": "string", "pattern": patterns::NAME,
                         "description": "1–100 characters once trimmed, no control characters."}),
             ),
+            ("time_zone", with_default(time_zone(true), "UTC")),
         ],
     );
     replace_schema(
@@ -207,12 +301,16 @@ fn request_bodies(doc: &mut Value) {
             ("description", description()),
             ("priority", with_default(priority(), "medium")),
             ("due_date", due_date()),
+            ("due_time", due_time()),
+            ("recurrence", recurrence()),
+            ("reminders", reminders()),
             ("tags", tags()),
             ("completed", with_default(json!({"type": "boolean"}), false)),
             ("created_at", timestamp("")),
             ("updated_at", timestamp("")),
         ],
     );
+    doc["components"]["schemas"]["ExportedTask"]["allOf"] = needs_of_a_new_task();
     replace_schema(
         doc,
         "ExportedConversation",

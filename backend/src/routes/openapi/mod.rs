@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, chat, ops, tasks, transfer};
+use super::{auth, calendar, chat, ops, tasks, transfer};
 
 /// The derived part of the document.
 #[derive(Debug, OpenApi)]
@@ -20,7 +20,9 @@ use super::{auth, chat, ops, tasks, transfer};
         auth::signup, auth::login, auth::logout, auth::me, auth::usage, auth::delete_me,
         auth::change_password, auth::sessions, auth::revoke_session, auth::revoke_other_sessions,
         auth::personal_tokens, auth::create_personal_token, auth::revoke_personal_token,
-        auth::connected_apps, auth::revoke_connected_app, transfer::export, transfer::import,
+        auth::connected_apps, auth::revoke_connected_app, auth::change_profile,
+        calendar::show, calendar::create, calendar::revoke, calendar::serve,
+        transfer::export, transfer::import,
         tasks::list, tasks::create, tasks::get, tasks::update, tasks::delete,
         tasks::stats, tasks::overview, tasks::clear_completed,
         chat::chat, chat::list, chat::messages, chat::delete,
@@ -30,6 +32,7 @@ use super::{auth, chat, ops, tasks, transfer};
     tags(
         (name = "auth", description = "Accounts, sessions and personal access tokens"),
         (name = "tasks", description = "The caller's tasks"),
+        (name = "calendar", description = "The secret calendar feed calendar apps subscribe to"),
         (name = "assistant", description = "Chat with the assistant; its actions are the MCP tools also served at /mcp"),
         (name = "operations", description = "Probes for Kubernetes"),
     )

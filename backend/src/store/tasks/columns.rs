@@ -25,6 +25,9 @@ macro_rules! decode_column {
     (tags, $row:expr, $get:ident, $index:expr) => {
         StoredTags($row.$get($index)?)
     };
+    (minutes, $row:expr, $get:ident, $index:expr) => {
+        todo_api::MinutesView::Stored($row.$get($index)?)
+    };
     ($as_is:ident, $row:expr, $get:ident, $index:expr) => {
         $row.$get($index)?
     };
@@ -147,7 +150,12 @@ mod tests {
                 "completed",
                 "priority",
                 "due_date",
+                "due_time",
+                "recurrence",
+                "recurrence_summary",
+                "reminders",
                 "tags",
+                "next_occurrence_id",
                 "created_at",
                 "updated_at"
             ]
@@ -160,7 +168,12 @@ mod tests {
             completed: false,
             priority: Priority::Low,
             due_date: None,
+            due_time: None,
+            recurrence: None,
+            recurrence_summary: None,
+            reminders: vec![],
             tags: vec![],
+            next_occurrence_id: None,
             created_at: chrono::DateTime::UNIX_EPOCH,
             updated_at: chrono::DateTime::UNIX_EPOCH,
         })

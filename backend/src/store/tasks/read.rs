@@ -3,14 +3,17 @@
 //! the counts. An empty answer tells a gone owner from an owner with
 //! nothing ([`Store::unless_owner_gone`]).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 use todo_api::{SortField, SortOrder, StatusFilter, Task, TaskList, TaskOverview, TaskStats, User};
 use uuid::Uuid;
 
 use super::columns::{TASK_COLUMN_COUNT, TASK_COLUMNS, TaskColumns, priority_rank};
 use super::page::TaskPage;
-use crate::domain::TaskQuery;
+use crate::domain::{TaskQuery, TimeZoneName};
+
+/// The most tasks [`Store::overview`] lists as due soon.
+const DUE_SOON_MAX: i64 = 10;
 use crate::store::{Dialect, Store, StoreError, with_connection};
 
 /// The account and its counts, as [`Store::overview`] reads them.
@@ -19,23 +22,31 @@ struct AccountRow {
     id: Uuid,
     email: String,
     name: String,
+    time_zone: String,
     created_at: DateTime<Utc>,
     total: i64,
     completed: i64,
-    overdue: i64,
 }
 
 impl AccountRow {
-    fn into_parts(self) -> (User, TaskStats) {
-        let stats = task_stats(self.total, self.completed, self.overdue);
+    fn into_parts(self, overdue: i64) -> (User, TaskStats) {
+        let stats = task_stats(self.total, self.completed, overdue);
         let user = User {
             id: self.id,
             email: self.email,
             name: self.name,
+            time_zone: self.time_zone,
             created_at: self.created_at,
         };
         (user, stats)
     }
+}
+
+/// Open tasks due before `$2` (a date), or on it before `$3` (`HH:MM`).
+macro_rules! overdue_condition {
+    () => {
+        "NOT completed AND (due_date < $2 OR (due_date = $2 AND due_time < $3))"
+    };
 }
 
 fn task_stats(total: i64, completed: i64, overdue: i64) -> TaskStats {
@@ -170,29 +181,33 @@ impl Store {
     }
 
     /// The task list page's data: the owner's account with their counts
-    /// (one query, which also tells a gone owner), and one page of tasks,
-    /// the two queries running side by side.
+    /// (one query, which also tells a gone owner) and one page of tasks,
+    /// side by side; then, in the owner's time zone read from the first,
+    /// what is overdue and what is due soon, side by side.
     pub async fn overview(
         &self,
         owner: Uuid,
         query: &TaskQuery,
-        today: NaiveDate,
+        now: DateTime<Utc>,
     ) -> Result<TaskOverview, StoreError> {
-        let account = "SELECT u.id, u.email, u.name, u.created_at, COUNT(t.id) AS total, \
-                       COALESCE(SUM(CASE WHEN t.completed THEN 1 ELSE 0 END), 0) AS completed, \
-                       COALESCE(SUM(CASE WHEN NOT t.completed AND t.due_date < $2 THEN 1 ELSE 0 END), 0) AS overdue \
+        let account = "SELECT u.id, u.email, u.name, u.time_zone, u.created_at, COUNT(t.id) AS total, \
+                       COALESCE(SUM(CASE WHEN t.completed THEN 1 ELSE 0 END), 0) AS completed \
                        FROM users u LEFT JOIN tasks t ON t.owner_id = u.id \
-                       WHERE u.id = $1 GROUP BY u.id, u.email, u.name, u.created_at";
+                       WHERE u.id = $1 GROUP BY u.id, u.email, u.name, u.time_zone, u.created_at";
         let account = async {
             let row: Option<AccountRow> = with_connection!(self, conn =>
-                sqlx::query_as(account).bind(owner).bind(today).fetch_optional(conn).await)?;
+                sqlx::query_as(account).bind(owner).fetch_optional(conn).await)?;
             row.ok_or(StoreError::OwnerGone)
         };
         let (account, page) = tokio::try_join!(account, self.page_of_tasks(owner, query))?;
-        let (user, stats) = account.into_parts();
+        let local = TimeZoneName::stored(&account.time_zone).local(now);
+        let (overdue, due_soon) =
+            tokio::try_join!(self.overdue(owner, local), self.due_soon(owner, local))?;
+        let (user, stats) = account.into_parts(overdue);
         Ok(TaskOverview {
             user,
             stats,
+            due_soon,
             tasks: TaskList {
                 total: page.total(),
                 items: page.into_tasks()?,
@@ -316,14 +331,70 @@ impl Store {
         Ok(page)
     }
 
-    /// Counts in one pass; overdue is relative to `today` (UTC).
-    pub async fn stats(&self, owner: Uuid, today: NaiveDate) -> Result<TaskStats, StoreError> {
-        let sql = "SELECT COUNT(*), \
-                   COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0), \
-                   COALESCE(SUM(CASE WHEN NOT completed AND due_date < $2 THEN 1 ELSE 0 END), 0) \
-                   FROM tasks WHERE owner_id = $1";
+    /// The owner's time zone; UTC for a gone owner (whose reads answer
+    /// [`StoreError::OwnerGone`] anyway).
+    pub async fn time_zone_of(&self, owner: Uuid) -> Result<TimeZoneName, StoreError> {
+        let sql = "SELECT time_zone FROM users WHERE id = $1";
+        let name: Option<String> = with_connection!(self, conn =>
+            sqlx::query_scalar(sql).bind(owner).fetch_optional(conn).await)?;
+        Ok(name.map_or_else(TimeZoneName::utc, |name| TimeZoneName::stored(&name)))
+    }
+
+    /// How many of the owner's open tasks are due before `local` (the
+    /// owner's wall-clock time).
+    async fn overdue(&self, owner: Uuid, local: NaiveDateTime) -> Result<i64, StoreError> {
+        let sql = concat!(
+            "SELECT COUNT(*) FROM tasks WHERE owner_id = $1 AND ",
+            overdue_condition!()
+        );
+        Ok(with_connection!(self, conn => sqlx::query_scalar(sql)
+            .bind(owner)
+            .bind(local.date())
+            .bind(local.format("%H:%M").to_string())
+            .fetch_one(conn)
+            .await)?)
+    }
+
+    /// The owner's open tasks due by the end of tomorrow (overdue ones
+    /// included), soonest first, at most [`DUE_SOON_MAX`]; a task due
+    /// some time on a day comes after those due at a time that day.
+    async fn due_soon(&self, owner: Uuid, local: NaiveDateTime) -> Result<Vec<Task>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE owner_id = $1 AND completed = $2 AND due_date <= $3 \
+             ORDER BY due_date, COALESCE(due_time, '24:00'), id LIMIT $4"
+        );
+        let tomorrow = local.date() + chrono::Duration::days(1);
+        let rows = with_connection!(self, conn => sqlx::query(sql)
+            .bind(owner)
+            .bind(false)
+            .bind(tomorrow)
+            .bind(DUE_SOON_MAX)
+            .fetch_all(conn)
+            .await
+            .and_then(|rows| rows.iter().map(TaskColumns::task).collect::<Result<Vec<_>, _>>()))?;
+        Ok(rows)
+    }
+
+    /// Counts in one pass; overdue is relative to now in the owner's time
+    /// zone.
+    pub async fn stats(&self, owner: Uuid, now: DateTime<Utc>) -> Result<TaskStats, StoreError> {
+        let local = self.time_zone_of(owner).await?.local(now);
+        let sql = concat!(
+            "SELECT COUNT(*), \
+             COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN ",
+            overdue_condition!(),
+            " THEN 1 ELSE 0 END), 0) FROM tasks WHERE owner_id = $1"
+        );
         let (total, completed, overdue): (i64, i64, i64) = with_connection!(self, conn =>
-            sqlx::query_as(sql).bind(owner).bind(today).fetch_one(conn).await)?;
+            sqlx::query_as(sql)
+                .bind(owner)
+                .bind(local.date())
+                .bind(local.format("%H:%M").to_string())
+                .fetch_one(conn)
+                .await)?;
         let stats = task_stats(total, completed, overdue);
         if total > 0 {
             Ok(stats)
