@@ -94,6 +94,7 @@ fn existing_secrets(values_yaml: &str) -> Result<BTreeSet<String>, String> {
         "/externalDatabase/existingSecret",
         "/backup/s3/existingSecret",
         "/cnpg/backup/existingSecret",
+        "/reminders/smtp/existingSecret",
     ]
     .into_iter()
     .filter_map(|pointer| values.pointer(pointer).and_then(serde_json::Value::as_str))

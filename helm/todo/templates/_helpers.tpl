@@ -125,7 +125,7 @@ it, so it leaves room for those suffixes.
 
 {{/* Whether the chart renders its own Secret at all. */}}
 {{- define "todo.secret.enabled" -}}
-{{- if or (not .Values.secrets.existingSecret) (and (include "todo.externalDatabase.enabled" .) .Values.externalDatabase.url (not .Values.externalDatabase.existingSecret)) }}true{{ end }}
+{{- if or (not .Values.secrets.existingSecret) (and (include "todo.externalDatabase.enabled" .) .Values.externalDatabase.url (not .Values.externalDatabase.existingSecret)) (include "todo.smtp.inline" .) }}true{{ end }}
 {{- end }}
 
 {{/* Secret and key holding the external database URL. */}}
@@ -414,6 +414,157 @@ OTEL_RESOURCE_ATTRIBUTES: {{ join "," $attributes | quote }}
     {{- end }}
   ports:
     - port: {{ include "todo.otel.port" . }}
+      protocol: TCP
+{{- end }}
+{{- end }}
+
+{{/*
+E-mail reminders (reminders.smtp). The SMTP URL holds the server's
+password: it lives in a Secret only, and no failure message quotes it or
+any part of it.
+*/}}
+{{/* Secret and key holding SMTP_URL: existingSecret, else the chart's own. */}}
+{{- define "todo.smtp.secretName" -}}
+{{- default (include "todo.fullname" .) .Values.reminders.smtp.existingSecret }}
+{{- end }}
+
+{{- define "todo.smtp.secretKey" -}}
+{{- if .Values.reminders.smtp.existingSecret }}
+{{- .Values.reminders.smtp.existingSecretKey }}
+{{- else -}}
+smtp-url
+{{- end }}
+{{- end }}
+
+{{/* Whether the chart's Secret carries `smtp-url` (SMTP on, with an inline url). */}}
+{{- define "todo.smtp.inline" -}}
+{{- $smtp := .Values.reminders.smtp }}
+{{- if and $smtp.enabled $smtp.url (not $smtp.existingSecret) }}true{{ end }}
+{{- end }}
+
+{{/*
+The server an inline reminders.smtp.url connects to, as YAML {host, port},
+read as lettre reads it: the authority ends at the first "/", "?" or "#",
+the host follows its last "@", and the port is the URL's own, else 465 for
+smtps://, 587 with a tls= parameter (STARTTLS), 25 for plain smtp://. By
+pattern, not urlParse, whose error would quote the URL, password and all.
+*/}}
+{{- define "todo.smtp.urlServer" -}}
+{{- $url := .Values.reminders.smtp.url }}
+{{- /* Not a schema pattern: a schema error would print the URL. */}}
+{{- if not (regexMatch "^smtps?://([^\\s/?#]*@)?[^\\s/?#@]+([/?#]\\S*)?$" $url) }}
+{{- fail "reminders.smtp.url must be smtp://[user:password@]host[:port][?tls=required] or smtps://[user:password@]host[:port], without spaces (the value is not shown: it may hold a password)" }}
+{{- end }}
+{{- $scheme := regexFind "^smtps?" $url }}
+{{- $rest := trimPrefix (printf "%s://" $scheme) $url }}
+{{- $authority := regexReplaceAll "[/?#].*$" $rest "" }}
+{{- if and (contains "@" $rest) (not (contains "@" $authority)) }}
+{{- fail "reminders.smtp.url: a \"/\", \"?\" or \"#\" in its user name or password ends the server's address early; percent-encode them (%2F, %3F, %23)" }}
+{{- end }}
+{{- $hostPort := regexReplaceAll "^.*@" $authority "" }}
+{{- if not (regexMatch "^([A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]+)?$" $hostPort) }}
+{{- fail "reminders.smtp.url names no host[:port] after its user name and password (user:password@host:port)" }}
+{{- end }}
+{{- $port := regexFind "[0-9]+$" (regexFind ":[0-9]+$" $hostPort) }}
+{{- $host := $hostPort }}
+{{- if $port }}{{ $host = trimSuffix (printf ":%s" $port) $hostPort }}{{ end }}
+{{- $query := regexFind "\\?[^#]*" (trimPrefix $authority $rest) }}
+{{- if not $port }}
+{{- if eq $scheme "smtps" }}{{ $port = "465" }}
+{{- else if regexMatch "[?&]tls=" $query }}{{ $port = "587" }}
+{{- else }}{{ $port = "25" }}
+{{- end }}
+{{- end }}
+host: {{ $host | trimPrefix "[" | trimSuffix "]" | quote }}
+port: {{ $port }}
+{{- end }}
+
+{{/*
+The backend's reminder settings (its ConfigMap), after the checks a schema
+cannot make: an inline url must connect to reminders.smtp.port (the only
+port the NetworkPolicy opens) and to reminders.smtp.host when that is set.
+*/}}
+{{- define "todo.reminders.env" -}}
+{{- $smtp := .Values.reminders.smtp -}}
+REMINDER_POLL_SECONDS: {{ .Values.reminders.pollSeconds | quote }}
+{{- if $smtp.enabled }}
+{{- /* The schema refuses these too; this also holds under --skip-schema-validation. */}}
+{{- if not $smtp.from }}
+{{- fail "reminders.smtp.from is required with reminders.smtp.enabled: the From address of the reminders, e.g. \"Todo <todo@example.com>\"" }}
+{{- end }}
+{{- if not (or $smtp.url $smtp.existingSecret) }}
+{{- fail "reminders.smtp.enabled needs reminders.smtp.url or reminders.smtp.existingSecret (a Secret with the URL under existingSecretKey)" }}
+{{- end }}
+{{- if include "todo.smtp.inline" . }}
+{{- $server := include "todo.smtp.urlServer" . | fromYaml }}
+{{- if ne (int $server.port) (int $smtp.port) }}
+{{- fail (printf "reminders.smtp.port (%v) is not the port reminders.smtp.url connects to (its own, else 465 for smtps://, 587 with ?tls=, 25 for plain smtp://): the NetworkPolicy opens only reminders.smtp.port" $smtp.port) }}
+{{- end }}
+{{- if and $smtp.host (ne (lower $smtp.host) (lower $server.host)) }}
+{{- fail (printf "reminders.smtp.host (%s) is not the host reminders.smtp.url connects to" $smtp.host) }}
+{{- end }}
+{{- end }}
+SMTP_FROM: {{ $smtp.from | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The SMTP server's host for the NOTES and the egress rule: reminders.smtp.host, else an inline url's. */}}
+{{- define "todo.smtp.host" -}}
+{{- if .Values.reminders.smtp.host }}
+{{- .Values.reminders.smtp.host }}
+{{- else if include "todo.smtp.inline" . }}
+{{- (include "todo.smtp.urlServer" . | fromYaml).host }}
+{{- end }}
+{{- end }}
+
+{{/*
+The ipBlocks the backend may reach the SMTP server at, as a YAML list:
+reminders.smtp.egressCIDRs; else, unless egressTo selects an in-cluster
+relay, the host's own address when it is an IP address, else any public
+IPv4 address: 0.0.0.0/0 except the private (RFC 1918), shared (RFC 6598),
+loopback and link-local ranges, where the cluster's Pods, Services, nodes
+and cloud metadata live.
+*/}}
+{{- define "todo.smtp.egressBlocks" -}}
+{{- $smtp := .Values.reminders.smtp }}
+{{- if $smtp.egressCIDRs }}
+{{- range $smtp.egressCIDRs }}
+- cidr: {{ . }}
+{{- end }}
+{{- else if not $smtp.egressTo }}
+{{- $host := include "todo.smtp.host" . }}
+{{- if regexMatch "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$" $host }}
+- cidr: {{ $host }}/32
+{{- else if and (contains ":" $host) (regexMatch "^[0-9a-fA-F:.]+$" $host) }}
+- cidr: {{ $host }}/128
+{{- else }}
+- cidr: 0.0.0.0/0
+  except: [10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16]
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* NetworkPolicy egress rule to the SMTP server, when e-mail reminders are on. */}}
+{{- define "todo.networkPolicy.smtpEgress" -}}
+{{- $smtp := .Values.reminders.smtp }}
+{{- if $smtp.enabled }}
+# The SMTP server the reminders are sent through, on its port only.
+- to:
+    {{- with $smtp.egressTo }}
+    - {{ toYaml . | indent 6 | trim }}
+    {{- end }}
+    {{- range include "todo.smtp.egressBlocks" . | fromYamlArray }}
+    - ipBlock:
+        cidr: {{ .cidr }}
+        {{- with .except }}
+        except:
+          {{- range . }}
+          - {{ . }}
+          {{- end }}
+        {{- end }}
+    {{- end }}
+  ports:
+    - port: {{ $smtp.port }}
       protocol: TCP
 {{- end }}
 {{- end }}

@@ -15,7 +15,7 @@ use super::index::Index;
 use crate::manifest::Manifest;
 
 /// Name parts that mark an environment variable as a credential.
-const CREDENTIAL_WORDS: &[&str] = &["API_KEY", "SECRET", "PASSWORD", "TOKEN"];
+const CREDENTIAL_WORDS: &[&str] = &["API_KEY", "SECRET", "PASSWORD", "TOKEN", "SMTP_URL"];
 
 /// A credential written into the Pod spec is readable by anyone who can
 /// read the Deployment; it belongs in a Secret.
@@ -48,7 +48,7 @@ pub(super) fn credential_rules(object: &Manifest, spec: &PodSpec, report: &mut R
 
 /// What a container sees as plain configuration: its ConfigMaps' data
 /// (envFrom) overlaid with literal `env` values.
-fn plain_environment(
+pub(super) fn plain_environment(
     container: &Container,
     namespace: Option<&str>,
     index: &Index,
@@ -83,7 +83,7 @@ fn url_port(url: &str) -> Option<i32> {
 }
 
 /// Whether `policy` restricts egress of Pods labelled `labels`.
-fn restricts_egress(policy: &NetworkPolicy, labels: &BTreeMap<String, String>) -> bool {
+pub(super) fn restricts_egress(policy: &NetworkPolicy, labels: &BTreeMap<String, String>) -> bool {
     let Some(spec) = &policy.spec else {
         return false;
     };
@@ -98,7 +98,7 @@ fn restricts_egress(policy: &NetworkPolicy, labels: &BTreeMap<String, String>) -
 
 /// Whether `policy` has an egress rule open to TCP `port` (a rule with no
 /// ports is open to all).
-fn allows_port(policy: &NetworkPolicy, port: i32) -> bool {
+pub(super) fn allows_port(policy: &NetworkPolicy, port: i32) -> bool {
     policy
         .spec
         .iter()

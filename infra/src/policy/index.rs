@@ -91,6 +91,26 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// The text of one key of a rendered Secret (`data` or `stringData`).
+    pub(super) fn secret_value(
+        &self,
+        name: &str,
+        key: &str,
+        namespace: Option<&str>,
+    ) -> Option<String> {
+        match self.find("Secret", name, namespace)? {
+            Manifest::Secret(s) => s
+                .string_data
+                .as_ref()
+                .and_then(|d| d.get(key).cloned())
+                .or_else(|| {
+                    let bytes = s.data.as_ref()?.get(key)?;
+                    String::from_utf8(bytes.0.clone()).ok()
+                }),
+            _ => None,
+        }
+    }
+
     /// Every Secret value long enough that finding it elsewhere is no accident.
     pub(super) fn secret_values(&self) -> Vec<String> {
         let mut values = Vec::new();

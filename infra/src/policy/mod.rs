@@ -1,7 +1,8 @@
 //! The rules every rendered release must satisfy (helm/todo/README.md,
 //! "Security"): hardened,
 //! resource-bounded, probed workloads, references between objects that
-//! resolve, and the assistant's wiring (key, provider egress, MCP hosts). Each rule application counts as one check, so a report says how
+//! resolve, the assistant's wiring (key, provider egress, MCP hosts) and the
+//! e-mail reminders' (SMTP URL from a Secret, sender, SMTP port egress). Each rule application counts as one check, so a report says how
 //! much was verified, not only what failed.
 
 mod assistant;
@@ -9,6 +10,7 @@ mod index;
 pub mod network;
 mod objects;
 mod references;
+mod reminders;
 mod routes;
 mod workload;
 
@@ -217,6 +219,7 @@ pub fn check(objects: &[Manifest], options: &PolicyOptions) -> Report {
                 rollout_rules(object, meta, spec, &index, &mut report);
                 let policies = index.network_policies(object.namespace());
                 assistant::provider_rules(object, meta, spec, &index, &policies, &mut report);
+                reminders::smtp_rules(object, meta, spec, &index, &policies, &mut report);
             }
         }
         match object {

@@ -144,6 +144,7 @@ pub(super) fn config_map_rules(object: &Manifest, index: &Index, report: &mut Re
             "private_key",
             "database_url",
             "api_key",
+            "smtp_url",
         ]
         .iter()
         .any(|word| lower.contains(word));

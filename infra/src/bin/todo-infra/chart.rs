@@ -193,6 +193,42 @@ const REJECTED: &[(&str, &[&str], &str)] = &[
         &["assistant.mcp.allowedHosts[0]=todo.example.com/mcp"],
         "at '/assistant/mcp/allowedHosts/0': 'todo.example.com/mcp' does not match pattern",
     ),
+    (
+        "e-mail reminders without a From address",
+        &[
+            "reminders.smtp.enabled=true",
+            "reminders.smtp.existingSecret=todo-smtp",
+        ],
+        "at '/reminders/smtp/from': minLength: got 0, want 1",
+    ),
+    (
+        "e-mail reminders without a URL or Secret",
+        &[
+            "reminders.smtp.enabled=true",
+            "reminders.smtp.from=todo@example.com",
+        ],
+        "at '/reminders/smtp/existingSecret': minLength: got 0, want 1",
+    ),
+    (
+        "an SMTP port out of range",
+        &["reminders.smtp.port=70000"],
+        "at '/reminders/smtp/port': maximum: got 70,000, want 65,535",
+    ),
+    (
+        "a From address without an address",
+        &["reminders.smtp.from=Todo"],
+        "at '/reminders/smtp/from': 'Todo' does not match pattern",
+    ),
+    (
+        "an SMTP egress range that is not a CIDR",
+        &["reminders.smtp.egressCIDRs[0]=smtp.example.com"],
+        "at '/reminders/smtp/egressCIDRs/0': 'smtp.example.com' does not match pattern",
+    ),
+    (
+        "a reminder poll under 5 seconds",
+        &["reminders.pollSeconds=1"],
+        "at '/reminders/pollSeconds': minimum: got 1, want 5",
+    ),
 ];
 
 /// Bad combinations of values that JSON Schema cannot express (it does
@@ -217,6 +253,24 @@ const FAILED_RENDERS: &[(&str, &[&str], &str)] = &[
             "backend.config.quotas.messagesPerConversation=31",
         ],
         "backend.config.quotas.messagesPerConversation (31) must be at least assistant.maxToolCallsPerTurn + 2 (32)",
+    ),
+    (
+        "an SMTP port that is not the URL's",
+        &[
+            "reminders.smtp.enabled=true",
+            "reminders.smtp.from=todo@example.com",
+            "reminders.smtp.url=smtps://todo:ci-only@smtp.example.com",
+        ],
+        "reminders.smtp.port (587) is not the port reminders.smtp.url connects to",
+    ),
+    (
+        "an SMTP URL that is not smtp:// (not shown)",
+        &[
+            "reminders.smtp.enabled=true",
+            "reminders.smtp.from=todo@example.com",
+            "reminders.smtp.url=https://todo:ci-only@smtp.example.com",
+        ],
+        "reminders.smtp.url must be smtp://",
     ),
 ];
 
