@@ -181,6 +181,126 @@ mod patterns_agree {
     }
 
     #[test]
+    fn due_times() {
+        let regex = Regex::new(patterns::DUE_TIME).expect("compiles");
+        let mut cases = samples();
+        for hour in 0..=25 {
+            for minute in [0, 9, 30, 59, 60] {
+                cases.push(format!("{hour:02}:{minute:02}"));
+                cases.push(format!("{hour}:{minute:02}"));
+            }
+        }
+        cases.extend(["12:00:00", "1200", " 12:00", "12:0", "１2:00"].map(String::from));
+        for sample in cases {
+            assert_eq!(
+                regex.is_match(&sample),
+                DueTime::parse(&sample).is_ok(),
+                "{sample:?}"
+            );
+        }
+    }
+
+    /// Rules from their parts, in and out of order, in either case, with
+    /// values at and past every bound: the pattern accepts exactly what
+    /// the API's parser accepts.
+    #[test]
+    fn repeat_rules() {
+        let regex = Regex::new(patterns::RRULE).expect("compiles");
+        let frequencies = ["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "HOURLY", "daily"];
+        let parts: &[&[&str]] = &[
+            &[
+                "",
+                ";INTERVAL=1",
+                ";INTERVAL=2",
+                ";INTERVAL=366",
+                ";INTERVAL=367",
+                ";INTERVAL=0",
+            ],
+            &[
+                "",
+                ";BYDAY=MO",
+                ";BYDAY=MO,TH",
+                ";BYDAY=TH,MO",
+                ";BYDAY=MO,TU,WE,TH,FR",
+                ";BYDAY=MO,MO",
+                ";BYDAY=1MO",
+                ";BYDAY=-1FR",
+                ";BYDAY=5MO",
+                ";BYDAY=+1MO",
+                ";BYDAY=SU",
+            ],
+            &[
+                "",
+                ";BYMONTHDAY=1",
+                ";BYMONTHDAY=31",
+                ";BYMONTHDAY=-1",
+                ";BYMONTHDAY=32",
+                ";BYMONTHDAY=0",
+            ],
+            &[
+                "",
+                ";COUNT=1",
+                ";COUNT=1000",
+                ";COUNT=1001",
+                ";COUNT=0",
+                ";UNTIL=20261224",
+                ";UNTIL=20240229",
+                ";UNTIL=20250229",
+                ";UNTIL=21000229",
+                ";UNTIL=20000229",
+                ";UNTIL=20261224T235959Z",
+                ";UNTIL=20261224T240000Z",
+                ";UNTIL=20261224T120000",
+                ";UNTIL=00010101",
+                ";UNTIL=00000229",
+                ";COUNT=2;UNTIL=20261224",
+            ],
+            &[
+                "",
+                ";WKST=SU",
+                ";WKST=MO",
+                ";WKST=TU",
+                ";BYSETPOS=1",
+                ";BYHOUR=9",
+            ],
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let mut chosen: Vec<&str> = parts.iter().map(|p| p[next(p.len())]).collect();
+            if next(10) == 0 {
+                let (a, b) = (next(chosen.len()), next(chosen.len()));
+                chosen.swap(a, b);
+            }
+            let mut rule = format!(
+                "FREQ={}{}",
+                frequencies[next(frequencies.len())],
+                chosen.concat()
+            );
+            match next(20) {
+                0 => rule = format!("RRULE:{rule}"),
+                1 => rule.push(';'),
+                2 => rule = rule.to_lowercase(),
+                _ => {}
+            }
+            assert_eq!(
+                regex.is_match(&rule),
+                task::parse_recurrence(&rule).is_ok(),
+                "{rule}: {:?}",
+                task::parse_recurrence(&rule)
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 20_000);
+    }
+
+    #[test]
     fn searches() {
         agree(patterns::SEARCH, None, |s| {
             TaskQuery::parse(&[("q".to_owned(), s.to_owned())]).is_ok()

@@ -13,6 +13,7 @@ mod support;
 mod accounts;
 mod assistant;
 mod auth;
+mod calendar;
 mod concurrency;
 mod integrity;
 mod isolation;
@@ -24,6 +25,7 @@ mod operations;
 mod pool;
 mod provider;
 mod readiness;
+mod recurrence;
 mod restart;
 mod tasks;
 mod transfer;
@@ -35,10 +37,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 15] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 17] = [
         ("accounts", accounts::cases()),
         ("assistant", assistant::cases()),
         ("auth", auth::cases()),
+        ("calendar", calendar::cases()),
         ("concurrency", concurrency::cases()),
         ("integrity", integrity::cases()),
         ("isolation", isolation::cases()),
@@ -48,6 +51,7 @@ fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
         ("observability", observability::cases()),
         ("operations", operations::cases()),
         ("provider", provider::cases()),
+        ("recurrence", recurrence::cases()),
         ("tasks", tasks::cases()),
         ("transfer", transfer::cases()),
         ("validation", validation::cases()),
