@@ -1,6 +1,7 @@
 //! `todo-backend selftest --url URL`: walks a live backend through the
 //! whole contract (sign up, create, read, list, update, complete, stats,
-//! delete; the MCP door: initialize, tools/list, tools/call; a chat round
+//! delete; the MCP door: initialize, tools/list, tools/call; a repeating
+//! task read through a calendar feed address, then revoked; a chat round
 //! trip on the offline provider; delete the account) and reports the first
 //! mismatch as a diff. This is the Helm test hook, so it only talks HTTP.
 //! The frontend's own selftest walks the web pages the same way, with the
@@ -12,10 +13,13 @@ use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use todo_api::{
-    ApiClient, AuthResponse, ChatResponse, ErrorBody, ErrorCode, Health, MessageList,
-    PersonalTokenCreated, Priority, Readiness, SessionList, Task, TaskList, TaskStats, Tool, User,
+    ApiClient, AuthResponse, CalendarFeedCreated, ChatResponse, ErrorBody, ErrorCode, Health,
+    MessageList, PersonalTokenCreated, Priority, Readiness, SessionList, Task, TaskList, TaskStats,
+    Tool, User,
 };
-use todo_service::selftest::{Mismatch, after_cleanup, call, expect_eq, mismatch, report};
+use todo_service::selftest::{
+    Mismatch, after_cleanup, call, call_text, expect_eq, mismatch, report,
+};
 use uuid::Uuid;
 
 /// How long the `ready` step waits for `/ready` to answer 200.
@@ -52,6 +56,9 @@ pub async fn run(base_url: &str, walk: Walk) -> Result<(), Mismatch> {
         && let Some(Account { api: user, .. }) = &account
     {
         result = mcp_steps(user).await;
+        if result.is_ok() {
+            result = calendar_steps(&api, user).await;
+        }
         if result.is_ok() && walk.chat {
             result = chat_steps(user).await;
         }
@@ -260,6 +267,130 @@ async fn steps(api: &ApiClient, account: &mut Option<Account>) -> Result<(), Mis
         gone.error.code,
     )?;
     report("delete task", started);
+    Ok(())
+}
+
+/// A repeating task with a due time and a reminder in the account's time
+/// zone, read through a new calendar feed address as a calendar app reads
+/// it (no credential); completing the task makes its next occurrence;
+/// the revoked address answers 404.
+async fn calendar_steps(api: &ApiClient, user: &ApiClient) -> Result<(), Mismatch> {
+    let started = Instant::now();
+    let (_, me): (_, User) = call(
+        "set time zone",
+        user.request(Method::PATCH, "/api/auth/me")
+            .json(&json!({"time_zone": "Europe/Berlin"})),
+        StatusCode::OK,
+    )
+    .await?;
+    expect_eq(
+        "set time zone",
+        "time_zone",
+        "Europe/Berlin",
+        me.time_zone.as_str(),
+    )?;
+    report("set time zone", started);
+
+    let started = Instant::now();
+    let due = Utc::now().date_naive() + chrono::Duration::days(2);
+    let create = user.request(Method::POST, "/api/tasks").json(&json!({
+        "title": "selftest weekly", "due_date": due, "due_time": "09:30",
+        "recurrence": "FREQ=WEEKLY", "reminders": [60],
+    }));
+    let (_, task): (_, Task) = call("repeating task", create, StatusCode::CREATED).await?;
+    expect_eq(
+        "repeating task",
+        "recurrence_summary",
+        Some("every week"),
+        task.recurrence_summary.as_deref(),
+    )?;
+    report("repeating task", started);
+
+    let started = Instant::now();
+    let (_, feed): (_, CalendarFeedCreated) = call(
+        "calendar feed address",
+        user.request(Method::POST, "/api/auth/calendar-feed"),
+        StatusCode::CREATED,
+    )
+    .await?;
+    report("calendar feed address", started);
+
+    let started = Instant::now();
+    let (headers, text) = call_text(
+        "calendar feed",
+        api.request(Method::GET, &feed.path),
+        StatusCode::OK,
+    )
+    .await?;
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    expect_eq(
+        "calendar feed",
+        "content type",
+        true,
+        content_type.starts_with("text/calendar"),
+    )?;
+    let start = format!("DTSTART;TZID=Europe/Berlin:{}T093000", due.format("%Y%m%d"));
+    for expected in [
+        "BEGIN:VCALENDAR",
+        &format!("UID:{}@", task.id),
+        start.as_str(),
+        "RRULE:FREQ=WEEKLY",
+        "TRIGGER:-PT60M",
+        "BEGIN:VTIMEZONE",
+        "END:VCALENDAR",
+    ] {
+        if !text.contains(expected) {
+            return Err(mismatch(
+                "calendar feed",
+                format!("no {expected:?} in:\n{text}"),
+            ));
+        }
+    }
+    report("calendar feed", started);
+
+    let started = Instant::now();
+    let path = format!("/api/tasks/{}", task.id);
+    let (_, done): (_, Task) = call(
+        "complete repeating task",
+        user.request(Method::PATCH, &path)
+            .json(&json!({"completed": true})),
+        StatusCode::OK,
+    )
+    .await?;
+    let Some(next) = done.next_occurrence_id else {
+        return Err(mismatch("complete repeating task", "no next occurrence"));
+    };
+    let (_, next): (_, Task) = call(
+        "complete repeating task",
+        user.request(Method::GET, &format!("/api/tasks/{next}")),
+        StatusCode::OK,
+    )
+    .await?;
+    expect_eq(
+        "complete repeating task",
+        "next due date",
+        Some(due + chrono::Duration::days(7)),
+        next.due_date,
+    )?;
+    report("complete repeating task", started);
+
+    let started = Instant::now();
+    call::<()>(
+        "revoke calendar feed",
+        user.request(Method::DELETE, "/api/auth/calendar-feed"),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    call_text(
+        "revoked feed is gone",
+        api.request(Method::GET, &feed.path),
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    report("revoke calendar feed", started);
     Ok(())
 }
 

@@ -81,6 +81,35 @@ pub async fn call<T: DeserializeOwned>(
     Ok((headers, value))
 }
 
+/// Sends `request`, requires `status`, and returns the headers and the
+/// body as text, for answers that are not JSON.
+pub async fn call_text(
+    step: &'static str,
+    request: reqwest::RequestBuilder,
+    status: StatusCode,
+) -> Result<(reqwest::header::HeaderMap, String), Mismatch> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| mismatch(step, format!("request failed: {e}")))?;
+    let actual = response.status();
+    let headers = response.headers().clone();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| mismatch(step, format!("reading the body failed: {e}")))?;
+    if actual != status {
+        return Err(mismatch(
+            step,
+            format!(
+                "status:\n    expected: {status}\n    actual:   {actual}\n    body:     {}",
+                text.chars().take(500).collect::<String>()
+            ),
+        ));
+    }
+    Ok((headers, text))
+}
+
 /// One step's outcome line, as printed.
 pub fn report(step: &str, started: Instant) {
     println!(
