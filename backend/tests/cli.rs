@@ -422,8 +422,15 @@ async fn selftest_passes_against_a_live_backend() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("selftest passed"));
-    for step in ["calendar feed", "complete repeating task", "revoke calendar feed"] {
-        assert!(stdout.contains(&format!("ok    {step}")), "{step}: {stdout}");
+    for step in [
+        "calendar feed",
+        "complete repeating task",
+        "revoke calendar feed",
+    ] {
+        assert!(
+            stdout.contains(&format!("ok    {step}")),
+            "{step}: {stdout}"
+        );
     }
     // It cleaned up after itself: its account is gone, so no user remains
     // that could log in, and the metrics show the account was deleted.

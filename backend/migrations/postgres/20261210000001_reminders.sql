@@ -18,6 +18,11 @@ ALTER TABLE tasks
     ADD CONSTRAINT tasks_recurrence_needs_due_date CHECK (recurrence IS NULL OR due_date IS NOT NULL),
     ADD CONSTRAINT tasks_reminders_need_due_time CHECK (reminders = '' OR due_time IS NOT NULL);
 
+-- Deleting a task sets the links to it to NULL: found by this index, not by
+-- scanning every task (a deleted account deletes all its tasks at once).
+CREATE INDEX tasks_next_occurrence_idx ON tasks (next_occurrence_id)
+    WHERE next_occurrence_id IS NOT NULL;
+
 -- What the reminder worker scans: open tasks with reminders, by due date.
 CREATE INDEX tasks_reminders_due_idx ON tasks (due_date) WHERE reminders <> '' AND NOT completed;
 

@@ -11,6 +11,10 @@ ALTER TABLE tasks ADD COLUMN reminders TEXT NOT NULL DEFAULT ''
     CONSTRAINT tasks_reminders_need_due_time CHECK (reminders = '' OR due_time IS NOT NULL);
 ALTER TABLE tasks ADD COLUMN next_occurrence_id BLOB REFERENCES tasks (id) ON DELETE SET NULL;
 
+-- Deleting a task sets the links to it to NULL: found by this index, not by
+-- scanning every task (SQLite's foreign-key checks use only full indexes).
+CREATE INDEX tasks_next_occurrence_idx ON tasks (next_occurrence_id);
+
 CREATE INDEX tasks_reminders_due_idx ON tasks (due_date) WHERE reminders <> '' AND completed = 0;
 
 ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';

@@ -22,6 +22,7 @@ use crate::domain::TimeZoneName;
 pub fn exact(mut doc: Value) -> Value {
     request_bodies(&mut doc);
     list_parameters(&mut doc);
+    calendar_parameters(&mut doc);
     paging_parameters(&mut doc);
     standard_responses(&mut doc);
     links(&mut doc);
@@ -407,6 +408,19 @@ fn replace_schema<const N: usize>(
     });
     if let Some(description) = description {
         schema["description"] = description;
+    }
+}
+
+/// The feed's one query parameter: which component each task becomes.
+fn calendar_parameters(doc: &mut Value) {
+    let parameters = doc["paths"]["/calendar/{file}"]["get"]["parameters"]
+        .as_array_mut()
+        .expect("the feed's parameters are documented");
+    for parameter in parameters {
+        if parameter["name"] == "components" {
+            parameter["schema"] =
+                json!({"type": "string", "enum": ["event", "todo"], "default": "event"});
+        }
     }
 }
 
