@@ -11,7 +11,7 @@ mod support;
 use chrono::{Datelike, Days, NaiveDate};
 use reqwest::StatusCode;
 use reqwest::header;
-use support::{PASSWORD, Page, Stack, Web};
+use support::{PASSWORD, Page, Stack, Web, start_frontend};
 use todo_api::{ApiClient, ListQuery, NewTask, Task};
 use todo_frontend::zones;
 
@@ -481,6 +481,18 @@ async fn the_calendar_feed_is_made_fetched_through_the_frontend_remade_and_revok
             .unwrap();
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_feed_the_backend_cannot_serve_is_a_503_to_try_again() {
+    // Port 9 (discard) is closed on loopback: nothing answers there.
+    let (url, _stop) = start_frontend("http://127.0.0.1:9", &[]).await;
+    let answer = reqwest::get(format!("{url}/calendar/todo_cal_abc.ics"))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.headers()[header::RETRY_AFTER], "60");
+    assert_eq!(answer.headers()[header::CACHE_CONTROL], "no-store");
 }
 
 #[tokio::test]

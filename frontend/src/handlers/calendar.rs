@@ -9,13 +9,14 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use todo_api::ClientError;
 
+use crate::session::Visitor;
 use crate::state::AppState;
 
 /// The largest feed passed on. The backend lists at most 2000 tasks; even
@@ -38,6 +39,7 @@ const ETAG_MAX_BYTES: usize = 1024;
 
 pub async fn feed(
     State(state): State<AppState>,
+    visitor: Visitor,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -54,11 +56,13 @@ pub async fn feed(
     // FEED_DOWNLOAD_MAX to arrive.
     let asked = tokio::time::timeout(
         state.config.backend_timeout,
-        state.api.with_timeout(FEED_DOWNLOAD_MAX).calendar_document(
-            &file,
-            components.as_deref(),
-            if_none_match,
-        ),
+        // The visitor's client: its address goes on (`X-Forwarded-For`),
+        // so the backend's log names who fetched a feed; no credential
+        // does, the secret in the path being the only one.
+        visitor
+            .api
+            .with_timeout(FEED_DOWNLOAD_MAX)
+            .calendar_document(&file, components.as_deref(), if_none_match),
     )
     .await;
     let document = match asked {
@@ -96,19 +100,27 @@ pub async fn feed(
         );
         return refusal(StatusCode::BAD_GATEWAY, TOO_LARGE);
     }
-    // An error ends the body there (the server stops reading the stream):
-    // the client sees a broken download, never a short calendar.
+    let body = limited(response.bytes_stream(), FEED_MAX_BYTES);
+    (status, answer, Body::from_stream(body)).into_response()
+}
+
+/// `chunks` as they come, until more than `max` bytes have: then an
+/// error, which ends the response's body there (the server stops reading
+/// it), so the client sees a broken download, never a short calendar.
+fn limited<E: std::error::Error + Send + Sync + 'static>(
+    chunks: impl Stream<Item = Result<Bytes, E>>,
+    max: u64,
+) -> impl Stream<Item = std::io::Result<Bytes>> {
     let mut passed = 0u64;
-    let body = response.bytes_stream().map(move |chunk| {
+    chunks.map(move |chunk| {
         let chunk = chunk.map_err(std::io::Error::other)?;
         passed += chunk.len() as u64;
-        if passed > FEED_MAX_BYTES {
+        if passed > max {
             tracing::warn!("the calendar feed ran past the size the frontend passes on");
             return Err(std::io::Error::other(TOO_LARGE.trim_end()));
         }
         Ok(chunk)
-    });
-    (status, answer, Body::from_stream(body)).into_response()
+    })
 }
 
 /// `<secret>.ics`, the secret made of letters, digits, `_` and `-`.
@@ -193,6 +205,24 @@ mod tests {
         ] {
             assert!(!is_feed_file(not_a_feed), "{not_a_feed}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_ends_in_an_error_after_what_fit() {
+        let chunks = || {
+            futures::stream::iter(
+                [&b"BEGIN:"[..], b"VCALENDAR", b"\r\n"]
+                    .map(|chunk| Ok::<_, std::io::Error>(Bytes::from_static(chunk))),
+            )
+        };
+        let whole: Vec<_> = limited(chunks(), 17).collect().await;
+        assert_eq!(whole.len(), 3);
+        assert!(whole.iter().all(Result::is_ok));
+        let mut cut = Box::pin(limited(chunks(), 16));
+        assert_eq!(cut.next().await.unwrap().unwrap(), "BEGIN:");
+        assert_eq!(cut.next().await.unwrap().unwrap(), "VCALENDAR");
+        let error = cut.next().await.unwrap().unwrap_err();
+        assert!(error.to_string().contains("too large"), "{error}");
     }
 
     #[test]
