@@ -82,22 +82,23 @@ async fn main() {
     }
 
     // Rendering alone: the same data, straight into the Leptos view.
-    let user = api.me().await.expect("me");
-    let stats = api.stats().await.expect("stats");
     let filter = Filter::default();
-    let tasks = api.list_tasks(&filter.to_query()).await.expect("list");
-    assert_eq!(tasks.items.len(), TASKS);
+    let overview = api.overview(&filter.to_query()).await.expect("overview");
+    assert_eq!(overview.tasks.items.len(), TASKS);
+    let now = todo_frontend::zones::local_now(&overview.user.time_zone);
     let draft = TaskForm::default();
     let errors = Default::default();
     let mut render = Vec::with_capacity(requests);
     for _ in 0..requests {
         let started = Instant::now();
         let html = list_page(ListPage {
-            user: &user,
-            tasks: &tasks,
-            stats: &stats,
+            user: &overview.user,
+            tasks: &overview.tasks,
+            stats: &overview.stats,
+            due_soon: &overview.due_soon,
             filter: &filter,
-            today,
+            now,
+            notice: None,
             draft: &draft,
             errors: &errors,
         });

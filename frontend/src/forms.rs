@@ -5,9 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
-use todo_api::{NewPersonalToken, NewTask, PasswordChange, Priority, TaskPatch, limits};
+use todo_api::{
+    NewPersonalToken, NewTask, PasswordChange, Priority, ProfileChange, TaskPatch, limits,
+};
+
+use crate::schedule::{self, CUSTOM_REPEAT};
 
 /// The largest form post accepted. The biggest real form (a task with a
 /// 2000-character description, every character percent-encoded UTF-8) is
@@ -45,13 +49,29 @@ impl FormState {
     }
 }
 
+/// The add and edit forms of a task. Read from the post's pairs in order
+/// (`reminders` is a group of checkboxes, so it may come several times,
+/// which a plain struct cannot take); names it does not know are ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(from = "Vec<(String, String)>")]
 pub struct TaskForm {
     pub title: String,
     pub description: String,
     pub priority: String,
     pub due_date: String,
+    /// `HH:MM`, as `<input type="time">` sends it.
+    pub due_time: String,
+    /// A key of [`schedule::REPEATS`], [`CUSTOM_REPEAT`], or blank: does
+    /// not repeat.
+    pub recurrence: String,
+    /// With [`CUSTOM_REPEAT`]: the rule kept as it is (the task's own,
+    /// which no choice builds).
+    pub custom_recurrence: String,
+    /// The kept rule in words, from the task itself: never read from a
+    /// post.
+    pub custom_summary: Option<String>,
+    /// Minutes before the due time, one per ticked box.
+    pub reminders: Vec<String>,
     /// Comma- or space-separated.
     pub tags: String,
     /// A checkbox: present ("on") when ticked, absent otherwise.
@@ -60,45 +80,108 @@ pub struct TaskForm {
     pub back: Option<String>,
 }
 
+impl From<Vec<(String, String)>> for TaskForm {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        let mut form = TaskForm::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "title" => form.title = value,
+                "description" => form.description = value,
+                "priority" => form.priority = value,
+                "due_date" => form.due_date = value,
+                "due_time" => form.due_time = value,
+                "recurrence" => form.recurrence = value,
+                "custom_recurrence" => form.custom_recurrence = value,
+                "reminders" => form.reminders.push(value),
+                "tags" => form.tags = value,
+                "completed" => form.completed = Some(value),
+                "back" => form.back = Some(value),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+/// The fields of a task form once read: what both requests are made of.
+#[derive(Debug)]
+struct Checked {
+    priority: Option<Priority>,
+    due_date: Option<NaiveDate>,
+    due_time: Option<String>,
+    recurrence: Option<String>,
+    reminders: Vec<u32>,
+}
+
 impl TaskForm {
     pub fn new_task(&self) -> Result<NewTask, FieldErrors> {
-        let (priority, due_date) = self.checked()?;
+        let checked = self.checked()?;
         Ok(NewTask {
             title: self.title.trim().to_owned(),
             description: non_empty(&self.description),
-            priority,
-            due_date,
+            priority: checked.priority,
+            due_date: checked.due_date,
+            due_time: checked.due_time,
+            recurrence: checked.recurrence,
+            reminders: checked.reminders,
             tags: self.tag_list(),
             completed: None,
-            ..NewTask::default()
         })
     }
 
-    /// Every field is sent: a blank description or due date clears it.
+    /// Every field is sent: a blank description, due date, time or repeat
+    /// clears it, and no ticked reminder clears the reminders.
     pub fn patch(&self) -> Result<TaskPatch, FieldErrors> {
-        let (priority, due_date) = self.checked()?;
+        let checked = self.checked()?;
         Ok(TaskPatch {
             title: Some(self.title.trim().to_owned()),
             description: Some(non_empty(&self.description)),
             completed: Some(self.completed.is_some()),
-            priority,
-            due_date: Some(due_date),
+            priority: checked.priority,
+            due_date: Some(checked.due_date),
+            due_time: Some(checked.due_time),
+            recurrence: Some(checked.recurrence),
+            reminders: Some(checked.reminders),
             tags: Some(self.tag_list()),
-            ..TaskPatch::default()
         })
     }
 
-    /// The checks both forms share: a title, and a readable priority and
-    /// due date (returned parsed).
-    fn checked(&self) -> Result<(Option<Priority>, Option<NaiveDate>), FieldErrors> {
+    /// The checks both forms share: a title, readable values, and what
+    /// the fields need of each other (a time, a repeat need a date;
+    /// reminders a time), said in the form's words before the backend
+    /// says it in the API's. The backend judges the rest.
+    fn checked(&self) -> Result<Checked, FieldErrors> {
         let mut errors = FieldErrors::new();
         let priority = self.priority(&mut errors);
         let due_date = self.due_date(&mut errors);
+        let due_time = self.due_time(&mut errors);
+        let reminders = self.reminder_minutes(&mut errors);
         if self.title.trim().is_empty() {
             errors.insert("title".into(), "must not be empty".into());
         }
+        let date_given = due_date.is_some() || errors.contains_key("due_date");
+        let time_given = due_time.is_some() || errors.contains_key("due_time");
+        if due_time.is_some() && !date_given {
+            errors.insert(
+                "due_time".into(),
+                "needs a due date: choose the day as well".into(),
+            );
+        }
+        let recurrence = self.recurrence(due_date, date_given, &mut errors);
+        if !reminders.is_empty() && !time_given {
+            errors.insert(
+                "reminders".into(),
+                "need a due time: reminders count back from it".into(),
+            );
+        }
         if errors.is_empty() {
-            Ok((priority, due_date))
+            Ok(Checked {
+                priority,
+                due_date,
+                due_time,
+                recurrence,
+                reminders,
+            })
         } else {
             Err(errors)
         }
@@ -130,6 +213,92 @@ impl TaskForm {
                 None
             }
         }
+    }
+
+    /// `HH:MM`; seconds, which a browser adds only when asked to with
+    /// `step`, are dropped (the backend keeps minutes).
+    fn due_time(&self, errors: &mut FieldErrors) -> Option<String> {
+        let raw = self.due_time.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        match NaiveTime::parse_from_str(raw, "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(raw, "%H:%M:%S"))
+        {
+            Ok(time) => Some(time.format("%H:%M").to_string()),
+            Err(_) => {
+                errors.insert(
+                    "due_time".into(),
+                    "must be a time like 14:30 (24-hour clock)".into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// The canonical rule of the chosen repeat, built from the due date.
+    fn recurrence(
+        &self,
+        due_date: Option<NaiveDate>,
+        date_given: bool,
+        errors: &mut FieldErrors,
+    ) -> Option<String> {
+        let key = self.recurrence.trim();
+        if key.is_empty() {
+            return None;
+        }
+        let custom = self.custom_recurrence.trim();
+        let known = (key == CUSTOM_REPEAT && !custom.is_empty()) || schedule::repeat(key).is_some();
+        if !known {
+            errors.insert(
+                "recurrence".into(),
+                "choose one of the listed repeats".into(),
+            );
+            return None;
+        }
+        let Some(due) = due_date else {
+            if !date_given {
+                errors.insert(
+                    "recurrence".into(),
+                    "needs a due date: a task repeats from it".into(),
+                );
+            }
+            return None;
+        };
+        match schedule::repeat(key) {
+            Some(repeat) => Some(repeat.rule(due)),
+            None => Some(custom.to_owned()),
+        }
+    }
+
+    /// Ticked reminders, each minutes before the due time; distinct and
+    /// ascending, as the backend keeps them.
+    fn reminder_minutes(&self, errors: &mut FieldErrors) -> Vec<u32> {
+        let mut minutes = Vec::new();
+        for raw in &self.reminders {
+            match raw.trim().parse::<u32>() {
+                Ok(lead) => minutes.push(lead),
+                Err(_) => {
+                    errors.insert(
+                        "reminders".into(),
+                        "must be whole minutes before the due time".into(),
+                    );
+                    return Vec::new();
+                }
+            }
+        }
+        minutes.sort_unstable();
+        minutes.dedup();
+        minutes
+    }
+
+    /// The ticked reminders as numbers, for ticking the boxes again;
+    /// unreadable ones are left out (their message says why).
+    pub fn reminder_values(&self) -> Vec<u32> {
+        self.reminders
+            .iter()
+            .filter_map(|raw| raw.trim().parse().ok())
+            .collect()
     }
 
     /// Tags are written as words; case is not significant.
@@ -183,6 +352,43 @@ pub struct SignupForm {
     pub name: String,
     pub email: String,
     pub password: String,
+    /// The browser's IANA time zone, filled in by a script
+    /// (`static/timezone.js`); blank without JavaScript.
+    pub time_zone: String,
+}
+
+impl SignupForm {
+    /// The time zone to sign up with: the browser's, passed on as it came
+    /// (the backend knows which names it accepts); none when blank or
+    /// longer than any name.
+    pub fn time_zone(&self) -> Option<String> {
+        let zone = self.time_zone.trim();
+        (!zone.is_empty() && zone.chars().count() <= limits::TIME_ZONE_MAX_CHARS)
+            .then(|| zone.to_owned())
+    }
+}
+
+/// The Account page's time zone form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TimeZoneForm {
+    /// An IANA name, as the menu offers it.
+    pub time_zone: String,
+}
+
+impl TimeZoneForm {
+    pub fn change(&self) -> Result<ProfileChange, FieldErrors> {
+        let zone = self.time_zone.trim();
+        if zone.is_empty() {
+            let mut errors = FieldErrors::new();
+            errors.insert("time_zone".into(), "choose a time zone".into());
+            return Err(errors);
+        }
+        Ok(ProfileChange {
+            name: None,
+            time_zone: Some(zone.to_owned()),
+        })
+    }
 }
 
 /// The Assistant page's message box.
@@ -398,9 +604,136 @@ mod tests {
         let patch = form("Keep", "", "", "").patch().unwrap();
         assert_eq!(patch.description, Some(None));
         assert_eq!(patch.due_date, Some(None));
+        assert_eq!(patch.due_time, Some(None));
+        assert_eq!(patch.recurrence, Some(None));
+        assert_eq!(patch.reminders, Some(vec![]));
         assert_eq!(patch.tags, Some(vec![]));
         assert_eq!(patch.completed, Some(false));
         assert_eq!(patch.priority, None);
+    }
+
+    fn posted(pairs: &[(&str, &str)]) -> TaskForm {
+        TaskForm::from(
+            pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn a_repeating_task_with_a_time_and_reminders_becomes_its_rule() {
+        // 2026-12-17 is a Thursday.
+        let form = posted(&[
+            ("title", "Standup"),
+            ("due_date", "2026-12-17"),
+            ("due_time", "09:30"),
+            ("recurrence", "weekly"),
+            ("reminders", "60"),
+            ("reminders", "10"),
+            ("reminders", "10"),
+            ("unknown", "ignored"),
+        ]);
+        let task = form.new_task().unwrap();
+        assert_eq!(task.due_time.as_deref(), Some("09:30"));
+        assert_eq!(task.recurrence.as_deref(), Some("FREQ=WEEKLY;BYDAY=TH"));
+        assert_eq!(task.reminders, [10, 60]);
+        let patch = form.patch().unwrap();
+        assert_eq!(
+            patch.recurrence,
+            Some(Some("FREQ=WEEKLY;BYDAY=TH".to_owned()))
+        );
+        assert_eq!(patch.reminders, Some(vec![10, 60]));
+        // Seconds from a browser asked for them are dropped.
+        let form = posted(&[
+            ("title", "x"),
+            ("due_date", "2026-12-17"),
+            ("due_time", "07:05:00"),
+        ]);
+        assert_eq!(form.new_task().unwrap().due_time.as_deref(), Some("07:05"));
+    }
+
+    #[test]
+    fn a_custom_rule_is_kept_as_it_came() {
+        let form = posted(&[
+            ("title", "x"),
+            ("due_date", "2026-12-17"),
+            ("recurrence", CUSTOM_REPEAT),
+            ("custom_recurrence", "FREQ=DAILY;INTERVAL=3"),
+        ]);
+        assert_eq!(
+            form.new_task().unwrap().recurrence.as_deref(),
+            Some("FREQ=DAILY;INTERVAL=3")
+        );
+        let form = posted(&[
+            ("title", "x"),
+            ("due_date", "2026-12-17"),
+            ("recurrence", CUSTOM_REPEAT),
+        ]);
+        assert!(form.new_task().unwrap_err().contains_key("recurrence"));
+    }
+
+    #[test]
+    fn what_the_fields_need_of_each_other_is_said_at_the_field() {
+        let errors = posted(&[
+            ("title", "x"),
+            ("due_time", "09:00"),
+            ("recurrence", "daily"),
+        ])
+        .new_task()
+        .unwrap_err();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["due_time", "recurrence"]
+        );
+        assert!(errors["recurrence"].contains("needs a due date"));
+        let errors = posted(&[
+            ("title", "x"),
+            ("due_date", "2026-12-17"),
+            ("reminders", "10"),
+        ])
+        .new_task()
+        .unwrap_err();
+        assert_eq!(errors.keys().collect::<Vec<_>>(), ["reminders"]);
+        assert!(errors["reminders"].contains("need a due time"));
+        // A bad date is reported once, not again as what others lack.
+        let errors = posted(&[
+            ("title", "x"),
+            ("due_date", "soon"),
+            ("due_time", "25:00"),
+            ("recurrence", "fortnightly"),
+            ("reminders", "ten"),
+        ])
+        .new_task()
+        .unwrap_err();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["due_date", "due_time", "recurrence", "reminders"]
+        );
+        assert!(errors["recurrence"].contains("listed"));
+        assert!(errors["due_time"].contains("14:30"));
+    }
+
+    #[test]
+    fn a_signup_passes_on_the_browsers_time_zone_when_there_is_one() {
+        let form = |zone: &str| SignupForm {
+            time_zone: zone.into(),
+            ..SignupForm::default()
+        };
+        assert_eq!(
+            form(" America/New_York ").time_zone().as_deref(),
+            Some("America/New_York")
+        );
+        assert_eq!(form("").time_zone(), None);
+        assert_eq!(form(&"A".repeat(65)).time_zone(), None);
+        let change = TimeZoneForm {
+            time_zone: "Europe/Berlin".into(),
+        }
+        .change()
+        .unwrap();
+        assert_eq!(change.time_zone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(change.name, None);
+        assert!(TimeZoneForm::default().change().is_err());
     }
 
     #[test]

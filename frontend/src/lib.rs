@@ -5,9 +5,11 @@
 //! `handlers`, which call the backend through `todo_api::ApiClient` as the
 //! visitor (`session`) and render `views` (Leptos, server-side only);
 //! `forms` and `filter` translate what browsers send (`extract` reads
-//! them, answering bad posts with pages); `origin` refuses
-//! cross-site POSTs; `assets` holds the embedded CSS and icon; `paths`
-//! names the URLs, which `selftest` (the Helm test) walks.
+//! them, answering bad posts with pages); `schedule` holds the task
+//! form's repeat and reminder choices, `zones` the IANA time zones and a
+//! user's wall-clock time; `origin` refuses cross-site POSTs; `assets`
+//! holds the embedded CSS, icon and the one script; `paths` names the
+//! URLs, which `selftest` (the Helm test) walks.
 
 pub mod assets;
 pub mod config;
@@ -19,11 +21,13 @@ pub mod handlers;
 pub mod origin;
 pub mod paths;
 pub mod routes;
+pub mod schedule;
 pub mod selftest;
 pub mod session;
 pub mod startup;
 pub mod state;
 pub mod views;
+pub mod zones;
 
 pub use config::Config;
 pub use startup::Application;

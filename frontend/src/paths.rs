@@ -10,6 +10,9 @@ pub const ASSISTANT: &str = "/assistant";
 pub const ACCOUNT: &str = "/account";
 /// The OAuth authorization page MCP clients send users to.
 pub const OAUTH_AUTHORIZE: &str = "/oauth/authorize";
+/// A calendar feed, `/calendar/<secret>.ics`, passed through from the
+/// backend for calendar apps.
+pub const CALENDAR_FEED: &str = "/calendar/{file}";
 /// Liveness (and readiness): answers without asking the backend.
 pub const HEALTH: &str = "/api/health";
 /// Where a visitor whose session ended is sent.

@@ -12,7 +12,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, MakeSpan, OnResponse
 use tracing::Span;
 
 use crate::error::PageError;
-use crate::handlers::{account, assistant, auth, health, oauth, tasks};
+use crate::handlers::{account, assistant, auth, calendar, health, oauth, tasks};
 use crate::state::AppState;
 use crate::{assets, origin, paths};
 
@@ -26,6 +26,11 @@ const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 /// here, never framed.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The sign-up page's: the same, plus scripts from here (its one script
+/// fills in the browser's time zone), never inline ones.
+pub const SIGNUP_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn app(state: AppState) -> Router {
     let strict_transport_security = state.config.strict_transport_security();
@@ -62,6 +67,15 @@ pub fn app(state: AppState) -> Router {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/apps/{id}/revoke", post(account::revoke_app))
         .route("/account/password", post(account::change_password))
+        .route("/account/time-zone", post(account::change_time_zone))
+        .route(
+            "/account/calendar-feed",
+            post(account::create_calendar_feed),
+        )
+        .route(
+            "/account/calendar-feed/revoke",
+            post(account::revoke_calendar_feed),
+        )
         .route("/account/delete", post(account::delete_account))
         .route("/account/export", get(account::export))
         .route(
@@ -69,9 +83,11 @@ pub fn app(state: AppState) -> Router {
             // A file: larger than any form.
             post(account::import).layer(DefaultBodyLimit::max(account::IMPORT_FORM_MAX_BYTES)),
         )
+        .route(paths::CALENDAR_FEED, get(calendar::feed))
         .route(paths::HEALTH, get(health))
         .route(assets::CSS_PATH, get(assets::stylesheet))
         .route(assets::ICON_PATH, get(assets::icon))
+        .route(assets::TIMEZONE_JS_PATH, get(assets::timezone_script))
         .fallback(|| async { PageError::NotFound })
         .layer(DefaultBodyLimit::max(crate::forms::FORM_MAX_BYTES))
         .layer(middleware::from_fn_with_state(

@@ -3,7 +3,9 @@
 //! posts and page loads (the pages need no JavaScript): sign up through
 //! the form, add a task through the form, see it on the task list, send
 //! the assistant a message and see its action on the conversation and on
-//! the list, log out (the old session is then refused) and log in again.
+//! the list, fetch a calendar feed through the frontend (its address made
+//! through the backend), log out (the old session is then refused) and
+//! log in again.
 //! The account is deleted through the backend afterwards, with the
 //! session's own token. The paths and the cookie names are the frontend's
 //! own (`paths`, `session`), so the walk cannot drift from the pages.
@@ -184,7 +186,7 @@ impl Visitor {
 pub async fn run(target: FrontendWalk<'_>) -> Result<(), Mismatch> {
     println!("selftest of the frontend at {}", target.frontend);
     let mut visitor = Visitor::new(target.frontend, target.origin)?;
-    let result = steps(&mut visitor, target.walk).await;
+    let result = steps(&mut visitor, target.backend, target.walk).await;
     let Some((_, token)) = visitor.session.clone() else {
         return result;
     };
@@ -202,7 +204,50 @@ pub async fn run(target: FrontendWalk<'_>) -> Result<(), Mismatch> {
     after_cleanup(result, cleanup, started)
 }
 
-async fn steps(visitor: &mut Visitor, walk: Walk) -> Result<(), Mismatch> {
+/// Makes the account's feed address through the backend, fetches it
+/// through the frontend as a calendar app does (no cookie: the address is
+/// the credential) and finds the task there, then revokes it and finds the
+/// address refused.
+async fn calendar_feed(visitor: &mut Visitor, backend: &str, title: &str) -> Result<(), Mismatch> {
+    const STEP: &str = "calendar feed through the frontend";
+    let Some((_, token)) = visitor.session.clone() else {
+        return Err(mismatch(STEP, "no session to make the feed address with"));
+    };
+    let account = ApiClient::new(backend).with_token(token);
+    let created = account
+        .create_calendar_feed()
+        .await
+        .map_err(|e| mismatch(STEP, format!("making the address through the backend: {e}")))?;
+    let session = visitor.session.take();
+    let fetched = visitor.get(STEP, &created.path).await;
+    let feed = fetched.and_then(|page| page.expect(STEP, StatusCode::OK));
+    let content_type = feed.as_ref().ok().and_then(|page| {
+        page.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let revoked = account.revoke_calendar_feed().await;
+    let after = visitor.get(STEP, &created.path).await;
+    visitor.session = session;
+    let feed = feed?;
+    if !content_type
+        .as_deref()
+        .is_some_and(|t| t.starts_with("text/calendar"))
+    {
+        return Err(mismatch(
+            STEP,
+            format!("content type:\n    expected: text/calendar\n    actual:   {content_type:?}"),
+        ));
+    }
+    feed.expect_text(STEP, "BEGIN:VCALENDAR")?;
+    feed.expect_text(STEP, title)?;
+    revoked.map_err(|e| mismatch(STEP, format!("revoking the address: {e}")))?;
+    after?.expect(STEP, StatusCode::NOT_FOUND)?;
+    Ok(())
+}
+
+async fn steps(visitor: &mut Visitor, backend: &str, walk: Walk) -> Result<(), Mismatch> {
     let started = Instant::now();
     visitor
         .get("frontend health", paths::HEALTH)
@@ -245,6 +290,12 @@ async fn steps(visitor: &mut Visitor, walk: Walk) -> Result<(), Mismatch> {
 
     let started = Instant::now();
     let title = format!("selftest web {marker}");
+    // Due, at a time, repeating and reminding: the form's every field,
+    // and a task the calendar feed lists.
+    let due = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
     visitor
         .post(
             "add a task through the form",
@@ -252,6 +303,10 @@ async fn steps(visitor: &mut Visitor, walk: Walk) -> Result<(), Mismatch> {
             &[
                 ("title", &title),
                 ("priority", "high"),
+                ("due_date", &due),
+                ("due_time", "09:00"),
+                ("recurrence", "weekly"),
+                ("reminders", "10"),
                 ("tags", "selftest"),
             ],
         )
@@ -292,6 +347,10 @@ async fn steps(visitor: &mut Visitor, walk: Walk) -> Result<(), Mismatch> {
         list.expect_text("the task list shows the assistant's task", &chat_title)?;
         report("chat through the page", started);
     }
+
+    let started = Instant::now();
+    calendar_feed(visitor, backend, &title).await?;
+    report("calendar feed through the frontend", started);
 
     let started = Instant::now();
     let ended = visitor.session.clone();

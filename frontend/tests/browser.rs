@@ -1,7 +1,9 @@
 //! End-to-end in a real browser (headless Chromium): the whole flow of a
-//! user, and a walk through the Account page, once with JavaScript enabled
-//! and once with it disabled. The UI uses no JavaScript, so both must
-//! behave the same.
+//! user, a walk through the Account page, signing up in the browser's
+//! time zone, and a repeating task with a time and a reminder, each once
+//! with JavaScript enabled and once with it disabled. The UI needs no
+//! JavaScript, so both must behave the same, except for the one thing the
+//! sign-up page's script adds: the browser's time zone.
 
 mod support;
 
@@ -31,6 +33,26 @@ async fn the_account_page_with_javascript_disabled() {
     in_browser(account_walk, false).await;
 }
 
+#[tokio::test]
+async fn signing_up_with_javascript_takes_the_browsers_time_zone() {
+    in_browser_in(zone_walk, true, Some(BROWSER_ZONE)).await;
+}
+
+#[tokio::test]
+async fn signing_up_without_javascript_starts_in_utc() {
+    in_browser_in(zone_walk, false, Some(BROWSER_ZONE)).await;
+}
+
+#[tokio::test]
+async fn a_repeating_task_with_javascript_enabled() {
+    in_browser_in(repeating_task, true, Some(BROWSER_ZONE)).await;
+}
+
+#[tokio::test]
+async fn a_repeating_task_with_javascript_disabled() {
+    in_browser_in(repeating_task, false, Some(BROWSER_ZONE)).await;
+}
+
 async fn whole_flow(javascript: bool) {
     in_browser(run, javascript).await;
 }
@@ -41,8 +63,17 @@ where
     F: FnOnce(Client, String, bool) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    in_browser_in(walk, javascript, None).await;
+}
+
+/// [`in_browser`] with the browser in time zone `zone`.
+async fn in_browser_in<F, Fut>(walk: F, javascript: bool, zone: Option<&str>)
+where
+    F: FnOnce(Client, String, bool) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let stack = Stack::start().await;
-    let driver = Driver::start();
+    let driver = Driver::start_in_zone(zone);
     let client = driver.browser(javascript, (1280, 1000)).await;
     // Run in a task so a failed assertion still closes the browser.
     let flow = tokio::spawn(walk(client.clone(), stack.url.clone(), javascript));
@@ -287,6 +318,121 @@ async fn account_walk(c: Client, base: String, javascript: bool) {
     follow(&c, "button[aria-label='Revoke token “MCP client”']").await;
     find(&c, "#no-tokens").await;
     assert!(text(&c, "#tokens .alert-info").await.contains("revoked"));
+}
+
+/// The browsers' time zone in the time zone walks: not the machine's
+/// (UTC here), so taking it is visible.
+const BROWSER_ZONE: &str = "America/New_York";
+
+/// The zone a new account gets: the browser's when its script runs.
+fn expected_zone(javascript: bool) -> &'static str {
+    if javascript { BROWSER_ZONE } else { "UTC" }
+}
+
+async fn sign_up(c: &Client, base: &str, name: &str) {
+    c.goto(&format!("{base}/signup")).await.unwrap();
+    type_into(c, "#name", name).await;
+    type_into(c, "#email", &format!("{}@example.com", name.to_lowercase())).await;
+    type_into(c, "#password", "correct horse battery").await;
+    follow(c, "form[action='/signup'] button[type=submit]").await;
+    find(c, "#empty-state").await;
+}
+
+/// Sign up: the hidden field holds the browser's zone when the script
+/// runs, and the account starts in it (UTC without the script); then
+/// another zone is chosen on the Account page.
+async fn zone_walk(c: Client, base: String, javascript: bool) {
+    check_javascript(&c, javascript).await;
+    c.goto(&format!("{base}/signup")).await.unwrap();
+    let filled = find(&c, "#time_zone").await.prop("value").await.unwrap();
+    let expected = if javascript { BROWSER_ZONE } else { "" };
+    assert_eq!(filled.as_deref(), Some(expected));
+    sign_up(&c, &base, "Tz").await;
+
+    follow(&c, "#account-link").await;
+    assert_eq!(
+        text(&c, "#current-time-zone").await,
+        expected_zone(javascript)
+    );
+    let selected = find(&c, "#time_zone").await.prop("value").await.unwrap();
+    assert_eq!(selected.as_deref(), Some(expected_zone(javascript)));
+
+    choose(&c, "#time_zone", "Europe/Berlin").await;
+    follow(&c, "#save-time-zone").await;
+    assert_eq!(path(&c).await, "/account?time_zone_changed=1");
+    assert!(text(&c, "#time-zone .alert-info").await.contains("saved"));
+    assert_eq!(text(&c, "#current-time-zone").await, "Europe/Berlin");
+}
+
+/// Add a task due tomorrow at 09:30, every week, reminding 10 minutes
+/// before; see it listed and due soon; complete it, see the next one
+/// named, undo; find the schedule in the edit form.
+async fn repeating_task(c: Client, base: String, javascript: bool) {
+    check_javascript(&c, javascript).await;
+    sign_up(&c, &base, "Rep").await;
+    let tomorrow =
+        todo_frontend::zones::local_now(expected_zone(javascript)).date() + chrono::Days::new(1);
+    type_into(&c, "#title", "Standup").await;
+    // Date and time inputs take keystrokes in en-US order.
+    find(&c, "#due_date")
+        .await
+        .send_keys(&tomorrow.format("%m%d%Y").to_string())
+        .await
+        .unwrap();
+    find(&c, "#due_time")
+        .await
+        .send_keys("0930AM")
+        .await
+        .unwrap();
+    choose(&c, "#recurrence", "weekly").await;
+    click(&c, "label[for=reminder-10]").await;
+    follow(&c, "form[action='/tasks'] button[type=submit]").await;
+
+    let row = text(&c, "ul.tasks > li").await;
+    let weekday = tomorrow.format("%A").to_string();
+    for expected in [
+        "Standup".to_owned(),
+        format!("Due {} at 09:30", tomorrow.format("%b %-d, %Y")),
+        format!("every {weekday}"),
+        "Reminder 10 minutes before".to_owned(),
+    ] {
+        assert!(row.contains(&expected), "{expected:?} in {row:?}");
+    }
+    // The label is upper-cased by the stylesheet.
+    let soon = text(&c, "#due-soon").await;
+    assert!(
+        soon.contains("Due soon (1)") && soon.contains("TOMORROW") && soon.contains("Standup"),
+        "{soon}"
+    );
+
+    follow(&c, "button[aria-label='Mark “Standup” as completed']").await;
+    let next = tomorrow + chrono::Days::new(7);
+    let notice = text(&c, "#done-notice").await;
+    assert!(
+        notice.contains(&format!("Done. Next: {}", next.format("%a %-d %b"))),
+        "{notice}"
+    );
+    assert_eq!(
+        count(&c, "ul.tasks > li").await,
+        2,
+        "the next one is listed"
+    );
+
+    follow(&c, "#undo-done").await;
+    find(&c, "ul.tasks").await;
+    assert_eq!(count(&c, "#done-notice").await, 0);
+    assert_eq!(count(&c, "ul.tasks > li").await, 1, "the next one is gone");
+    assert_eq!(count(&c, "li.is-completed").await, 0);
+
+    follow(&c, "a[aria-label='Edit “Standup”']").await;
+    let value = |css: &'static str| {
+        let c = c.clone();
+        async move { find(&c, css).await.prop("value").await.unwrap() }
+    };
+    assert_eq!(value("#due_time").await.as_deref(), Some("09:30"));
+    assert_eq!(value("#recurrence").await.as_deref(), Some("weekly"));
+    assert!(find(&c, "#reminder-10").await.is_selected().await.unwrap());
+    assert!(!find(&c, "#reminder-30").await.is_selected().await.unwrap());
 }
 
 /// WebDriver key codes.

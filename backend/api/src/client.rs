@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use crate::oauth::{AuthorizationGranted, AuthorizationParams, OAuthClient};
 use crate::{
-    AccountDeletion, AuthResponse, ChatRequest, ChatResponse, ClearedCompleted, ConversationList,
-    ConversationQuery, ErrorBody, Export, Health, ImportSummary, ListQuery, LoginRequest,
-    MessageList, MessageQuery, NewPersonalToken, NewTask, PasswordChange, PersonalTokenCreated,
-    Readiness, RevokedSessions, SessionList, SignupRequest, Task, TaskList, TaskOverview,
-    TaskPatch, TaskStats, Usage, User,
+    AccountDeletion, AuthResponse, CalendarFeed, CalendarFeedCreated, ChatRequest, ChatResponse,
+    ClearedCompleted, ConversationList, ConversationQuery, ErrorBody, ErrorCode, Export, Health,
+    ImportSummary, ListQuery, LoginRequest, MessageList, MessageQuery, NewPersonalToken, NewTask,
+    PasswordChange, PersonalTokenCreated, ProfileChange, Readiness, RevokedSessions, SessionList,
+    SignupRequest, Task, TaskList, TaskOverview, TaskPatch, TaskStats, Usage, User,
 };
 
 /// Why a call failed: the server said no (with the contract's error body),
@@ -62,6 +62,28 @@ impl ExportDownload {
     /// without finishing it) is an export the server could not finish
     /// (the account deleted meanwhile, its time bound passed, the
     /// database gone), and what came is not a document.
+    pub fn into_response(self) -> Response {
+        self.response
+    }
+}
+
+/// A calendar feed document on its way ([`ApiClient::calendar_document`]):
+/// the server answered 200 (the document follows) or 304 (the caller's
+/// copy is current; no body).
+#[derive(Debug)]
+pub struct CalendarDocument {
+    response: Response,
+}
+
+impl CalendarDocument {
+    /// 200, or 304 when the `If-None-Match` sent still matches.
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    /// The response, its body unread: `Content-Type`, `ETag` and
+    /// `Cache-Control` as the server set them, the document to read as it
+    /// comes (`bytes_stream`) or whole (`text`).
     pub fn into_response(self) -> Response {
         self.response
     }
@@ -220,6 +242,84 @@ impl ApiClient {
         expect_empty(response, StatusCode::NO_CONTENT).await
     }
 
+    /// Changes the account's name or time zone (a login only); the
+    /// account as changed.
+    pub async fn change_profile(&self, body: &ProfileChange) -> Result<User, ClientError> {
+        self.send_json(Method::PATCH, "/api/auth/me", body, StatusCode::OK)
+            .await
+    }
+
+    /// Since when the account has a calendar feed address; `None` when it
+    /// has none (never made, or revoked). The address itself is shown only
+    /// when it is made.
+    pub async fn calendar_feed(&self) -> Result<Option<CalendarFeed>, ClientError> {
+        match self.get("/api/auth/calendar-feed").await {
+            Ok(feed) => Ok(Some(feed)),
+            Err(error)
+                if error.status() == Some(StatusCode::NOT_FOUND)
+                    && error
+                        .body()
+                        .is_some_and(|body| body.error.code == ErrorCode::NotFound) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Makes a new secret calendar feed address (a login only), replacing
+    /// any earlier one, which stops working at once. The answer holds the
+    /// secret this once.
+    pub async fn create_calendar_feed(&self) -> Result<CalendarFeedCreated, ClientError> {
+        let response = self
+            .request(Method::POST, "/api/auth/calendar-feed")
+            .send()
+            .await?;
+        expect(response, StatusCode::CREATED).await
+    }
+
+    /// Revokes the calendar feed address (a login only): it answers 404
+    /// from now on. 404 when there was none.
+    pub async fn revoke_calendar_feed(&self) -> Result<(), ClientError> {
+        self.delete("/api/auth/calendar-feed").await
+    }
+
+    /// The calendar feed served at `/calendar/{file}` (`file` is
+    /// `<secret>.ics`, the last segment of [`CalendarFeedCreated::path`]),
+    /// as calendar apps fetch it: no credential but the secret in the path
+    /// (this client's token is not sent). `components` picks `event` (the
+    /// server's default) or `todo`; `if_none_match` is an `ETag` from an
+    /// earlier answer, for a 304 when nothing changed. A refusal (404 for
+    /// an unknown or revoked address, 422 for a bad `components`) is the
+    /// usual [`ClientError`]. The request's timeout runs until the body is
+    /// read to its end.
+    pub async fn calendar_document(
+        &self,
+        file: &str,
+        components: Option<&str>,
+        if_none_match: Option<&str>,
+    ) -> Result<CalendarDocument, ClientError> {
+        let anonymous = Self {
+            token: None,
+            ..self.clone()
+        };
+        let mut request = anonymous.request(Method::GET, &format!("/calendar/{}", segment(file)));
+        if let Some(components) = components {
+            request = request.query(&[("components", components)]);
+        }
+        if let Some(tag) = if_none_match {
+            request = request.header(reqwest::header::IF_NONE_MATCH, tag);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        if status == StatusCode::OK || status == StatusCode::NOT_MODIFIED {
+            Ok(CalendarDocument { response })
+        } else {
+            let bytes = response.bytes().await?;
+            Err(failure(status, &bytes))
+        }
+    }
+
     /// Ends the session this client's token names.
     pub async fn logout(&self) -> Result<(), ClientError> {
         let response = self
@@ -294,17 +394,8 @@ impl ApiClient {
 
     /// A registered OAuth client, as the authorization page shows it.
     pub async fn oauth_client(&self, client_id: &str) -> Result<OAuthClient, ClientError> {
-        // The id goes in as one path segment, whatever it holds.
-        let segment: String = client_id
-            .bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    char::from(byte).to_string()
-                }
-                _ => format!("%{byte:02X}"),
-            })
-            .collect();
-        self.get(&format!("/oauth/clients/{segment}")).await
+        self.get(&format!("/oauth/clients/{}", segment(client_id)))
+            .await
     }
 
     /// Asks for a code once the user allowed the request (a login's
@@ -501,6 +592,19 @@ impl ApiClient {
         let response = self.request(method, path).json(body).send().await?;
         expect(response, success).await
     }
+}
+
+/// `text` as one path segment, whatever it holds: every byte outside
+/// RFC 3986's unreserved set percent-encoded.
+fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }
 
 async fn expect<T: DeserializeOwned>(

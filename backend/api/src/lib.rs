@@ -26,7 +26,7 @@ pub use chat::{
     ChatRequest, ChatResponse, Conversation, ConversationList, ConversationQuery, Message,
     MessageList, MessageQuery, Role, Tool, ToolCallRecord,
 };
-pub use client::{ApiClient, ClientError, ExportDownload};
+pub use client::{ApiClient, CalendarDocument, ClientError, ExportDownload};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, TaskCandidate};
 pub use export::{
     EXPORT_FORMAT, EXPORT_VERSION, Export, ExportWriter, ExportedConversation, ExportedMessage,

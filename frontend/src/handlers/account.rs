@@ -1,8 +1,10 @@
-//! The Account page and its forms: end a session or every other one,
-//! create and revoke personal access tokens, change the password, delete
-//! the account. Each change posts, then redirects back (303) with a
-//! notice, except creating a token: its answer is the page itself, the
-//! one time the token is shown (never in a URL, a cookie or a log line).
+//! The Account page and its forms: set the time zone, end a session or
+//! every other one, create and revoke personal access tokens, make and
+//! revoke the calendar feed address, change the password, delete the
+//! account. Each change posts, then redirects back (303) with a notice,
+//! except creating a token or a feed address: the answer is the page
+//! itself, the one time the secret is shown (never in a URL, a cookie or
+//! a log line).
 //! "Export my data" answers the backend's export document as a download,
 //! passed on as it arrives; "Import" posts a file (multipart, no
 //! JavaScript) whose bytes go to the backend's import as they are.
@@ -12,7 +14,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -20,13 +22,15 @@ use todo_api::{ClientError, ErrorCode};
 use uuid::Uuid;
 
 use super::private_page;
+use crate::config::Config;
 use crate::error::PageError;
 use crate::extract::PageForm;
-use crate::forms::{DeletionForm, FormState, PasswordForm, TokenForm};
+use crate::forms::{DeletionForm, FormState, PasswordForm, TimeZoneForm, TokenForm};
 use crate::session::{Session, cleared_cookie};
 use crate::state::AppState;
 use crate::views::account::{AccountNotice, AccountPage, Outcome, account_page};
 use crate::views::fields::sentence;
+use crate::zones;
 
 /// What a redirect back to the page reports (see [`AccountNotice`]).
 #[derive(Debug, Default, Deserialize)]
@@ -37,6 +41,8 @@ pub struct AccountQuery {
     token_revoked: Option<String>,
     app_disconnected: Option<String>,
     password_changed: Option<String>,
+    time_zone_changed: Option<String>,
+    feed_revoked: Option<String>,
     imported_tasks: Option<String>,
     imported_conversations: Option<String>,
 }
@@ -52,6 +58,10 @@ impl AccountQuery {
             })
         } else if self.password_changed.is_some() {
             Some(AccountNotice::PasswordChanged)
+        } else if self.time_zone_changed.is_some() {
+            Some(AccountNotice::TimeZoneChanged)
+        } else if self.feed_revoked.is_some() {
+            Some(AccountNotice::FeedRevoked)
         } else if let Some(count) = &self.others_ended {
             count.parse().ok().map(AccountNotice::OthersEnded)
         } else if self.session_ended.is_some() {
@@ -69,29 +79,33 @@ impl AccountQuery {
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     Query(query): Query<AccountQuery>,
 ) -> Result<Response, PageError> {
     let outcome = Outcome {
         notice: query.notice(),
         ..Outcome::default()
     };
-    render(&state, &session, outcome, StatusCode::OK).await
+    render(&state, &session, &headers, outcome, StatusCode::OK).await
 }
 
 /// The page as it stands after whatever the request did.
 async fn render(
     state: &AppState,
     session: &Session,
+    headers: &HeaderMap,
     outcome: Outcome,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (user, usage, sessions, tokens, apps) = tokio::try_join!(
+    let (user, usage, sessions, tokens, apps, feed) = tokio::try_join!(
         session.api.me(),
         session.api.usage(),
         session.api.sessions(),
         session.api.personal_tokens(),
-        session.api.connected_apps()
+        session.api.connected_apps(),
+        session.api.calendar_feed()
     )?;
+    let site_origin = site_origin(&state.config, headers);
     let html = account_page(AccountPage {
         user: &user,
         usage: &usage,
@@ -99,9 +113,78 @@ async fn render(
         tokens: &tokens.items,
         apps: &apps.items,
         public_origin: state.config.public_origin.as_deref(),
+        calendar_feed: feed.as_ref(),
+        site_origin: site_origin.as_deref(),
+        now: zones::local_now(&user.time_zone),
         outcome: &outcome,
     });
     Ok((status, private_page(html)).into_response())
+}
+
+/// The origin calendar apps reach this site at: `PUBLIC_URL`, or else the
+/// host the visitor used, over https unless the session cookie says the
+/// site is served over plain http. Only the visitor sees it, on their own
+/// page, so a forged `Host` misleads nobody else.
+fn site_origin(config: &Config, headers: &HeaderMap) -> Option<String> {
+    if let Some(origin) = &config.public_origin {
+        return Some(origin.clone());
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let authority: axum::http::uri::Authority = host.parse().ok()?;
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    let scheme = if config.cookie_secure {
+        "https"
+    } else {
+        "http"
+    };
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// Saves the time zone chosen from the menu; the backend knows which
+/// names it accepts, and says so next to the field otherwise.
+pub async fn change_time_zone(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    PageForm(form): PageForm<TimeZoneForm>,
+) -> Result<Response, PageError> {
+    let (status, time_zone_form) = match form.change() {
+        Ok(change) => match session.api.change_profile(&change).await {
+            Ok(_) => {
+                return Ok(Redirect::to("/account?time_zone_changed=1#time-zone").into_response());
+            }
+            Err(error) => refused(error)?,
+        },
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, FormState::fields(errors)),
+    };
+    let outcome = Outcome {
+        time_zone_form,
+        ..Outcome::default()
+    };
+    render(&state, &session, &headers, outcome, status).await
+}
+
+/// Makes a new feed address (replacing any earlier one) and answers with
+/// the page showing it, like a new token: a redirect would have to carry
+/// the secret somewhere to show it.
+pub async fn create_calendar_feed(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let created = session.api.create_calendar_feed().await?;
+    let outcome = Outcome {
+        new_feed: Some(created),
+        ..Outcome::default()
+    };
+    render(&state, &session, &headers, outcome, StatusCode::OK).await
+}
+
+pub async fn revoke_calendar_feed(session: Session) -> Result<Response, PageError> {
+    already_done_if_gone(session.api.revoke_calendar_feed().await)?;
+    Ok(Redirect::to("/account?feed_revoked=1#calendar").into_response())
 }
 
 pub async fn revoke_session(
@@ -136,6 +219,7 @@ pub async fn revoke_app(session: Session, Path(id): Path<String>) -> Result<Resp
 pub async fn create_token(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     PageForm(form): PageForm<TokenForm>,
 ) -> Result<Response, PageError> {
     let failed = match form.request() {
@@ -145,7 +229,7 @@ pub async fn create_token(
                     new_token: Some(created),
                     ..Outcome::default()
                 };
-                return render(&state, &session, outcome, StatusCode::OK).await;
+                return render(&state, &session, &headers, outcome, StatusCode::OK).await;
             }
             Err(error) => refused(error)?,
         },
@@ -157,12 +241,13 @@ pub async fn create_token(
         token_form,
         ..Outcome::default()
     };
-    render(&state, &session, outcome, status).await
+    render(&state, &session, &headers, outcome, status).await
 }
 
 pub async fn change_password(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let (status, password_form) = match form.change() {
@@ -178,7 +263,7 @@ pub async fn change_password(
         password_form,
         ..Outcome::default()
     };
-    render(&state, &session, outcome, status).await
+    render(&state, &session, &headers, outcome, status).await
 }
 
 /// On success the cookie goes too (its session no longer exists) and the
@@ -186,6 +271,7 @@ pub async fn change_password(
 pub async fn delete_account(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     jar: CookieJar,
     PageForm(form): PageForm<DeletionForm>,
 ) -> Result<Response, PageError> {
@@ -203,7 +289,7 @@ pub async fn delete_account(
         deletion_form,
         ..Outcome::default()
     };
-    render(&state, &session, outcome, status).await
+    render(&state, &session, &headers, outcome, status).await
 }
 
 /// Everything the account holds, as a file to keep: the backend's export
@@ -256,6 +342,7 @@ pub const IMPORT_FORM_MAX_BYTES: usize = todo_api::limits::IMPORT_MAX_BYTES + 16
 pub async fn import(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let (status, import_form) = match uploaded_file(form, "file").await {
@@ -279,7 +366,7 @@ pub async fn import(
         import_form,
         ..Outcome::default()
     };
-    render(&state, &session, outcome, status).await
+    render(&state, &session, &headers, outcome, status).await
 }
 
 /// The bytes of the form's file field `name` (empty when none was

@@ -4,7 +4,7 @@
 //! the backend too.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -13,10 +13,10 @@ use todo_api::{ClientError, ErrorCode, LoginRequest, SignupRequest};
 use crate::error::PageError;
 use crate::extract::PageForm;
 use crate::forms::{FieldErrors, LoginForm, SignupForm, safe_next};
-use crate::paths;
 use crate::session::{Visitor, cleared_cookie, session_cookie};
 use crate::state::AppState;
 use crate::views::auth::{Notice, login_page, signup_page};
+use crate::{paths, routes};
 
 /// `/`: the list for someone with a session, the login page otherwise.
 pub async fn home(visitor: Visitor) -> Redirect {
@@ -123,8 +123,20 @@ pub async fn login(
     }
 }
 
-pub async fn signup_form() -> Html<String> {
-    Html(signup_page("", "", &FieldErrors::new(), None))
+/// The sign-up page may run its one script (`/static/timezone.js`).
+fn with_script(response: impl IntoResponse) -> Response {
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            routes::SIGNUP_CONTENT_SECURITY_POLICY,
+        )],
+        response,
+    )
+        .into_response()
+}
+
+pub async fn signup_form() -> Response {
+    with_script(Html(signup_page("", "", "", &FieldErrors::new(), None)))
 }
 
 pub async fn signup(
@@ -133,21 +145,39 @@ pub async fn signup(
     jar: CookieJar,
     PageForm(form): PageForm<SignupForm>,
 ) -> Result<Response, PageError> {
-    let request = SignupRequest {
+    let mut request = SignupRequest {
         name: form.name.trim().to_owned(),
         email: form.email.trim().to_owned(),
-        password: form.password,
-        time_zone: None,
+        password: form.password.clone(),
+        time_zone: form.time_zone(),
     };
-    match visitor.opening_a_session().signup(&request).await {
+    let api = visitor.opening_a_session();
+    let mut outcome = api.signup(&request).await;
+    // The browser's zone is a convenience: a name this backend does not
+    // know (an old browser's alias, a newer database's zone) must not
+    // stop the signup. Without it the account starts in UTC.
+    if let Some(zone) = request.time_zone.take()
+        && let Err(error) = &outcome
+        && error.body().is_some_and(|body| {
+            body.error.code == ErrorCode::ValidationFailed
+                && body.error.fields.contains_key("time_zone")
+        })
+    {
+        tracing::info!(
+            zone,
+            "the backend refused the browser's time zone; signing up in UTC"
+        );
+        outcome = api.signup(&request).await;
+    }
+    match outcome {
         Ok(auth) => {
             let jar = jar.add(session_cookie(auth.token, state.config.cookie_secure));
             Ok((jar, Redirect::to(paths::TASKS)).into_response())
         }
         Err(error) => {
             let (status, errors, notice) = form_failure(error)?;
-            let page = signup_page(&form.name, &form.email, &errors, notice);
-            Ok((status, Html(page)).into_response())
+            let page = signup_page(&form.name, &form.email, &form.time_zone, &errors, notice);
+            Ok(with_script((status, Html(page))))
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod assistant;
 pub mod auth;
+pub mod calendar;
 pub mod oauth;
 pub mod tasks;
 

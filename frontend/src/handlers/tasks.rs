@@ -1,9 +1,11 @@
 //! Task pages and forms: list, add, toggle, edit, delete, clear completed.
+//! Completing a repeating task answers with a notice naming the next
+//! occurrence's day, and a way to undo it.
 
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
+use chrono::NaiveDate;
 use serde::Deserialize;
 use todo_api::{ClientError, ErrorCode, Task, TaskPatch};
 use uuid::Uuid;
@@ -13,16 +15,45 @@ use crate::error::PageError;
 use crate::extract::PageForm;
 use crate::filter::{Filter, RawFilter};
 use crate::forms::{FieldErrors, FormState, RowForm, TaskForm, safe_back};
+use crate::schedule::{self, CUSTOM_REPEAT};
 use crate::session::Session;
 use crate::views::edit::edit_page;
 use crate::views::fields::sentence;
-use crate::views::tasks::{ListPage, list_page};
+use crate::views::tasks::{ListNotice, ListPage, list_page};
+use crate::zones;
 
-pub async fn list(session: Session, Query(raw): Query<RawFilter>) -> Result<Response, PageError> {
+/// What a redirect back to the list reports (see [`ListNotice`]): the
+/// task just completed and the day of its next occurrence.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NoticeQuery {
+    done: Option<String>,
+    next: Option<String>,
+}
+
+impl NoticeQuery {
+    /// Only a task id and a date are taken from the URL, and only parsed:
+    /// the words are the page's. Anything unreadable shows no notice.
+    fn notice(&self) -> Option<ListNotice> {
+        let task = Uuid::try_parse(self.done.as_deref()?).ok()?;
+        let next = match self.next.as_deref() {
+            None => None,
+            Some(raw) => Some(NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?),
+        };
+        Some(ListNotice::Completed { task, next })
+    }
+}
+
+pub async fn list(
+    session: Session,
+    Query(raw): Query<RawFilter>,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     let filter = raw.parse().map_err(PageError::BadRequest)?;
     render_list(
         &session,
         &filter,
+        notice.notice(),
         &TaskForm::default(),
         &FormState::default(),
         StatusCode::OK,
@@ -35,20 +66,24 @@ pub async fn list(session: Session, Query(raw): Query<RawFilter>) -> Result<Resp
 async fn render_list(
     session: &Session,
     filter: &Filter,
+    notice: Option<ListNotice>,
     draft: &TaskForm,
     errors: &FormState,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let query = filter.to_query();
-    // One backend call: the account, the counts and the page together.
+    // One backend call: the account, the counts, what is due soon and the
+    // page together.
     let overview = session.api.overview(&query).await?;
     let html = list_page(ListPage {
         user: &overview.user,
         tasks: &overview.tasks,
         stats: &overview.stats,
+        due_soon: &overview.due_soon,
         filter,
-        // The backend counts overdue in UTC; the page agrees with it.
-        today: Utc::now().date_naive(),
+        // The backend counts overdue in the user's zone; the page agrees.
+        now: zones::local_now(&overview.user.time_zone),
+        notice,
         draft,
         errors,
     });
@@ -72,7 +107,7 @@ pub async fn create(
         back: Some(back),
         ..form
     };
-    render_list(&session, &filter, &draft, &errors, status).await
+    render_list(&session, &filter, None, &draft, &errors, status).await
 }
 
 pub async fn toggle(
@@ -94,8 +129,33 @@ pub async fn toggle(
         completed: Some(completed),
         ..TaskPatch::default()
     };
-    session.api.update_task(id, &patch).await?;
-    Ok(Redirect::to(&safe_back(form.back.as_deref())).into_response())
+    let task = session.api.update_task(id, &patch).await?;
+    let back = safe_back(form.back.as_deref());
+    if !(completed && task.recurrence.is_some()) {
+        return Ok(Redirect::to(&back).into_response());
+    }
+    // A repeating task just completed: say when it is next due.
+    let next = match task.next_occurrence_id {
+        Some(next) => match session.api.get_task(next).await {
+            Ok(next) => next.due_date,
+            // Deleted meanwhile (another tab): nothing to name.
+            Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => None,
+            Err(error) => return Err(error.into()),
+        },
+        None => None,
+    };
+    Ok(Redirect::to(&with_notice(&back, id, next)).into_response())
+}
+
+/// `back` with the completion notice's parameters added.
+fn with_notice(back: &str, task: Uuid, next: Option<NaiveDate>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("done", &task.to_string());
+    if let Some(next) = next {
+        query.append_pair("next", &next.format("%Y-%m-%d").to_string());
+    }
+    let separator = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{separator}{}", query.finish())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +192,14 @@ pub async fn edit(
         Err(errors) => errors,
     };
     let (user, task) = tokio::try_join!(session.api.me(), session.api.get_task(id))?;
+    // The kept rule's words come from the task, never from the post.
+    let custom_summary = (task.recurrence.as_deref() == Some(form.custom_recurrence.trim()))
+        .then(|| task.recurrence_summary.clone())
+        .flatten();
+    let form = TaskForm {
+        custom_summary,
+        ..form
+    };
     let html = edit_page(&user, id, &task.title, &form, &errors, &back);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, private_page(html)).into_response())
 }
@@ -202,7 +270,22 @@ fn filter_of(back: &str) -> Filter {
         .unwrap_or_default()
 }
 
+/// The edit form as the task stands. Its rule preselects the repeat
+/// choice that builds it from the due date; a rule no choice builds is
+/// offered as it is, with its words.
 fn form_of(task: &Task) -> TaskForm {
+    let (recurrence, custom_recurrence, custom_summary) =
+        match (task.recurrence.as_deref(), task.due_date) {
+            (Some(rule), Some(due)) => match schedule::repeat_of(rule, due) {
+                Some(repeat) => (repeat.key.to_owned(), String::new(), None),
+                None => (
+                    CUSTOM_REPEAT.to_owned(),
+                    rule.to_owned(),
+                    task.recurrence_summary.clone(),
+                ),
+            },
+            _ => (String::new(), String::new(), None),
+        };
     TaskForm {
         title: task.title.clone(),
         description: task.description.clone().unwrap_or_default(),
@@ -211,6 +294,11 @@ fn form_of(task: &Task) -> TaskForm {
             .due_date
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
+        due_time: task.due_time.clone().unwrap_or_default(),
+        recurrence,
+        custom_recurrence,
+        custom_summary,
+        reminders: task.reminders.iter().map(u32::to_string).collect(),
         tags: task.tags.join(", "),
         completed: task.completed.then(|| "on".to_owned()),
         back: None,

@@ -5,6 +5,7 @@ use todo_api::limits;
 
 use super::fields::Input;
 use super::layout::document;
+use crate::assets;
 use crate::forms::FieldErrors;
 
 /// A note at the top of a form: what went wrong as a whole, or news.
@@ -70,12 +71,15 @@ pub fn login_page(
     document("Log in", None, main)
 }
 
+/// `time_zone`: as the form last sent it (the script fills it in again).
 pub fn signup_page(
     name: &str,
     email: &str,
+    time_zone: &str,
     errors: &FieldErrors,
     notice: Option<Notice>,
 ) -> String {
+    let time_zone = time_zone.to_owned();
     let main = view! {
         <section class="card narrow" aria-labelledby="page-title">
             <h1 id="page-title">"Create your account"</h1>
@@ -99,10 +103,17 @@ pub fn signup_page(
                     .maxlength(limits::PASSWORD_MAX_CHARS)
                     .hint("At least 8 characters.")
                     .render(errors)}
+                // Filled in by the script below; empty without it, and the
+                // account starts in UTC.
+                <input type="hidden" id="time_zone" name="time_zone" value=time_zone />
                 <button type="submit" class="button button-primary">"Sign up"</button>
             </form>
             <p class="muted">"Already have an account? " <a href="/login">"Log in"</a></p>
+            <p class="field-hint" id="time-zone-note">
+                "Due times are read in your browser’s time zone (UTC if it cannot tell); change it on your Account page."
+            </p>
         </section>
+        <script src=assets::timezone_js_href() defer></script>
     };
     document("Sign up", None, main)
 }

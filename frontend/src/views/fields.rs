@@ -41,7 +41,7 @@ pub struct Input<'a> {
     pub required: bool,
     pub autocomplete: Option<&'static str>,
     pub maxlength: Option<usize>,
-    pub hint: Option<&'static str>,
+    pub hint: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
@@ -83,7 +83,7 @@ impl<'a> Input<'a> {
         }
     }
 
-    pub fn hint(self, hint: &'static str) -> Self {
+    pub fn hint(self, hint: &'a str) -> Self {
         Input {
             hint: Some(hint),
             ..self
@@ -99,6 +99,7 @@ impl<'a> Input<'a> {
             (None, e) => e,
         };
         let hint = self.hint.map(|text| {
+            let text = text.to_owned();
             view! { <p class="field-hint" id=hint_id.clone()>{text}</p> }
         });
         let value = self.value.to_owned();

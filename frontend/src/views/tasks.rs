@@ -1,14 +1,18 @@
-//! The task list page: add form, filters, counts, rows.
+//! The task list page: what is due soon, add form, filters, counts, rows.
+//! Whether a task is overdue or due today is read in the user's time zone,
+//! as the backend counts it.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
 use leptos::either::Either;
 use leptos::prelude::*;
 use todo_api::{StatusFilter, Task, TaskList, TaskStats, User};
+use uuid::Uuid;
 
 use super::edit::{priority_label, task_fields};
 use super::layout::document;
 use crate::filter::{Filter, PAGE_SIZE, SORTS};
 use crate::forms::{FormState, TaskForm};
+use crate::schedule::reminders_phrase;
 
 /// Everything the task list page shows.
 #[derive(Debug)]
@@ -16,14 +20,28 @@ pub struct ListPage<'a> {
     pub user: &'a User,
     pub tasks: &'a TaskList,
     pub stats: &'a TaskStats,
+    /// Open tasks overdue or due by the end of tomorrow, soonest first.
+    pub due_soon: &'a [Task],
     pub filter: &'a Filter,
-    /// Overdue means: not completed and due before this day.
-    pub today: NaiveDate,
+    /// The wall-clock time in the user's zone: overdue means not
+    /// completed and due before it, due today due on its day.
+    pub now: NaiveDateTime,
+    /// What the last change did, when it has something to say.
+    pub notice: Option<ListNotice>,
     /// The add form as typed (kept when it had errors).
     pub draft: &'a TaskForm,
     /// Why the add form came back: its fields' messages, or one above it
     /// (a full account).
     pub errors: &'a FormState,
+}
+
+/// News after a redirect back to the list. The words are fixed here; the
+/// URL only carries a task id and a date, both parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListNotice {
+    /// A repeating task was completed: its next occurrence is due on
+    /// `next` (none when the series ended), and `task` can be reopened.
+    Completed { task: Uuid, next: Option<NaiveDate> },
 }
 
 pub fn list_page(page: ListPage<'_>) -> String {
@@ -37,12 +55,14 @@ pub fn list_page(page: ListPage<'_>) -> String {
             <h1>"Your tasks"</h1>
             {summary(page.stats)}
         </div>
-        {add_form(page.draft, page.errors, &back)}
+        {page.notice.map(|notice| notice_view(notice, page.now.date(), &back))}
+        {due_soon(page.due_soon, page.now, &back)}
+        {add_form(page.draft, page.errors, &page.user.time_zone, &back)}
         <section class="card" aria-labelledby="list-title">
             <h2 id="list-title" class="visually-hidden">"Task list"</h2>
             {tabs(page.filter, page.stats)}
             {toolbar(page.filter)}
-            {task_list(page.tasks, page.filter, page.today, &back)}
+            {task_list(page.tasks, page.filter, page.now, &back)}
             {pager(page.tasks, page.filter)}
             {clear_completed(page.stats, &back)}
         </section>
@@ -59,7 +79,141 @@ fn summary(stats: &TaskStats) -> impl IntoView + use<> {
     view! { <p class="summary" id="summary"><span>{text}</span>{overdue}</p> }
 }
 
-fn add_form(draft: &TaskForm, state: &FormState, back: &str) -> impl IntoView + use<> {
+/// "Done. Next: Mon 14 Dec", with a button that reopens the task (which
+/// removes the occurrence its completion made).
+fn notice_view(notice: ListNotice, today: NaiveDate, back: &str) -> impl IntoView + use<> {
+    let ListNotice::Completed { task, next } = notice;
+    let message = match next {
+        Some(next) => format!("Done. Next: {}.", short_date(next, today)),
+        None => "Done. That was the last time it repeats.".to_owned(),
+    };
+    let back = back.to_owned();
+    view! {
+        <div class="alert alert-info notice-row" role="status" id="done-notice">
+            <p>{message}</p>
+            <form method="post" action=format!("/tasks/{task}/toggle")>
+                <input type="hidden" name="completed" value="false" />
+                <input type="hidden" name="back" value=back />
+                <button type="submit" class="button button-small" id="undo-done">
+                    "Undo"
+                </button>
+            </form>
+        </div>
+    }
+}
+
+/// "Mon 14 Dec", with the year when it is not this one.
+fn short_date(date: NaiveDate, today: NaiveDate) -> String {
+    if date.year() == today.year() {
+        date.format("%a %-d %b").to_string()
+    } else {
+        date.format("%a %-d %b %Y").to_string()
+    }
+}
+
+/// How soon a task is due, read in the user's zone: also the order of
+/// the "Due soon" list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Soon {
+    Overdue,
+    Today,
+    Tomorrow,
+    Later,
+}
+
+fn soon(task: &Task, now: NaiveDateTime) -> Soon {
+    let today = now.date();
+    if task.is_overdue(now) {
+        Soon::Overdue
+    } else if task.is_due_today(today) {
+        Soon::Today
+    } else if task.due_date == today.checked_add_days(Days::new(1)) {
+        Soon::Tomorrow
+    } else {
+        Soon::Later
+    }
+}
+
+/// The open tasks overdue or due by the end of tomorrow, above the rest:
+/// overdue first, then today, then tomorrow, each saying which in words.
+fn due_soon(tasks: &[Task], now: NaiveDateTime, back: &str) -> impl IntoView + use<> {
+    (!tasks.is_empty()).then(|| {
+        let mut ordered: Vec<(Soon, &Task)> = tasks.iter().map(|t| (soon(t, now), t)).collect();
+        // Stable: within a group, the backend's order (soonest first).
+        ordered.sort_by_key(|(when, _)| *when);
+        let heading = format!("Due soon ({})", tasks.len());
+        let items = ordered
+            .into_iter()
+            .map(|(when, task)| {
+                let (class, label) = match when {
+                    Soon::Overdue => ("soon soon-overdue", "Overdue"),
+                    Soon::Today => ("soon soon-today", "Today"),
+                    Soon::Tomorrow => ("soon soon-tomorrow", "Tomorrow"),
+                    Soon::Later => ("soon", "Soon"),
+                };
+                let href = format!("/tasks/{}/edit?back={}", task.id, encode(back));
+                let title = task.title.clone();
+                let due = task.due_date.map(|date| {
+                    let mut text = match when {
+                        Soon::Today | Soon::Tomorrow => String::new(),
+                        _ => date.format("%b %-d, %Y").to_string(),
+                    };
+                    if let Some(time) = &task.due_time {
+                        if !text.is_empty() {
+                            text.push_str(", ");
+                        }
+                        text.push_str(time);
+                    }
+                    let machine = machine_time(date, task.due_time.as_deref());
+                    (!text.is_empty())
+                        .then(|| view! { <time class="soon-due" datetime=machine>{text}</time> })
+                });
+                let repeat = task.recurrence_summary.clone().map(repeat_marker);
+                view! {
+                    <li class=class>
+                        <span class="soon-when">{label}</span>
+                        <a class="soon-title" href=href>{title}</a>
+                        {due}
+                        {repeat}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="card due-soon" id="due-soon" aria-labelledby="due-soon-title">
+                <h2 id="due-soon-title">{heading}</h2>
+                <ul class="soon-list" aria-labelledby="due-soon-title">{items}</ul>
+            </section>
+        }
+    })
+}
+
+/// A `datetime` attribute: the date, with the wall-clock time when there
+/// is one (a local time, as the task's due time is).
+fn machine_time(date: NaiveDate, time: Option<&str>) -> String {
+    match time {
+        Some(time) => format!("{}T{time}", date.format("%Y-%m-%d")),
+        None => date.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// "↻ every Monday": the arrow for the eye, the word for screen readers.
+fn repeat_marker(summary: String) -> impl IntoView {
+    view! {
+        <span class="repeat">
+            <span aria-hidden="true">"↻ "</span>
+            <span class="visually-hidden">"Repeats "</span>
+            {summary}
+        </span>
+    }
+}
+
+fn add_form(
+    draft: &TaskForm,
+    state: &FormState,
+    time_zone: &str,
+    back: &str,
+) -> impl IntoView + use<> {
     let alert = match (&state.alert, state.errors.is_empty()) {
         (Some(alert), _) => Some(alert.clone()),
         (None, false) => {
@@ -78,6 +232,7 @@ fn add_form(draft: &TaskForm, state: &FormState, back: &str) -> impl IntoView + 
                 {task_fields(
                     draft,
                     &state.errors,
+                    time_zone,
                     view! { <button type="submit" class="button button-primary add-button">"Add task"</button> },
                 )}
             </form>
@@ -142,7 +297,7 @@ fn toolbar(filter: &Filter) -> impl IntoView + use<> {
 fn task_list(
     tasks: &TaskList,
     filter: &Filter,
-    today: NaiveDate,
+    now: NaiveDateTime,
     back: &str,
 ) -> impl IntoView + use<> {
     // `Either`, not `AnyView`: an `AnyView` renders into a string of its
@@ -163,7 +318,7 @@ fn task_list(
     let rows = tasks
         .items
         .iter()
-        .map(|task| task_row(task, today, back))
+        .map(|task| task_row(task, now, back))
         .collect_view();
     Either::Right(view! {
         <p class="list-count" id="list-count" role="status">{heading}</p>
@@ -210,14 +365,18 @@ fn empty_state(filter: &Filter) -> impl IntoView + use<> {
     }
 }
 
-fn task_row(task: &Task, today: NaiveDate, back: &str) -> impl IntoView + use<> {
-    let overdue = task.is_overdue(today.and_time(chrono::NaiveTime::MIN));
+fn task_row(task: &Task, now: NaiveDateTime, back: &str) -> impl IntoView + use<> {
+    let overdue = task.is_overdue(now);
+    let due_today = !overdue && task.is_due_today(now.date());
     let mut class = format!("task priority-{}", task.priority.as_str());
     if task.completed {
         class.push_str(" is-completed");
     }
     if overdue {
         class.push_str(" is-overdue");
+    }
+    if due_today {
+        class.push_str(" is-due-today");
     }
     let id = task.id;
     let title = task.title.clone();
@@ -235,14 +394,38 @@ fn task_row(task: &Task, today: NaiveDate, back: &str) -> impl IntoView + use<> 
     let priority = format!("{} priority", priority_label(task.priority));
     let priority_class = format!("badge badge-{}", task.priority.as_str());
     let due = task.due_date.map(|due| {
-        let text = if overdue {
-            format!("Overdue · due {}", due.format("%b %-d, %Y"))
+        let at = task
+            .due_time
+            .as_deref()
+            .map(|time| format!(" at {time}"))
+            .unwrap_or_default();
+        let (text, class) = if overdue {
+            (
+                format!("Overdue · due {}{at}", due.format("%b %-d, %Y")),
+                "due due-overdue",
+            )
+        } else if due_today {
+            (format!("Due today{at}"), "due due-today")
         } else {
-            format!("Due {}", due.format("%b %-d, %Y"))
+            (format!("Due {}{at}", due.format("%b %-d, %Y")), "due")
         };
-        let datetime = due.format("%Y-%m-%d").to_string();
-        let class = if overdue { "due due-overdue" } else { "due" };
+        let datetime = machine_time(due, task.due_time.as_deref());
         view! { <time class=class datetime=datetime>{text}</time> }
+    });
+    let repeat = task.recurrence_summary.clone().map(repeat_marker);
+    let reminders = (!task.reminders.is_empty()).then(|| {
+        let noun = if task.reminders.len() == 1 {
+            "Reminder"
+        } else {
+            "Reminders"
+        };
+        let text = format!("{noun} {}", reminders_phrase(&task.reminders));
+        view! {
+            <span class="reminder">
+                <span aria-hidden="true">"🔔 "</span>
+                {text}
+            </span>
+        }
     });
     let tags = task
         .tags
@@ -272,6 +455,8 @@ fn task_row(task: &Task, today: NaiveDate, back: &str) -> impl IntoView + use<> 
                 <div class="task-meta">
                     <span class=priority_class>{priority}</span>
                     {due}
+                    {repeat}
+                    {reminders}
                     <ul class="tags" aria-label="Tags">{tags}</ul>
                 </div>
             </div>

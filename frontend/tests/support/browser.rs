@@ -38,6 +38,13 @@ pub struct Driver {
 
 impl Driver {
     pub fn start() -> Driver {
+        Self::start_in_zone(None)
+    }
+
+    /// With `zone` (an IANA name) as the browsers' time zone: Chromium
+    /// takes it from `TZ`, which it inherits from chromedriver. None: the
+    /// machine's.
+    pub fn start_in_zone(zone: Option<&str>) -> Driver {
         let chromium = binary("CHROMIUM", "/usr/bin/chromium");
         let chromedriver = binary("CHROMEDRIVER", "/usr/bin/chromedriver");
         let port = TcpListener::bind("127.0.0.1:0")
@@ -45,7 +52,11 @@ impl Driver {
             .expect("a free port")
             .port();
         let profiles = tempfile::tempdir().expect("temp dir");
-        let child = Command::new(&chromedriver)
+        let mut command = Command::new(&chromedriver);
+        if let Some(zone) = zone {
+            command.env("TZ", zone);
+        }
+        let child = command
             .arg(format!("--port={port}"))
             .arg(format!(
                 "--log-path={}",

@@ -1,20 +1,23 @@
-//! The Account page: the account itself, its usage against its quotas,
-//! its sessions (logins), its personal access tokens, the password change
-//! and the account deletion, one section each. Each form posts to its own URL whose fragment names
+//! The Account page: the account itself, its time zone, its usage against
+//! its quotas, its sessions (logins), its personal access tokens, its
+//! calendar feed, the password change and the account deletion, one
+//! section each. Each form posts to its own URL whose fragment names
 //! its section, so the answer (a field error, a notice) opens scrolled to
 //! where the visitor was.
 
 mod apps;
+mod calendar;
 mod data;
 mod device;
 mod sessions;
 mod settings;
+mod time_zone;
 mod tokens;
 mod usage;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use leptos::prelude::*;
-use todo_api::{PersonalTokenCreated, Session, Usage, User};
+use todo_api::{CalendarFeed, CalendarFeedCreated, PersonalTokenCreated, Session, Usage, User};
 
 use super::layout::document;
 use crate::forms::{FormState, TokenForm};
@@ -35,6 +38,12 @@ pub struct AccountPage<'a> {
     pub apps: &'a [Session],
     /// The site's public origin (`PUBLIC_URL`), for the MCP example.
     pub public_origin: Option<&'a str>,
+    /// Since when the account has a calendar feed address, if it has one.
+    pub calendar_feed: Option<&'a CalendarFeed>,
+    /// The origin calendar apps reach this site at, for the feed address.
+    pub site_origin: Option<&'a str>,
+    /// The wall-clock time in the account's zone.
+    pub now: NaiveDateTime,
     pub outcome: &'a Outcome,
 }
 
@@ -45,6 +54,10 @@ pub struct Outcome {
     pub notice: Option<AccountNotice>,
     /// A token just created: shown in this response and never again.
     pub new_token: Option<PersonalTokenCreated>,
+    /// A calendar feed address just made: shown in this response and
+    /// never again.
+    pub new_feed: Option<CalendarFeedCreated>,
+    pub time_zone_form: FormState,
     /// The create-token form as typed (kept when it had errors).
     pub token_draft: TokenForm,
     pub token_form: FormState,
@@ -58,6 +71,7 @@ impl Outcome {
     fn has_errors(&self) -> bool {
         [
             &self.token_form,
+            &self.time_zone_form,
             &self.password_form,
             &self.deletion_form,
             &self.import_form,
@@ -77,6 +91,8 @@ pub enum AccountNotice {
     TokenRevoked,
     AppDisconnected,
     PasswordChanged,
+    TimeZoneChanged,
+    FeedRevoked,
     /// An import added this many tasks and conversations.
     Imported {
         tasks: u64,
@@ -92,6 +108,8 @@ impl AccountNotice {
             AccountNotice::TokenRevoked => "Token revoked",
             AccountNotice::AppDisconnected => "App disconnected",
             AccountNotice::PasswordChanged => "Password changed",
+            AccountNotice::TimeZoneChanged => "Time zone saved",
+            AccountNotice::FeedRevoked => "Calendar feed revoked",
             AccountNotice::Imported { .. } => "Imported",
         }
     }
@@ -118,6 +136,12 @@ impl AccountNotice {
             }
             AccountNotice::PasswordChanged => {
                 "Your password is changed. Every other session was logged out and every personal access token revoked; this one stays logged in.".to_owned()
+            }
+            AccountNotice::TimeZoneChanged => {
+                "Your time zone is saved: due times, what is due today and reminders are read in it from now on.".to_owned()
+            }
+            AccountNotice::FeedRevoked => {
+                "The calendar feed address is revoked: calendar apps subscribed to it get nothing more.".to_owned()
             }
             AccountNotice::Imported {
                 tasks,
@@ -173,6 +197,8 @@ pub fn account_page(page: AccountPage<'_>) -> String {
     // The title is what a screen reader announces first on arrival.
     let title = if outcome.new_token.is_some() {
         "Token created · Account".to_owned()
+    } else if outcome.new_feed.is_some() {
+        "Calendar feed address made · Account".to_owned()
     } else if outcome.has_errors() {
         "Not saved · Account".to_owned()
     } else {
@@ -187,9 +213,11 @@ pub fn account_page(page: AccountPage<'_>) -> String {
         </div>
         <div class="account-sections">
             {profile(page.user)}
+            {time_zone::section(&page.user.time_zone, page.now, outcome)}
             {usage::section(page.usage)}
             {sessions::section(page.sessions, outcome)}
             {tokens::section(page.tokens, page.public_origin, outcome)}
+            {calendar::section(page.calendar_feed, page.site_origin, outcome)}
             {apps::section(page.apps, outcome)}
             {data::section(outcome)}
             {settings::password_section(outcome)}
