@@ -764,7 +764,7 @@ pub fn reminder_lead(minutes: u64) -> String {
         return "at the due time".to_owned();
     }
     let unit = |n: u64, name: &str| format!("{n} {name}{}", if n == 1 { "" } else { "s" });
-    if minutes % WEEK == 0 {
+    if minutes.is_multiple_of(WEEK) {
         return format!("{} before", unit(minutes / WEEK, "week"));
     }
     let parts: Vec<String> = [

@@ -15,7 +15,8 @@
 //!   tomorrow;
 //! - a repeat without a date: its first day not already past (today when
 //!   it fits the rule and its time is still ahead; see
-//!   [`Repeat::start`]);
+//!   [`Repeat::start`]); with a date ("every monday starting dec 1"), its
+//!   first day on or after that date;
 //! - a reminder without a time: due at 09:00 (the reply shows it);
 //! - "remind me at 7am" with a due time of 8am: a reminder an hour
 //!   before; without another time, due at 7am with a reminder then; a
@@ -330,6 +331,12 @@ impl Modifiers {
         let longest = PHRASE_MAX_WORDS.min(words.len().saturating_sub(keep));
         for take in (1..=longest).rev() {
             let phrase = &lower[lower.len() - take..];
+            // What follows a tag marker is tags ("tag monday"), read below.
+            let after_marker = lower.len() > take
+                && matches!(lower[lower.len() - take - 1], "tag" | "tags" | "tagged");
+            if after_marker {
+                continue;
+            }
             // The word before, too, if it introduces the date and is not
             // the last word that must stay.
             let with_date_word = |taken: usize| {
@@ -392,7 +399,10 @@ impl Modifiers {
         reminders.sort_unstable();
         reminders.dedup();
         let (date, rule) = match (&self.repeat, self.due) {
-            (Some(repeat), Some(due)) => (Some(due), Some(repeat.rrule(due))),
+            (Some(repeat), Some(from)) => {
+                let first = repeat.first_from(from);
+                (Some(first), Some(repeat.rrule(first)))
+            }
             (Some(repeat), None) => {
                 let (first, rule) = repeat.start(now, time);
                 (Some(first), Some(rule))
@@ -452,6 +462,11 @@ mod tests {
         assert_eq!(
             added("ask bob to remind me"),
             json!({"title": "ask bob to remind me"})
+        );
+        // What follows a tag marker is tags, even a weekday.
+        assert_eq!(
+            added("water plants tag monday"),
+            json!({"title": "water plants", "tags": ["monday"]})
         );
         // A title is never used up: one word stays.
         assert_eq!(added("daily"), json!({"title": "daily"}));
@@ -566,6 +581,11 @@ mod tests {
             json!({"title": "pay rent", "due_date": "2027-01-31", "recurrence": "FREQ=MONTHLY;BYMONTHDAY=-1"})
         );
         assert_eq!(
+            added("yoga every monday, starting dec 10"),
+            json!({"title": "yoga", "due_date": "2026-12-14", "recurrence": "FREQ=WEEKLY;BYDAY=MO"}),
+            "the first Monday from the 10th"
+        );
+        assert_eq!(
             added("pay rent every month from jan 30"),
             json!({"title": "pay rent", "due_date": "2027-01-30", "recurrence": "FREQ=MONTHLY"})
         );
@@ -608,6 +628,11 @@ mod tests {
             added("flight at 8am tomorrow remind me at 6am"),
             json!({"title": "flight", "due_date": "2026-12-03", "due_time": "08:00",
                    "reminders": [120]})
+        );
+        assert_eq!(
+            added("call mom at 5pm remind me"),
+            json!({"title": "call mom", "due_date": "2026-12-02", "due_time": "17:00",
+                   "reminders": [0]})
         );
         // A reminder after the due time is a contradiction, not a guess.
         assert_eq!(

@@ -183,6 +183,17 @@ impl Repeat {
         (self.first_date(now, time), self.rrule(now.date()))
     }
 
+    /// The first day of a series said to start on `from`: that day, or for
+    /// a rule on named weekdays the first of them on or after it ("every
+    /// monday starting dec 10" starts on Monday the 14th, not on the
+    /// Thursday RFC 5545 would count as a first occurrence).
+    pub fn first_from(&self, from: NaiveDate) -> NaiveDate {
+        (0..7)
+            .map(|n| from + Duration::days(n))
+            .find(|day| self.days.is_empty() || self.days.contains(&day.weekday()))
+            .unwrap_or(from)
+    }
+
     /// Today when it fits the rule and `time` (the due time, if any) is
     /// still ahead. Otherwise: the next of the weekdays named, or, for a
     /// rule on the first date's own day, the rule's next date after today
