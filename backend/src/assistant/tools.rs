@@ -223,12 +223,14 @@ pub fn spec(tool: Tool) -> ToolSpec {
             schema_of::<ListTasksArgs>(),
             hints(true, false, true),
         ),
-        // Completing again leaves the task completed; nothing is lost.
+        // Nothing is lost, but not idempotent: completing a repeating task
+        // creates its next occurrence, and the same call by title again
+        // completes that one (an open match wins) and creates another.
         Tool::CompleteTask => (
             "Complete a task",
             "Mark one of the user's tasks done, by id or by title. Completing a repeating task creates its next occurrence (the result's next_occurrence_id).",
             schema_of::<TaskRefArgs>(),
-            hints(false, false, true),
+            hints(false, false, false),
         ),
         // Replaces a title, a description or tags: the old ones are gone.
         Tool::UpdateTask => (
@@ -909,8 +911,10 @@ mod tests {
             assert!(!spec.title.is_empty() && spec.title.len() <= 40, "{name}");
         }
         let hints = |tool| spec(tool).hints;
-        // Only adding a task makes something new each time it is called.
+        // Adding a task makes a new one each time, and so does completing
+        // a repeating task by title (its next occurrence, then the next).
         assert!(!hints(Tool::AddTask).idempotent);
+        assert!(!hints(Tool::CompleteTask).idempotent);
         assert!(hints(Tool::DeleteTask).destructive && hints(Tool::DeleteTask).idempotent);
         assert!(hints(Tool::UpdateTask).destructive);
         assert!(!hints(Tool::CompleteTask).destructive);

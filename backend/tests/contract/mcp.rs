@@ -511,6 +511,13 @@ async fn due_times_repeats_and_reminders_through_mcp(ctx: TestCtx) {
         validator("complete_task"),
         validator("update_task"),
     );
+    // Completing a repeat makes a new task, which the same call by title
+    // would complete next: not idempotent.
+    let completing = tools.iter().find(|t| t.name == "complete_task").unwrap();
+    assert_eq!(
+        completing.annotations.as_ref().unwrap().idempotent_hint,
+        Some(false)
+    );
     let valid = |validator: &jsonschema::Validator, result: &CallToolResult| {
         let value = structured(result);
         if let Err(error) = validator.validate(&value) {
