@@ -17,13 +17,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use serde_json::{Value, json};
 use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::confirmation::{DELETES_WITHOUT_CONFIRMATION, HeldDelete, Pending};
-use super::provider::{Provider, ProviderError, Reply, ToolCall, Turn};
+use super::provider::{LocalNow, Provider, ProviderError, Reply, ToolCall, Turn};
 use super::tools::{ToolError, Tools, specs, writes};
 use crate::auth::{Scopes, UserBudgets};
 use crate::metrics::Metrics;
@@ -106,7 +105,7 @@ impl Agent {
         &self,
         owner: Uuid,
         mut transcript: Vec<Turn>,
-        today: NaiveDate,
+        now: &LocalNow,
         metrics: &Metrics,
     ) -> Result<Finished, Failed> {
         let tools = specs();
@@ -121,7 +120,7 @@ impl Agent {
             let call = self.provider.call_span();
             let asked = self
                 .provider
-                .next(&transcript, &tools, today)
+                .next(&transcript, &tools, now)
                 .instrument(call.clone());
             let reply = match deadline {
                 None => asked.await,

@@ -30,7 +30,9 @@ use crate::metrics::Metrics;
 use crate::store::{MessageRow, NewMessage, Store};
 use agent::{Action, Agent, AgentError, Finished, tool_data};
 use confirmation::{Answer, Pending};
-use provider::{Offline, OpenAi, OpenAiSettings, Provider, ProviderError, ToolCall, Turn};
+use provider::{
+    LocalNow, Offline, OpenAi, OpenAiSettings, Provider, ProviderError, ToolCall, Turn,
+};
 use tools::{Tools, describe};
 
 /// Which provider the assistant uses (`ASSISTANT_PROVIDER`).
@@ -211,7 +213,13 @@ impl Assistant {
             .recent_messages(owner, conversation, self.history_messages)
             .await?
             .ok_or(ApiError::NotFound("conversation"))?;
-        let today = chrono::Utc::now().date_naive();
+        // The user's own clock: "today" and "at 9am" are read in their
+        // time zone, as the task list and the reminders read due dates.
+        let zone = store.time_zone_of(owner).await?;
+        let now = LocalNow {
+            at: zone.local(chrono::Utc::now()),
+            time_zone: zone.as_str().to_owned(),
+        };
         let outcome = match answered_question(&history) {
             Some((pending, Answer::Yes)) => Ok(self.agent.confirm(owner, pending, metrics).await),
             Some((_, Answer::No)) => Ok(Finished {
@@ -221,7 +229,7 @@ impl Assistant {
             }),
             Some((_, Answer::Other)) | None => {
                 self.agent
-                    .run(owner, transcript_of(&history), today, metrics)
+                    .run(owner, transcript_of(&history), &now, metrics)
                     .await
             }
         };

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -21,7 +21,7 @@ use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::auth::Scopes;
-use crate::domain::{FieldErrors, TaskChanges, TaskDraft, TaskQuery};
+use crate::domain::{DueTime, FieldErrors, Recurrence, TaskChanges, TaskDraft, TaskQuery};
 use crate::error::ApiError;
 use crate::store::{Store, StoreError};
 
@@ -38,9 +38,39 @@ pub struct AddTaskArgs {
     pub description: Option<String>,
     /// Defaults to medium.
     pub priority: Option<Priority>,
-    /// YYYY-MM-DD.
+    /// YYYY-MM-DD, the user's local date. Needed by due_time and
+    /// recurrence; for a repeating task, its first occurrence.
     pub due_date: Option<NaiveDate>,
+    /// HH:MM on a 24-hour clock (e.g. "08:00", "14:30"), wall-clock time
+    /// in the user's time zone. Needs due_date. Omit it for a task due
+    /// some time that day.
+    #[schemars(pattern(todo_api::patterns::DUE_TIME))]
+    pub due_time: Option<String>,
+    /// How the task repeats, as an RFC 5545 RRULE value in canonical form:
+    /// the parts in the order FREQ, INTERVAL (left out when 1), BYDAY
+    /// (weekdays MO,TU,WE,TH,FR,SA,SU, Monday first), BYMONTHDAY, COUNT,
+    /// UNTIL (YYYYMMDD), WKST (left out when MO); no "RRULE:" prefix.
+    /// Examples: FREQ=DAILY (every day); FREQ=WEEKLY;BYDAY=MO (every
+    /// Monday); FREQ=WEEKLY;BYDAY=MO,TH (Mondays and Thursdays);
+    /// FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR (every weekday);
+    /// FREQ=WEEKLY;INTERVAL=2 (every 2 weeks, on due_date's weekday);
+    /// FREQ=MONTHLY (on due_date's day of the month);
+    /// FREQ=MONTHLY;BYMONTHDAY=-1 (the last day of each month);
+    /// FREQ=MONTHLY;BYDAY=1MO (the first Monday of each month);
+    /// FREQ=YEARLY; FREQ=DAILY;COUNT=10 (10 times). Needs due_date. Another
+    /// spelling of a rule is refused with its canonical form.
+    pub recurrence: Option<String>,
+    /// Reminders, in minutes before the due time: 0 is at the due time,
+    /// 60 an hour before, 1440 a day before; at most 5, each 0–40320 (28
+    /// days). Need due_time.
+    #[schemars(
+        transform = not_null,
+        length(max = todo_api::limits::REMINDERS_MAX),
+        inner(range(min = 0, max = todo_api::limits::REMINDER_MINUTES_MAX))
+    )]
+    pub reminders: Option<Vec<u32>>,
     /// Up to 10 tags of 1–32 characters of a-z, 0-9 and '-'.
+    #[schemars(transform = not_null)]
     pub tags: Option<Vec<String>>,
 }
 
@@ -85,11 +115,46 @@ pub struct UpdateTaskArgs {
     /// A new description; null clears it.
     pub description: Option<String>,
     pub priority: Option<Priority>,
-    /// A new due date (YYYY-MM-DD); null clears it.
+    /// A new due date (YYYY-MM-DD, the user's local date); null clears it,
+    /// and with it the due time, the recurrence and the reminders.
     pub due_date: Option<NaiveDate>,
+    /// A new due time, HH:MM on a 24-hour clock in the user's time zone;
+    /// needs a due date (the task's own or one given here). null clears
+    /// it, and with it the reminders.
+    #[schemars(pattern(todo_api::patterns::DUE_TIME))]
+    pub due_time: Option<String>,
+    /// A new repeat rule, an RRULE value in the canonical form add_task
+    /// describes (e.g. FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYMONTHDAY=-1);
+    /// needs a due date. null: the task no longer repeats.
+    pub recurrence: Option<String>,
+    /// The new reminders (replacing the old ones), in minutes before the
+    /// due time (0: at it); at most 5, each 0–40320; need a due time. []
+    /// removes them.
+    #[schemars(
+        transform = not_null,
+        length(max = todo_api::limits::REMINDERS_MAX),
+        inner(range(min = 0, max = todo_api::limits::REMINDER_MINUTES_MAX))
+    )]
+    pub reminders: Option<Vec<u32>>,
     /// The new tags (replacing the old ones).
+    #[schemars(transform = not_null)]
     pub tags: Option<Vec<String>>,
     pub completed: Option<bool>,
+}
+
+/// An argument that may be left out but is never `null`: the parsers
+/// refuse `null` for the arrays (an empty array clears them), so their
+/// schemas must not offer it.
+fn not_null(schema: &mut schemars::Schema) {
+    let Some(Value::Array(types)) = schema.get("type") else {
+        return;
+    };
+    let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+    let kept = match <[Value; 1]>::try_from(kept) {
+        Ok([only]) => only,
+        Err(several) => Value::Array(several),
+    };
+    schema.insert("type".to_owned(), kept);
 }
 
 /// A tool as both doors list it.
@@ -148,7 +213,7 @@ pub fn spec(tool: Tool) -> ToolSpec {
     let (title, description, input_schema, hints) = match tool {
         Tool::AddTask => (
             "Add a task",
-            "Add a task for the user.",
+            "Add a task for the user: optionally due on a date and at a time (the user's local ones), repeating by an RRULE, with reminders before its due time.",
             schema_of::<AddTaskArgs>(),
             hints(false, false, false),
         ),
@@ -158,17 +223,19 @@ pub fn spec(tool: Tool) -> ToolSpec {
             schema_of::<ListTasksArgs>(),
             hints(true, false, true),
         ),
-        // Completing again leaves the task completed; nothing is lost.
+        // Nothing is lost, but not idempotent: completing a repeating task
+        // creates its next occurrence, and the same call by title again
+        // completes that one (an open match wins) and creates another.
         Tool::CompleteTask => (
             "Complete a task",
-            "Mark one of the user's tasks done, by id or by title.",
+            "Mark one of the user's tasks done, by id or by title. Completing a repeating task creates its next occurrence (the result's next_occurrence_id).",
             schema_of::<TaskRefArgs>(),
-            hints(false, false, true),
+            hints(false, false, false),
         ),
         // Replaces a title, a description or tags: the old ones are gone.
         Tool::UpdateTask => (
             "Change a task",
-            "Change one of the user's tasks (title, description, priority, due date, tags, completed), found by id or current title.",
+            "Change one of the user's tasks (title, description, priority, due date and time, recurrence, reminders, tags, completed), found by id or current title.",
             schema_of::<UpdateTaskArgs>(),
             hints(false, true, true),
         ),
@@ -577,7 +644,9 @@ fn task_json(task: &Task) -> Value {
 }
 
 /// One line saying what a call did, for people: "Added task “Buy milk”
-/// · high · due Dec 3". `tool` is the name the model asked for.
+/// · high · due Dec 3 08:00 · every Thursday · reminder 1 hour before";
+/// "Completed task “Water plants” · next due Dec 14". `tool` is the name
+/// the model asked for.
 pub fn describe(tool: &str, result: &Result<Value, ToolError>) -> String {
     let Ok(tool) = tool.parse::<Tool>() else {
         return match result {
@@ -595,23 +664,129 @@ pub fn describe(tool: &str, result: &Result<Value, ToolError>) -> String {
         if let Some(priority) = value["priority"].as_str().filter(|p| *p != "medium") {
             parts.push(priority.to_owned());
         }
-        if let Some(due) = value["due_date"]
-            .as_str()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        {
-            parts.push(format!("due {}", due.format("%b %-d")));
+        if let Some(due) = due_of(value) {
+            parts.push(format!("due {}", due.written("%b %-d")));
         }
+        parts.extend(schedule_notes(value));
         parts.join(" · ")
     };
     match tool {
         Tool::AddTask => format!("Added task {}", details()),
-        Tool::CompleteTask => format!("Completed task “{title}”"),
+        Tool::CompleteTask => match next_due(value) {
+            Some(next) => format!(
+                "Completed task “{title}” · next due {}",
+                next.format("%b %-d")
+            ),
+            None => format!("Completed task “{title}”"),
+        },
         Tool::UpdateTask => format!("Updated task {}", details()),
         Tool::DeleteTask => format!("Deleted task “{title}”"),
         Tool::ListTasks => {
             let total = value["total"].as_u64().unwrap_or(0);
             format!("Listed tasks: {total} found")
         }
+    }
+}
+
+/// When a task (as a tool answers it) is due: a date, and maybe a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub date: NaiveDate,
+    pub time: Option<NaiveTime>,
+}
+
+impl Due {
+    /// The date in `date_format`, then the time as HH:MM if there is one.
+    pub fn written(self, date_format: &str) -> String {
+        match self.time {
+            Some(time) => format!("{} {}", self.date.format(date_format), time.format("%H:%M")),
+            None => self.date.format(date_format).to_string(),
+        }
+    }
+
+    /// Whether it is past at `now` (the user's wall clock): a task due
+    /// some time on a day is past only once that day is.
+    pub fn is_past(self, now: NaiveDateTime) -> bool {
+        match self.time {
+            Some(time) => self.date.and_time(time) < now,
+            None => self.date < now.date(),
+        }
+    }
+}
+
+pub fn due_of(task: &Value) -> Option<Due> {
+    let date = crate::domain::parse_date(task["due_date"].as_str()?).ok()?;
+    let time = task["due_time"]
+        .as_str()
+        .and_then(|t| DueTime::parse(t).ok())
+        .map(DueTime::time);
+    Some(Due { date, time })
+}
+
+/// The date of the occurrence that completing `task` created: its rule's
+/// next date after its due date, which is how the store made it. None
+/// when completing it created none.
+pub fn next_due(task: &Value) -> Option<NaiveDate> {
+    task["next_occurrence_id"].as_str()?;
+    let rule = Recurrence::parse(task["recurrence"].as_str()?).ok()?;
+    let (next, _) = rule.next_occurrence(due_of(task)?.date)?;
+    Some(next)
+}
+
+/// How a task repeats and reminds, in words: "every Monday", "reminder 1
+/// hour before".
+pub fn schedule_notes(task: &Value) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(summary) = task["recurrence_summary"].as_str() {
+        notes.push(summary.to_owned());
+    }
+    let leads: Vec<u64> = task["reminders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .collect();
+    if !leads.is_empty() {
+        let each: Vec<String> = leads.iter().map(|&m| reminder_lead(m)).collect();
+        let noun = if leads.len() == 1 {
+            "reminder"
+        } else {
+            "reminders"
+        };
+        notes.push(format!("{noun} {}", english_list(&each)));
+    }
+    notes
+}
+
+/// A reminder's lead in words: 0 → "at the due time", 90 → "1 hour 30
+/// minutes before", 2880 → "2 days before", 10080 → "1 week before".
+pub fn reminder_lead(minutes: u64) -> String {
+    const WEEK: u64 = 7 * 24 * 60;
+    if minutes == 0 {
+        return "at the due time".to_owned();
+    }
+    let unit = |n: u64, name: &str| format!("{n} {name}{}", if n == 1 { "" } else { "s" });
+    if minutes.is_multiple_of(WEEK) {
+        return format!("{} before", unit(minutes / WEEK, "week"));
+    }
+    let parts: Vec<String> = [
+        (minutes / 1440, "day"),
+        (minutes % 1440 / 60, "hour"),
+        (minutes % 60, "minute"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, name)| unit(n, name))
+    .collect();
+    format!("{} before", parts.join(" "))
+}
+
+/// "a", "a and b", "a, b and c".
+fn english_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -658,6 +833,63 @@ mod tests {
     }
 
     #[test]
+    fn the_schedule_arguments_say_their_form_and_what_they_need() {
+        for tool in [Tool::AddTask, Tool::UpdateTask] {
+            let schema = spec(tool).input_schema;
+            let property = |name: &str| schema["properties"][name].clone();
+            let due_time = property("due_time");
+            assert_eq!(due_time["pattern"], todo_api::patterns::DUE_TIME, "{tool}");
+            let said = due_time["description"].as_str().unwrap();
+            assert!(
+                said.contains("HH:MM") && said.contains("time zone"),
+                "{tool}: {said}"
+            );
+            let recurrence = property("recurrence")["description"].to_string();
+            assert!(
+                recurrence.contains("FREQ=WEEKLY;BYDAY=MO") && recurrence.contains("canonical"),
+                "{tool}: {recurrence}"
+            );
+            let reminders = property("reminders");
+            // The parsers refuse null for an array: the schema does not offer it.
+            assert_eq!(reminders["type"], "array", "{tool}: {reminders}");
+            assert_eq!(reminders["maxItems"], 5, "{tool}");
+            assert_eq!(reminders["items"]["minimum"], 0, "{tool}");
+            assert_eq!(reminders["items"]["maximum"], 40320, "{tool}");
+            assert!(
+                reminders["description"]
+                    .to_string()
+                    .contains("minutes before")
+            );
+            assert_eq!(property("tags")["type"], "array", "{tool}");
+        }
+        let add = spec(Tool::AddTask).input_schema;
+        for (field, needs) in [
+            ("due_time", "Needs due_date"),
+            ("recurrence", "Needs due_date"),
+            ("reminders", "Need due_time"),
+        ] {
+            let said = add["properties"][field]["description"].to_string();
+            assert!(said.contains(needs), "{field}: {said}");
+        }
+        // Every example in the rule's description is a rule the API takes
+        // as written.
+        let described = add["properties"]["recurrence"]["description"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let examples: Vec<&str> = described
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .map(|word| word.trim_end_matches([';', ',', '.']))
+            .filter(|word| word.starts_with("FREQ="))
+            .collect();
+        assert!(examples.len() >= 8, "{examples:?}");
+        for example in examples {
+            let rule = Recurrence::parse(example).unwrap_or_else(|e| panic!("{example}: {e}"));
+            assert_eq!(rule.rrule(), example);
+        }
+    }
+
+    #[test]
     fn the_hints_say_what_each_tool_does() {
         for spec in specs() {
             let Hints {
@@ -679,8 +911,10 @@ mod tests {
             assert!(!spec.title.is_empty() && spec.title.len() <= 40, "{name}");
         }
         let hints = |tool| spec(tool).hints;
-        // Only adding a task makes something new each time it is called.
+        // Adding a task makes a new one each time, and so does completing
+        // a repeating task by title (its next occurrence, then the next).
         assert!(!hints(Tool::AddTask).idempotent);
+        assert!(!hints(Tool::CompleteTask).idempotent);
         assert!(hints(Tool::DeleteTask).destructive && hints(Tool::DeleteTask).idempotent);
         assert!(hints(Tool::UpdateTask).destructive);
         assert!(!hints(Tool::CompleteTask).destructive);
@@ -699,6 +933,59 @@ mod tests {
             output_schema(Tool::ListTasks, &task)["properties"]["items"]["items"],
             task
         );
+    }
+
+    #[test]
+    fn a_scheduled_task_and_a_completed_repeat_read_as_one_line() {
+        let task = json!({
+            "title": "Water plants", "priority": "medium", "due_date": "2026-12-07",
+            "due_time": "08:00", "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+            "recurrence_summary": "every Monday", "reminders": [0, 60],
+            "next_occurrence_id": null,
+        });
+        assert_eq!(
+            describe("add_task", &Ok(task.clone())),
+            "Added task “Water plants” · due Dec 7 08:00 · every Monday · reminders at the due time and 1 hour before"
+        );
+        let mut done = task;
+        done["completed"] = json!(true);
+        assert_eq!(
+            describe("complete_task", &Ok(done.clone())),
+            "Completed task “Water plants”",
+            "no next occurrence was made"
+        );
+        done["next_occurrence_id"] = json!(Uuid::nil());
+        assert_eq!(
+            describe("complete_task", &Ok(done.clone())),
+            "Completed task “Water plants” · next due Dec 14"
+        );
+        // The next date is the rule's, as the store computes it: a month's
+        // last day from January's.
+        done["due_date"] = json!("2027-01-31");
+        done["recurrence"] = json!("FREQ=MONTHLY;BYMONTHDAY=-1");
+        assert_eq!(
+            next_due(&done),
+            NaiveDate::from_ymd_opt(2027, 2, 28),
+            "{done}"
+        );
+    }
+
+    #[test]
+    fn reminder_leads_read_in_the_largest_units() {
+        for (minutes, said) in [
+            (0, "at the due time"),
+            (1, "1 minute before"),
+            (30, "30 minutes before"),
+            (60, "1 hour before"),
+            (90, "1 hour 30 minutes before"),
+            (1440, "1 day before"),
+            (1500, "1 day 1 hour before"),
+            (2880, "2 days before"),
+            (10080, "1 week before"),
+            (40320, "4 weeks before"),
+        ] {
+            assert_eq!(reminder_lead(minutes), said);
+        }
     }
 
     #[test]

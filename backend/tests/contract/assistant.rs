@@ -1,7 +1,8 @@
 //! The assistant through `POST /api/chat` on the offline provider: a
 //! conversation of English commands, each with the tool call it must
 //! become and its effect on the task list; conversations owned like tasks;
-//! a restart in the middle of a conversation; rate limits and bad input.
+//! a restart in the middle of a conversation; rate limits and bad input;
+//! due times, repeats and reminders read on the user's own clock.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use reqwest::{Method, StatusCode};
@@ -23,6 +24,8 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         bad_chat_input_is_refused_and_nothing_is_stored,
         a_prompt_cannot_reach_another_users_tasks,
         the_offline_assistant_asks_before_deleting_more_than_three,
+        offline_schedules_are_read_on_the_users_clock,
+        today_is_each_users_own_date,
     ]
 }
 
@@ -676,4 +679,248 @@ async fn the_offline_assistant_asks_before_deleting_more_than_three(ctx: TestCtx
     assert_eq!(done.tool_calls.len(), 1);
     assert_eq!(done.tool_calls[0].result["title"], "g7");
     assert_eq!(api.stats().await.unwrap().total, 0);
+}
+
+/// Signs up a user living in `zone`, a zone without daylight saving whose
+/// offset from UTC is `hours`, so the test can tell their wall clock.
+async fn user_in(ctx: &TestCtx, name: &str, zone: &str, hours: i32) -> (ApiClient, UserClock) {
+    let auth = ctx
+        .api
+        .signup(&todo_api::SignupRequest {
+            email: format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple()),
+            password: "correct horse battery".into(),
+            name: name.into(),
+            time_zone: Some(zone.into()),
+        })
+        .await
+        .expect("signup succeeds");
+    assert_eq!(auth.user.time_zone, zone);
+    let offset = chrono::FixedOffset::east_opt(hours * 3600).expect("an offset");
+    (ctx.api.with_token(&auth.token), UserClock(offset))
+}
+
+/// A user's wall clock.
+#[derive(Clone, Copy)]
+struct UserClock(chrono::FixedOffset);
+
+impl UserClock {
+    fn now(self) -> chrono::NaiveDateTime {
+        Utc::now().with_timezone(&self.0).naive_local()
+    }
+
+    /// The user's now, once it is not within two minutes before their
+    /// midnight or before `times` of their day, so what the server reads
+    /// ("today", "still ahead") cannot change between the two readings.
+    async fn settled(self, times: &[(u32, u32)]) -> chrono::NaiveDateTime {
+        use chrono::Timelike;
+        let now = self.now();
+        let seconds = now.num_seconds_from_midnight();
+        let wait = times
+            .iter()
+            .map(|&(h, m)| h * 3600 + m * 60)
+            .chain([86_400])
+            .filter(|at| *at >= seconds && *at - seconds < 120)
+            .map(|at| at - seconds + 2)
+            .max();
+        if let Some(wait) = wait {
+            tokio::time::sleep(std::time::Duration::from_secs(u64::from(wait))).await;
+        }
+        self.now()
+    }
+}
+
+/// The date a time without a date means: today while it is ahead.
+fn day_of(now: chrono::NaiveDateTime, h: u32, m: u32) -> NaiveDate {
+    let at = chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    if at > now.time() {
+        now.date()
+    } else {
+        now.date() + Duration::days(1)
+    }
+}
+
+/// The first `weekday` that is today (while `h:m` is ahead) or later.
+fn first(now: chrono::NaiveDateTime, weekday: Weekday, h: u32, m: u32) -> NaiveDate {
+    let at = chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let today = now.date();
+    if today.weekday() == weekday && at > now.time() {
+        today
+    } else {
+        next(today, weekday)
+    }
+}
+
+/// Chat commands with times, repeats and reminders, through the real API,
+/// for a user whose day is not UTC's (UTC+14): each becomes the call it
+/// must, and the task is stored with what it said.
+async fn offline_schedules_are_read_on_the_users_clock(ctx: TestCtx) {
+    let (api, clock) = user_in(&ctx, "scheduler", "Pacific/Kiritimati", 14).await;
+    let now = clock.settled(&[(8, 0), (9, 0)]).await;
+    let today = now.date();
+    let one = |tasks: &[Task], title: &str| -> Task {
+        let found = titled(tasks, title);
+        assert_eq!(found.len(), 1, "one {title:?}: {tasks:?}");
+        found[0].clone()
+    };
+
+    // A weekly chore at a time, with a reminder.
+    let response = say(
+        &api,
+        None,
+        "add water the plants every monday at 8am remind me an hour before",
+    )
+    .await;
+    let conversation = Some(response.conversation_id);
+    let monday = first(now, Weekday::Mon, 8, 0);
+    assert_eq!(
+        response.tool_calls[0].arguments,
+        json!({"title": "water the plants", "due_date": day(monday), "due_time": "08:00",
+               "recurrence": "FREQ=WEEKLY;BYDAY=MO", "reminders": [60]})
+    );
+    let plants = one(&all_tasks(&api).await, "water the plants");
+    assert_eq!(plants.due_date, Some(monday));
+    assert_eq!(plants.due_time.as_deref(), Some("08:00"));
+    assert_eq!(plants.recurrence.as_deref(), Some("FREQ=WEEKLY;BYDAY=MO"));
+    assert_eq!(plants.recurrence_summary.as_deref(), Some("every Monday"));
+    assert_eq!(plants.reminders, [60]);
+    assert_eq!(
+        response.response,
+        format!(
+            "Added “water the plants” (due {} 08:00; every Monday; reminder 1 hour before).",
+            monday.format("%a %b %-d")
+        )
+    );
+
+    let table: Vec<(&str, Value)> = vec![
+        (
+            "add call the bank tomorrow at 14:30",
+            json!({"title": "call the bank", "due_date": day(today + Duration::days(1)), "due_time": "14:30"}),
+        ),
+        (
+            "remind me to stretch at 9am",
+            json!({"title": "stretch", "due_date": day(day_of(now, 9, 0)), "due_time": "09:00", "reminders": [0]}),
+        ),
+        (
+            "add back up the laptop every 2 weeks",
+            json!({"title": "back up the laptop", "due_date": day(today), "recurrence": "FREQ=WEEKLY;INTERVAL=2"}),
+        ),
+        (
+            "Add Pay Rent next Friday, remind me 2 days before",
+            json!({"title": "Pay Rent", "due_date": day(next(today, Weekday::Fri)), "due_time": "09:00", "reminders": [2880]}),
+        ),
+        (
+            "add yoga every Monday, Wednesday and Friday at 7:15pm",
+            json!({"title": "yoga", "due_date": day([Weekday::Mon, Weekday::Wed, Weekday::Fri]
+                       .map(|d| first(now, d, 19, 15)).into_iter().min().unwrap()),
+                   "due_time": "19:15", "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE,FR"}),
+        ),
+        (
+            "add read every chapter",
+            json!({"title": "read every chapter"}),
+        ),
+    ];
+    for (message, arguments) in &table {
+        let response = say(&api, conversation, message).await;
+        assert_eq!(response.tool_calls.len(), 1, "{message:?}: {response:?}");
+        assert_eq!(response.tool_calls[0].tool, "add_task", "{message:?}");
+        assert_eq!(&response.tool_calls[0].arguments, arguments, "{message:?}");
+        // Stored as asked: the API's task has every field the call set.
+        let result = &response.tool_calls[0].result;
+        for (field, value) in arguments.as_object().unwrap() {
+            assert_eq!(&result[field], value, "{message:?}: {field}");
+        }
+        let stored = one(&all_tasks(&api).await, arguments["title"].as_str().unwrap());
+        assert_eq!(
+            serde_json::to_value(&stored).unwrap(),
+            *result,
+            "{message:?}"
+        );
+    }
+
+    // "Today" is the user's: the tasks due by the end of their day.
+    let due = say(&api, conversation, "what is due today?").await;
+    assert_eq!(
+        due.tool_calls[0].arguments,
+        json!({"status": "active", "due_before": day(today + Duration::days(1))})
+    );
+
+    // Completing a repeat makes the next one, and the reply says when.
+    let done = say(&api, conversation, "mark water the plants done").await;
+    let result = &done.tool_calls[0].result;
+    assert_eq!(result["completed"], true);
+    let next_id: uuid::Uuid = serde_json::from_value(result["next_occurrence_id"].clone())
+        .unwrap_or_else(|e| panic!("a next occurrence: {e}: {result}"));
+    let following = monday + Duration::days(7);
+    assert!(
+        done.response
+            .ends_with(&format!("done; next on {}.", following.format("%a %b %-d"))),
+        "{}",
+        done.response
+    );
+    let next_task = api.get_task(next_id).await.unwrap();
+    assert_eq!(next_task.title, "water the plants");
+    assert!(!next_task.completed);
+    assert_eq!(next_task.due_date, Some(following));
+    assert_eq!(next_task.due_time.as_deref(), Some("08:00"));
+    assert_eq!(next_task.reminders, [60]);
+    assert_eq!(titled(&all_tasks(&api).await, "water the plants").len(), 2);
+
+    // A new date and time for a task.
+    let moved = say(
+        &api,
+        conversation,
+        "move call the bank to next friday at 9am",
+    )
+    .await;
+    assert_eq!(
+        moved.tool_calls[0].arguments,
+        json!({"current_title": "call the bank", "due_date": day(next(today, Weekday::Fri)), "due_time": "09:00"})
+    );
+    let bank = one(&all_tasks(&api).await, "call the bank");
+    assert_eq!(bank.due_date, Some(next(today, Weekday::Fri)));
+    assert_eq!(bank.due_time.as_deref(), Some("09:00"));
+
+    // A reminder the API refuses is the tool's error, and nothing is added.
+    let before = all_tasks(&api).await.len();
+    let refused = say(
+        &api,
+        conversation,
+        "add stretch daily, remind me 5 weeks before",
+    )
+    .await;
+    let error = &refused.tool_calls[0].result["error"];
+    assert_eq!(error["code"], "validation_failed", "{error}");
+    assert!(
+        error["fields"]["reminders"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 40320 minutes")),
+        "{error}"
+    );
+    assert!(
+        refused.response.starts_with("That did not work: reminders"),
+        "{}",
+        refused.response
+    );
+    assert_eq!(all_tasks(&api).await.len(), before);
+}
+
+/// "Today" is each user's own date: users a day apart (UTC+14 and
+/// UTC-11, whose dates always differ) are each answered with theirs.
+async fn today_is_each_users_own_date(ctx: TestCtx) {
+    for (zone, hours) in [("Pacific/Kiritimati", 14), ("Pacific/Pago_Pago", -11)] {
+        let (api, clock) = user_in(&ctx, "faraway", zone, hours).await;
+        let now = clock.settled(&[]).await;
+        let overdue = say(&api, None, "what is overdue?").await;
+        assert_eq!(
+            overdue.tool_calls[0].arguments,
+            json!({"status": "active", "due_before": day(now.date())}),
+            "{zone}"
+        );
+        let added = say(&api, None, "add call home today").await;
+        assert_eq!(
+            added.tool_calls[0].arguments["due_date"],
+            day(now.date()),
+            "{zone}"
+        );
+    }
 }

@@ -2,7 +2,9 @@
 //! streamable HTTP: initialize, the five tools with their schemas, a call
 //! of each, tool errors as tool results, the bearer token checked before
 //! anything runs, one user's tools never touching another's tasks, and the
-//! allowed `Host` names.
+//! allowed `Host` names; due times, repeats and reminders set through
+//! the tools, refused with the API's field messages, and a repeating task
+//! completed into its next occurrence.
 
 use reqwest::StatusCode;
 use rmcp::model::{
@@ -27,6 +29,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         only_allowed_hosts_are_answered,
         every_tool_is_described_and_answers_its_output_schema,
         foreign_origins_and_unknown_protocol_versions_are_refused,
+        due_times_repeats_and_reminders_through_mcp,
     ]
 }
 
@@ -482,4 +485,178 @@ async fn foreign_origins_and_unknown_protocol_versions_are_refused(ctx: TestCtx)
             .unwrap();
         assert_eq!(answer.status(), status, "{origin}");
     }
+}
+
+/// `add_task` takes `due_time`, `recurrence` and `reminders` and stores
+/// them; bad ones are the API's field errors and write nothing; completing
+/// the repeating task makes its next occurrence; every result matches its
+/// tool's output schema.
+async fn due_times_repeats_and_reminders_through_mcp(ctx: TestCtx) {
+    let (api, auth) = ctx.user("scheduled").await;
+    let client = connect(ctx.api.base_url(), &auth.token).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let validator = |name: &str| {
+        let tool = tools.iter().find(|t| t.name == name).expect("listed");
+        let properties = &tool.input_schema["properties"];
+        if name == "add_task" || name == "update_task" {
+            for field in ["due_time", "recurrence", "reminders"] {
+                assert!(properties[field].is_object(), "{name} takes {field}");
+            }
+        }
+        let schema = Value::Object((**tool.output_schema.as_ref().unwrap()).clone());
+        jsonschema::draft202012::new(&schema).unwrap()
+    };
+    let (add, complete, update) = (
+        validator("add_task"),
+        validator("complete_task"),
+        validator("update_task"),
+    );
+    // Completing a repeat makes a new task, which the same call by title
+    // would complete next: not idempotent.
+    let completing = tools.iter().find(|t| t.name == "complete_task").unwrap();
+    assert_eq!(
+        completing.annotations.as_ref().unwrap().idempotent_hint,
+        Some(false)
+    );
+    let valid = |validator: &jsonschema::Validator, result: &CallToolResult| {
+        let value = structured(result);
+        if let Err(error) = validator.validate(&value) {
+            panic!("{value} against the output schema: {error}");
+        }
+        value
+    };
+
+    let added = call(
+        &client,
+        "add_task",
+        json!({"title": "water the plants", "due_date": "2030-01-07", "due_time": "08:00",
+               "recurrence": "FREQ=WEEKLY;BYDAY=MO", "reminders": [60, 0]}),
+    )
+    .await;
+    let task = valid(&add, &added);
+    assert_eq!(task["due_time"], "08:00");
+    assert_eq!(task["recurrence"], "FREQ=WEEKLY;BYDAY=MO");
+    assert_eq!(task["recurrence_summary"], "every Monday");
+    assert_eq!(task["reminders"], json!([0, 60]));
+    let line = &added.content[0].as_text().unwrap().text;
+    assert_eq!(
+        line,
+        "Added task “water the plants” · due Jan 7 08:00 · every Monday · reminders at the due time and 1 hour before"
+    );
+    let id: uuid::Uuid = serde_json::from_value(task["id"].clone()).unwrap();
+    let stored = api.get_task(id).await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&stored).unwrap(),
+        task,
+        "stored as answered"
+    );
+
+    // Each bad value: the field and its message, as POST /api/tasks says it.
+    for (arguments, field, message) in [
+        (
+            json!({"title": "x", "due_date": "2030-01-07", "recurrence": "FREQ=HOURLY"}),
+            "recurrence",
+            "HOURLY",
+        ),
+        (
+            json!({"title": "x", "due_date": "2030-01-07", "recurrence": "FREQ=WEEKLY;BYDAY=TH,MO"}),
+            "recurrence",
+            "write this rule as FREQ=WEEKLY;BYDAY=MO,TH",
+        ),
+        (
+            json!({"title": "x", "recurrence": "FREQ=DAILY"}),
+            "recurrence",
+            "needs a due_date",
+        ),
+        (
+            json!({"title": "x", "due_date": "2030-01-07", "reminders": [30]}),
+            "reminders",
+            "need a due_time",
+        ),
+        (
+            json!({"title": "x", "due_date": "2030-01-07", "due_time": "08:00", "reminders": [-5]}),
+            "reminders",
+            "after the due time",
+        ),
+        (
+            json!({"title": "x", "due_date": "2030-01-07", "due_time": "9am"}),
+            "due_time",
+            "HH:MM",
+        ),
+    ] {
+        let refused = tool_error(&call(&client, "add_task", arguments.clone()).await);
+        assert_eq!(refused["error"]["code"], "validation_failed", "{arguments}");
+        let said = refused["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_default();
+        assert!(said.contains(message), "{arguments}: {refused}");
+        let rest: Vec<&String> = refused["error"]["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != field)
+            .collect();
+        assert!(rest.is_empty(), "{arguments}: only {field}: {refused}");
+    }
+    let refused = tool_error(
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": id, "due_time": null, "reminders": [10]}),
+        )
+        .await,
+    );
+    assert!(
+        refused["error"]["fields"]["reminders"]
+            .as_str()
+            .is_some_and(|m| m.contains("need a due_time")),
+        "{refused}"
+    );
+    assert_eq!(api.stats().await.unwrap().total, 1, "nothing was written");
+    assert_eq!(api.get_task(id).await.unwrap(), stored, "nor changed");
+
+    // Completing it makes the next occurrence, a week on.
+    let completed = call(&client, "complete_task", json!({"task_id": id})).await;
+    let done = valid(&complete, &completed);
+    assert_eq!(done["completed"], true);
+    let next_id: uuid::Uuid = serde_json::from_value(done["next_occurrence_id"].clone())
+        .unwrap_or_else(|e| panic!("a next occurrence: {e}: {done}"));
+    assert_eq!(
+        completed.content[0].as_text().unwrap().text,
+        "Completed task “water the plants” · next due Jan 14"
+    );
+    let next = api.get_task(next_id).await.unwrap();
+    assert!(!next.completed);
+    assert_eq!(next.due_date, chrono::NaiveDate::from_ymd_opt(2030, 1, 14));
+    assert_eq!(next.due_time.as_deref(), Some("08:00"));
+    assert_eq!(next.recurrence.as_deref(), Some("FREQ=WEEKLY;BYDAY=MO"));
+    assert_eq!(next.reminders, [0, 60]);
+    assert_eq!(api.stats().await.unwrap().total, 2);
+
+    // The next one changed through update_task: a new time and rule, then
+    // no repeat and no reminders.
+    let changed = valid(
+        &update,
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": next_id, "due_time": "18:30", "recurrence": "FREQ=MONTHLY;BYMONTHDAY=-1", "reminders": [1440]}),
+        )
+        .await,
+    );
+    assert_eq!(changed["due_time"], "18:30");
+    assert_eq!(changed["recurrence_summary"], "every month on the last day");
+    assert_eq!(changed["reminders"], json!([1440]));
+    let cleared = valid(
+        &update,
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": next_id, "recurrence": null, "due_time": null}),
+        )
+        .await,
+    );
+    assert!(cleared["recurrence"].is_null() && cleared["due_time"].is_null());
+    assert_eq!(cleared["reminders"], json!([]), "no time, no reminders");
+    client.cancel().await.unwrap();
 }

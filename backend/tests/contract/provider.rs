@@ -36,6 +36,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         deletions_past_three_wait_for_a_yes,
         deletions_held_back_are_dropped_by_a_no_or_a_new_request,
         the_model_is_sent_a_window_of_the_history,
+        the_model_is_told_the_users_clock_and_sets_schedules,
     ]
 }
 
@@ -770,5 +771,85 @@ async fn the_model_is_sent_a_window_of_the_history(ctx: TestCtx) {
     .map(|(r, c)| (r.to_string(), c.to_string()))
     .collect();
     assert_eq!(sent, expected, "the newest 4 stored messages");
+    scripted.stop().await;
+}
+
+/// The model is told the user's own date, time and time zone, and the
+/// tools it is given take due times, repeats and reminders, which a call
+/// sets on the task.
+async fn the_model_is_told_the_users_clock_and_sets_schedules(ctx: TestCtx) {
+    let arguments = json!({"title": "water the plants", "due_date": "2030-01-07",
+        "due_time": "08:00", "recurrence": "FREQ=WEEKLY;BYDAY=MO", "reminders": [60]});
+    let scripted = Scripted::start(
+        &ctx,
+        vec![
+            ok(tool_call("add_task", json!(arguments.to_string()))),
+            ok(text("Added.")),
+        ],
+        &[],
+    )
+    .await;
+    // A user whose day is UTC+14 (no daylight saving there).
+    let auth = scripted
+        .app
+        .ctx
+        .api
+        .signup(&todo_api::SignupRequest {
+            email: format!("far-{}@example.com", uuid::Uuid::new_v4().simple()),
+            password: "correct horse battery".into(),
+            name: "far".into(),
+            time_zone: Some("Pacific/Kiritimati".into()),
+        })
+        .await
+        .unwrap();
+    let api = scripted.app.ctx.api.with_token(&auth.token);
+    let clock = chrono::FixedOffset::east_opt(14 * 3600).unwrap();
+    let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&clock).naive_local();
+    let before = local(chrono::Utc::now());
+    let reply = api
+        .chat(&ChatRequest {
+            conversation_id: None,
+            message: "water the plants every monday at 8, remind me an hour before".into(),
+        })
+        .await
+        .unwrap();
+    let after = local(chrono::Utc::now());
+    assert_eq!(
+        reply.tool_calls[0].result["recurrence_summary"],
+        "every Monday"
+    );
+    assert_eq!(reply.tool_calls[0].result["reminders"], json!([60]));
+
+    let requests = scripted.script.requests.lock().unwrap().clone();
+    let prompt = requests[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(prompt.contains("Pacific/Kiritimati"), "{prompt}");
+    // The user's date and time as the turn began, between two readings.
+    let said = |at: chrono::NaiveDateTime| {
+        format!(
+            "It is now {} on {}",
+            at.format("%H:%M"),
+            at.format("%A %Y-%m-%d")
+        )
+    };
+    assert!(
+        prompt.contains(&said(before)) || prompt.contains(&said(after)),
+        "{prompt} (between {before} and {after})"
+    );
+    let add = requests[0]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["function"]["name"] == "add_task")
+        .unwrap()["function"]["parameters"]
+        .clone();
+    for field in ["due_time", "recurrence", "reminders"] {
+        assert!(
+            add["properties"][field]["description"].is_string(),
+            "{field}: {add}"
+        );
+    }
     scripted.stop().await;
 }

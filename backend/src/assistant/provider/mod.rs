@@ -7,13 +7,30 @@ mod https;
 mod offline;
 mod openai;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 pub use offline::Offline;
 pub use openai::{OpenAi, OpenAiSettings};
 
 use super::tools::ToolSpec;
+
+/// The user's wall clock when a turn starts. "Today", "tomorrow" and
+/// "at 9am" are the user's, read in their time zone, not the server's: a
+/// task due "today" said at 23:30 in Auckland is due on Auckland's date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalNow {
+    /// Wall-clock date and time in the user's time zone.
+    pub at: NaiveDateTime,
+    /// That zone's IANA name, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+}
+
+impl LocalNow {
+    pub fn today(&self) -> NaiveDate {
+        self.at.date()
+    }
+}
 
 /// One entry of a conversation as the provider sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,16 +133,16 @@ impl Provider {
     }
 
     /// The next step for `transcript` (oldest first, the user's newest
-    /// message in it), knowing `tools` and what day it is.
+    /// message in it), knowing `tools` and the user's time of day.
     pub async fn next(
         &self,
         transcript: &[Turn],
         tools: &[ToolSpec],
-        today: NaiveDate,
+        now: &LocalNow,
     ) -> Result<Reply, ProviderError> {
         match self {
-            Provider::Offline(offline) => Ok(offline.next(transcript, today)),
-            Provider::OpenAi(openai) => openai.next(transcript, tools, today).await,
+            Provider::Offline(offline) => Ok(offline.next(transcript, now.at)),
+            Provider::OpenAi(openai) => openai.next(transcript, tools, now).await,
         }
     }
 }

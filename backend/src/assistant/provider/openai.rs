@@ -10,14 +10,13 @@
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use axum::http::StatusCode;
 
 use super::https::{HttpsClient, SendError};
-use super::{ProviderError, Reply, ToolCall, Turn};
+use super::{LocalNow, ProviderError, Reply, ToolCall, Turn};
 use crate::assistant::tools::ToolSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,11 +49,11 @@ impl OpenAi {
         &self,
         transcript: &[Turn],
         tools: &[ToolSpec],
-        today: NaiveDate,
+        now: &LocalNow,
     ) -> Result<Reply, ProviderError> {
         let body = json!({
             "model": self.settings.model,
-            "messages": messages(transcript, today),
+            "messages": messages(transcript, now),
             "tools": tools.iter().map(|tool| json!({
                 "type": "function",
                 "function": {
@@ -102,17 +101,8 @@ fn excerpt(text: &str) -> String {
 /// The transcript as chat-completions messages: a system prompt, then the
 /// conversation, each tool call as an assistant message carrying it and a
 /// `tool` message with its result.
-fn messages(transcript: &[Turn], today: NaiveDate) -> Vec<Value> {
-    let mut messages = vec![json!({
-        "role": "system",
-        "content": format!(
-            "You are the assistant of a to-do app. Manage the user's tasks only through the tools \
-             you are given; never invent tasks or results. Today is {} ({}). Dates are YYYY-MM-DD. \
-             When a title matches several tasks, ask which one. Answer briefly.",
-            today.format("%Y-%m-%d"),
-            today.format("%A")
-        ),
-    })];
+fn messages(transcript: &[Turn], now: &LocalNow) -> Vec<Value> {
+    let mut messages = vec![json!({"role": "system", "content": system_prompt(now)})];
     let mut pending_calls: Vec<Value> = Vec::new();
     let flush = |messages: &mut Vec<Value>, pending: &mut Vec<Value>| {
         if !pending.is_empty() {
@@ -148,6 +138,27 @@ fn messages(transcript: &[Turn], today: NaiveDate) -> Vec<Value> {
     }
     flush(&mut messages, &mut pending_calls);
     messages
+}
+
+/// What the model is told first. It states the user's own date, time and
+/// time zone, since a model has no clock and the server's (UTC) date is
+/// often not the user's: "tomorrow at 9am" must become the user's
+/// tomorrow, and `due_time` is wall-clock time in their zone.
+fn system_prompt(now: &LocalNow) -> String {
+    format!(
+        "You are the assistant of a to-do app. Manage the user's tasks only through the tools \
+         you are given; never invent tasks or results. \
+         It is now {time} on {weekday} {date} in the user's time zone ({zone}); \
+         read \"today\", \"tomorrow\", weekdays and times of day in it. \
+         Dates are YYYY-MM-DD; due_time is HH:MM (24-hour) in the user's time zone and needs a due_date; \
+         a repeating task has a due_date (its first occurrence) and a recurrence RRULE such as \
+         FREQ=WEEKLY;BYDAY=MO; reminders are minutes before the due time and need a due_time. \
+         When a title matches several tasks, ask which one. Answer briefly.",
+        time = now.at.format("%H:%M"),
+        weekday = now.at.format("%A"),
+        date = now.at.format("%Y-%m-%d"),
+        zone = now.time_zone,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -307,6 +318,33 @@ fn parse_completion(text: &str) -> Result<Reply, ProviderError> {
 mod tests {
     use super::*;
 
+    /// Late on Wednesday 2 December in Auckland (10:30 UTC that day): the
+    /// prompt carries the user's clock, not the server's.
+    fn auckland_evening() -> LocalNow {
+        LocalNow {
+            at: chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+                .unwrap()
+                .and_hms_opt(23, 30, 0)
+                .unwrap(),
+            time_zone: "Pacific/Auckland".into(),
+        }
+    }
+
+    #[test]
+    fn the_system_prompt_states_the_users_date_time_and_zone() {
+        let prompt = system_prompt(&auckland_evening());
+        for expected in [
+            "23:30",
+            "Wednesday 2026-12-02",
+            "Pacific/Auckland",
+            "HH:MM",
+            "FREQ=WEEKLY;BYDAY=MO",
+            "minutes before the due time",
+        ] {
+            assert!(prompt.contains(expected), "{expected}: {prompt}");
+        }
+    }
+
     #[test]
     fn tool_calls_are_read_with_string_or_object_arguments_and_no_finish_reason() {
         let string_args = r#"{"choices":[{"message":{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"add_task","arguments":"{\"title\":\"Milk\"}"}}]},"finish_reason":"tool_calls"}]}"#;
@@ -358,7 +396,7 @@ mod tests {
                 result: json!({"title": "milk"}),
             },
         ];
-        let messages = messages(&transcript, NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        let messages = messages(&transcript, &auckland_evening());
         let roles: Vec<&str> = messages
             .iter()
             .map(|m| m["role"].as_str().unwrap())

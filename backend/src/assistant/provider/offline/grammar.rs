@@ -4,12 +4,11 @@
 //! (each example gives its call, and no earlier rule claims it). Rules are
 //! tried in order; the first that reads a command wins.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde_json::{Map, Value, json};
 use todo_api::Tool;
 
-use super::dates::date_phrase;
-use super::new_task::new_task;
+use super::new_task::{new_task, when_phrase};
 
 /// A tool call: which tool, with what.
 pub type Call = (Tool, Map<String, Value>);
@@ -52,14 +51,63 @@ impl<'a> Command<'a> {
 pub struct Rule {
     pub name: &'static str,
     /// Commands it reads, each with the call it means as
-    /// `tool {arguments as JSON}`, read on Wednesday 2026-12-02. The first
-    /// is shown in the help.
+    /// `tool {arguments as JSON}`, read on Wednesday 2026-12-02 at 10:00 on
+    /// the user's clock. The first is shown in the help.
     pub examples: &'static [(&'static str, &'static str)],
-    pub read: fn(&Command<'_>, NaiveDate) -> Option<Call>,
+    /// Reads a command at the user's wall-clock time.
+    pub read: fn(&Command<'_>, NaiveDateTime) -> Option<Call>,
 }
 
-/// Every rule, in the order they are tried.
+/// Every rule, in the order they are tried. A new task comes first: a
+/// command that starts "add" adds, even when its title or its date says
+/// "overdue", "due today" or "late".
 pub const RULES: &[Rule] = &[
+    Rule {
+        name: "a new task",
+        examples: &[
+            (
+                "add buy milk tomorrow, high priority, tag home",
+                r#"add_task {"due_date":"2026-12-03","priority":"high","tags":["home"],"title":"buy milk"}"#,
+            ),
+            (
+                "please remind me to call mom on friday",
+                r#"add_task {"due_date":"2026-12-04","title":"call mom"}"#,
+            ),
+            (
+                "add a task to write the report #work, the one for Q4",
+                r#"add_task {"description":"the one for Q4","tags":["work"],"title":"write the report"}"#,
+            ),
+            (
+                "add water the plants every monday at 8am remind me an hour before",
+                r#"add_task {"due_date":"2026-12-07","due_time":"08:00","recurrence":"FREQ=WEEKLY;BYDAY=MO","reminders":[60],"title":"water the plants"}"#,
+            ),
+            (
+                "add standup every weekday at 9:30",
+                r#"add_task {"due_date":"2026-12-03","due_time":"09:30","recurrence":"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR","title":"standup"}"#,
+            ),
+            (
+                "add back up the laptop every 2 weeks",
+                r#"add_task {"due_date":"2026-12-02","recurrence":"FREQ=WEEKLY;INTERVAL=2","title":"back up the laptop"}"#,
+            ),
+            (
+                "add dentist next friday at 14:30, remind me a day before",
+                r#"add_task {"due_date":"2026-12-04","due_time":"14:30","reminders":[1440],"title":"dentist"}"#,
+            ),
+            (
+                "remind me to call mom at 9am",
+                r#"add_task {"due_date":"2026-12-03","due_time":"09:00","reminders":[0],"title":"call mom"}"#,
+            ),
+            (
+                "add pay rent due today at 5pm",
+                r#"add_task {"due_date":"2026-12-02","due_time":"17:00","title":"pay rent"}"#,
+            ),
+            (
+                "add read every chapter",
+                r#"add_task {"title":"read every chapter"}"#,
+            ),
+        ],
+        read: add,
+    },
     Rule {
         name: "overdue",
         examples: &[
@@ -109,24 +157,6 @@ pub const RULES: &[Rule] = &[
             ("find the report", r#"list_tasks {"q":"report"}"#),
         ],
         read: search,
-    },
-    Rule {
-        name: "a new task",
-        examples: &[
-            (
-                "add buy milk tomorrow, high priority, tag home",
-                r#"add_task {"due_date":"2026-12-03","priority":"high","tags":["home"],"title":"buy milk"}"#,
-            ),
-            (
-                "please remind me to call mom on friday",
-                r#"add_task {"due_date":"2026-12-04","title":"call mom"}"#,
-            ),
-            (
-                "add a task to write the report #work, the one for Q4",
-                r#"add_task {"description":"the one for Q4","tags":["work"],"title":"write the report"}"#,
-            ),
-        ],
-        read: add,
     },
     Rule {
         name: "marked done or not done",
@@ -200,6 +230,10 @@ pub const RULES: &[Rule] = &[
                 "the report is due tomorrow",
                 r#"update_task {"current_title":"report","due_date":"2026-12-03"}"#,
             ),
+            (
+                "move the report to tomorrow at 14:30",
+                r#"update_task {"current_title":"report","due_date":"2026-12-03","due_time":"14:30"}"#,
+            ),
         ],
         read: rescheduled,
     },
@@ -217,7 +251,7 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// The tool call a command means, if any.
-pub fn understand(text: &str, today: NaiveDate) -> Option<Vec<Call>> {
+pub fn understand(text: &str, now: NaiveDateTime) -> Option<Vec<Call>> {
     if let Some(calls) = Command::new(text).and_then(|command| several_deleted(&command)) {
         tracing::debug!(
             calls = calls.len(),
@@ -225,7 +259,7 @@ pub fn understand(text: &str, today: NaiveDate) -> Option<Vec<Call>> {
         );
         return Some(calls);
     }
-    let (rule, call) = understood_by(text, today)?;
+    let (rule, call) = understood_by(text, now)?;
     tracing::debug!(rule = rule.name, tool = %call.0, "offline provider understood");
     Some(vec![call])
 }
@@ -234,7 +268,7 @@ pub fn understand(text: &str, today: NaiveDate) -> Option<Vec<Call>> {
 /// comma, so a title with " and " in it ("delete salt and pepper") is
 /// still one task.
 fn several_deleted(command: &Command<'_>) -> Option<Vec<Call>> {
-    let (tool, whole) = deleted(command, NaiveDate::MIN)?;
+    let (tool, whole) = deleted(command, NaiveDateTime::MIN)?;
     let names = whole["title"].as_str()?;
     if !names.contains(',') {
         return None;
@@ -259,40 +293,43 @@ fn several_deleted(command: &Command<'_>) -> Option<Vec<Call>> {
 }
 
 /// The first rule that reads `text`, and the call it means.
-fn understood_by(text: &str, today: NaiveDate) -> Option<(&'static Rule, Call)> {
+fn understood_by(text: &str, now: NaiveDateTime) -> Option<(&'static Rule, Call)> {
     let command = Command::new(text)?;
     RULES
         .iter()
-        .find_map(|rule| (rule.read)(&command, today).map(|call| (rule, call)))
+        .find_map(|rule| (rule.read)(&command, now).map(|call| (rule, call)))
 }
 
 fn date(day: NaiveDate) -> Value {
     json!(day.format("%Y-%m-%d").to_string())
 }
 
-fn overdue(command: &Command<'_>, today: NaiveDate) -> Option<Call> {
+fn overdue(command: &Command<'_>, now: NaiveDateTime) -> Option<Call> {
     let lower = &command.lower;
     (lower.contains("overdue") || lower.contains("late ") || lower.ends_with(" late")).then(|| {
         (
             Tool::ListTasks,
-            arguments(&[("status", json!("active")), ("due_before", date(today))]),
-        )
-    })
-}
-
-fn due_today(command: &Command<'_>, today: NaiveDate) -> Option<Call> {
-    command.lower.contains("due today").then(|| {
-        (
-            Tool::ListTasks,
             arguments(&[
                 ("status", json!("active")),
-                ("due_before", date(today + Duration::days(1))),
+                ("due_before", date(now.date())),
             ]),
         )
     })
 }
 
-fn listing(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn due_today(command: &Command<'_>, now: NaiveDateTime) -> Option<Call> {
+    command.lower.contains("due today").then(|| {
+        (
+            Tool::ListTasks,
+            arguments(&[
+                ("status", json!("active")),
+                ("due_before", date(now.date() + Duration::days(1))),
+            ]),
+        )
+    })
+}
+
+fn listing(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     let lower = &command.lower;
     let asks = [
         "what", "show", "list", "which", "display", "give me", "how many",
@@ -346,7 +383,7 @@ fn listing(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
     Some((Tool::ListTasks, arguments(&pairs)))
 }
 
-fn search(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn search(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     let q = first_of(
         command.text,
         &["search for ", "search ", "find ", "look for "],
@@ -354,24 +391,29 @@ fn search(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
     Some((Tool::ListTasks, arguments(&[("q", json!(reference(q)))])))
 }
 
-fn add(command: &Command<'_>, today: NaiveDate) -> Option<Call> {
-    let rest = first_of(
-        command.text,
-        &[
-            "add a task to ",
-            "add a task ",
-            "add task ",
-            "add ",
-            "create a task ",
-            "create task ",
-            "create ",
-            "new task ",
-            "remind me to ",
-            "i need to ",
-            "todo ",
-        ],
-    )?;
-    new_task(rest, today).map(|args| (Tool::AddTask, args))
+fn add(command: &Command<'_>, now: NaiveDateTime) -> Option<Call> {
+    let (rest, remind) = match after(command.text, "remind me to ") {
+        Some(rest) => (rest, true),
+        None => (
+            first_of(
+                command.text,
+                &[
+                    "add a task to ",
+                    "add a task ",
+                    "add task ",
+                    "add ",
+                    "create a task ",
+                    "create task ",
+                    "create ",
+                    "new task ",
+                    "i need to ",
+                    "todo ",
+                ],
+            )?,
+            false,
+        ),
+    };
+    new_task(rest, now, remind).map(|args| (Tool::AddTask, args))
 }
 
 fn complete(name: &str) -> Call {
@@ -391,7 +433,7 @@ fn reopen(name: &str) -> Call {
     )
 }
 
-fn marked(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn marked(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     let rest = first_of(command.text, &["mark ", "set "])?;
     [
         (" as not done", false),
@@ -421,7 +463,7 @@ fn marked(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
     })
 }
 
-fn finished(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn finished(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     first_of(
         command.text,
         &[
@@ -439,11 +481,11 @@ fn finished(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
     .map(complete)
 }
 
-fn reopened(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn reopened(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     first_of(command.text, &["reopen ", "uncomplete ", "undo "]).map(reopen)
 }
 
-fn renamed(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn renamed(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     let rest = first_of(
         command.text,
         &["rename ", "retitle ", "change the title of ", "change "],
@@ -473,7 +515,7 @@ fn with_priority(name: &str, priority: &str) -> Call {
     )
 }
 
-fn reprioritized(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn reprioritized(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     if let Some(rest) = after(command.text, "make ") {
         let found = [
             (" high priority", "high"),
@@ -505,7 +547,7 @@ fn reprioritized(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
     after(command.text, "prioritize ").map(|name| with_priority(name, "high"))
 }
 
-fn rescheduled(command: &Command<'_>, today: NaiveDate) -> Option<Call> {
+fn rescheduled(command: &Command<'_>, now: NaiveDateTime) -> Option<Call> {
     let moved = first_of(
         command.text,
         &[
@@ -517,21 +559,22 @@ fn rescheduled(command: &Command<'_>, today: NaiveDate) -> Option<Call> {
         ],
     )
     .and_then(|rest| split_once_ci(rest, " to "))
-    .and_then(|(name, when)| Some((name, date_phrase(when, today)?)));
+    .and_then(|(name, when)| Some((name, when_phrase(when, now)?)));
     let (name, due) = moved.or_else(|| {
         let (name, when) = split_once_ci(command.text, " is due ")?;
-        Some((name, date_phrase(when, today)?))
+        Some((name, when_phrase(when, now)?))
     })?;
-    Some((
-        Tool::UpdateTask,
-        arguments(&[
-            ("current_title", json!(reference(name))),
-            ("due_date", date(due)),
-        ]),
-    ))
+    let mut pairs = vec![
+        ("current_title", json!(reference(name))),
+        ("due_date", date(due.date?)),
+    ];
+    if let Some(time) = due.time {
+        pairs.push(("due_time", json!(time.format("%H:%M").to_string())));
+    }
+    Some((Tool::UpdateTask, arguments(&pairs)))
 }
 
-fn deleted(command: &Command<'_>, _today: NaiveDate) -> Option<Call> {
+fn deleted(command: &Command<'_>, _now: NaiveDateTime) -> Option<Call> {
     let name = first_of(
         command.text,
         &[
@@ -603,9 +646,12 @@ pub(super) fn arguments(pairs: &[(&str, Value)]) -> Map<String, Value> {
 mod tests {
     use super::*;
 
-    /// The day the examples are read on: a Wednesday.
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+    /// When the examples are read: Wednesday 2 December 2026, 10:00.
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 12, 2)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
     }
 
     fn expected_call(written: &str) -> Call {
@@ -622,7 +668,7 @@ mod tests {
         for rule in RULES {
             assert!(!rule.examples.is_empty(), "{} has examples", rule.name);
             for (command, written) in rule.examples {
-                let (by, call) = understood_by(command, today())
+                let (by, call) = understood_by(command, now())
                     .unwrap_or_else(|| panic!("{}: {command:?} is not understood", rule.name));
                 assert_eq!(
                     by.name, rule.name,
@@ -644,14 +690,14 @@ mod tests {
     #[test]
     fn what_no_rule_reads_is_not_understood() {
         for command in ["sing me a song", "", "   ?!", "please", "add ,"] {
-            assert_eq!(understand(command, today()), None, "{command:?}");
+            assert_eq!(understand(command, now()), None, "{command:?}");
         }
     }
 
     #[test]
     fn a_list_to_delete_is_one_deletion_per_task() {
         let titles = |command: &str| -> Vec<String> {
-            understand(command, today())
+            understand(command, now())
                 .unwrap()
                 .into_iter()
                 .map(|(tool, arguments)| {

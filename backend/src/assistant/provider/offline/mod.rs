@@ -5,19 +5,24 @@
 //! milk to buy oat milk", "delete the report task", "delete a, b and c",
 //! "what is overdue?"),
 //! dates ("today", "tomorrow", "next friday", "in 3 days", "dec 24",
-//! "2026-12-24"), priorities and tags; and when it does not understand, it
-//! says what it can do. `grammar` holds what it understands, as a table
-//! of rules with examples; `dates` and `new_task` read the parts.
+//! "2026-12-24"), times ("at 9am", "at 14:30"), repeats ("every monday",
+//! "every 2 weeks", "daily"), reminders ("remind me an hour before"),
+//! priorities and tags; and when it does not understand, it says what it
+//! can do. `grammar` holds what it understands, as a table of rules with
+//! examples; `dates`, `schedule` and `new_task` read the parts. Everything
+//! is read at the user's wall-clock time, in their time zone.
 
 mod dates;
 mod grammar;
 mod new_task;
+mod schedule;
 
-use chrono::NaiveDate;
+use chrono::NaiveDateTime;
 use serde_json::Value;
 use todo_api::Tool;
 
 use super::{Reply, ToolCall, Turn};
+use crate::assistant::tools::{due_of, next_due, schedule_notes};
 use grammar::understand;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,7 +42,8 @@ fn help() -> String {
 }
 
 impl Offline {
-    pub fn next(&self, transcript: &[Turn], today: NaiveDate) -> Reply {
+    /// The next step, at `now` on the user's wall clock.
+    pub fn next(&self, transcript: &[Turn], now: NaiveDateTime) -> Reply {
         let last_user = transcript.iter().rposition(|t| matches!(t, Turn::User(_)));
         let Some(at) = last_user else {
             return Reply::Text(help());
@@ -50,12 +56,12 @@ impl Offline {
             })
             .collect();
         if !results.is_empty() {
-            return Reply::Text(summarize(&results, today));
+            return Reply::Text(summarize(&results, now));
         }
         let Turn::User(text) = &transcript[at] else {
             unreachable!("rposition found a user turn")
         };
-        match understand(text, today) {
+        match understand(text, now) {
             Some(calls) => Reply::ToolCalls(
                 calls
                     .into_iter()
@@ -73,31 +79,32 @@ impl Offline {
 }
 
 /// The reply once the tools have answered.
-fn summarize(results: &[(&str, &Value)], today: NaiveDate) -> String {
+fn summarize(results: &[(&str, &Value)], now: NaiveDateTime) -> String {
     results
         .iter()
-        .map(|(tool, result)| summarize_one(tool, result, today))
+        .map(|(tool, result)| summarize_one(tool, result, now))
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-fn task_line(task: &Value, today: NaiveDate) -> String {
+/// "“water the plants” (due Mon Dec 7 08:00; every Monday; reminder 1
+/// hour before)": what a person needs to see of a task, overdue or not
+/// at `now`.
+fn task_line(task: &Value, now: NaiveDateTime) -> String {
     let mut line = format!("“{}”", task["title"].as_str().unwrap_or(""));
     let mut notes = Vec::new();
     if let Some(priority) = task["priority"].as_str().filter(|p| *p != "medium") {
         notes.push(format!("{priority} priority"));
     }
-    if let Some(due) = task["due_date"]
-        .as_str()
-        .and_then(|d| crate::domain::parse_date(d).ok())
-    {
-        let overdue = due < today && task["completed"] != true;
+    if let Some(due) = due_of(task) {
+        let overdue = due.is_past(now) && task["completed"] != true;
         notes.push(format!(
             "due {}{}",
-            due.format("%a %b %-d"),
+            due.written("%a %b %-d"),
             if overdue { ", overdue" } else { "" }
         ));
     }
+    notes.extend(schedule_notes(task));
     if let Some(tags) = task["tags"].as_array().filter(|t| !t.is_empty()) {
         let tags: Vec<&str> = tags.iter().filter_map(Value::as_str).collect();
         notes.push(format!("tags: {}", tags.join(", ")));
@@ -108,7 +115,7 @@ fn task_line(task: &Value, today: NaiveDate) -> String {
     line
 }
 
-fn summarize_one(tool: &str, result: &Value, today: NaiveDate) -> String {
+fn summarize_one(tool: &str, result: &Value, now: NaiveDateTime) -> String {
     if let Some(error) = result.get("error") {
         let message = error["message"].as_str().unwrap_or("it failed");
         return match error["code"].as_str() {
@@ -141,9 +148,16 @@ fn summarize_one(tool: &str, result: &Value, today: NaiveDate) -> String {
         return format!("Ran {tool}.");
     };
     match tool {
-        Tool::AddTask => format!("Added {}.", task_line(result, today)),
-        Tool::CompleteTask => format!("Marked {} done.", task_line(result, today)),
-        Tool::UpdateTask => format!("Updated {}.", task_line(result, today)),
+        Tool::AddTask => format!("Added {}.", task_line(result, now)),
+        Tool::CompleteTask => match next_due(result) {
+            Some(next) => format!(
+                "Marked {} done; next on {}.",
+                task_line(result, now),
+                next.format("%a %b %-d")
+            ),
+            None => format!("Marked {} done.", task_line(result, now)),
+        },
+        Tool::UpdateTask => format!("Updated {}.", task_line(result, now)),
         Tool::DeleteTask => format!("Deleted “{}”.", result["title"].as_str().unwrap_or("")),
         Tool::ListTasks => {
             let items = result["items"].as_array().cloned().unwrap_or_default();
@@ -158,7 +172,7 @@ fn summarize_one(tool: &str, result: &Value, today: NaiveDate) -> String {
                 } else {
                     ""
                 };
-                text.push_str(&format!("\n- {mark}{}", task_line(task, today)));
+                text.push_str(&format!("\n- {mark}{}", task_line(task, now)));
             }
             if total > 10 {
                 text.push_str(&format!("\n… and {} more.", total - 10));
@@ -170,16 +184,21 @@ fn summarize_one(tool: &str, result: &Value, today: NaiveDate) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
-    /// A Wednesday.
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+    /// Wednesday 2 December 2026, 10:00 on the user's clock.
+    fn now() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
     }
 
     #[test]
     fn it_says_what_it_can_do_when_it_does_not_understand() {
-        let reply = Offline.next(&[Turn::User("sing me a song".into())], today());
+        let reply = Offline.next(&[Turn::User("sing me a song".into())], now());
         let Reply::Text(text) = reply else {
             panic!("{reply:?}")
         };
@@ -191,5 +210,54 @@ mod tests {
                 rule.name
             );
         }
+    }
+
+    fn reply_to(tool: &str, result: Value) -> String {
+        let transcript = [
+            Turn::User("…".into()),
+            Turn::ToolResult {
+                call_id: "c".into(),
+                name: tool.into(),
+                result,
+            },
+        ];
+        match Offline.next(&transcript, now()) {
+            Reply::Text(text) => text,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn replies_show_the_due_time_the_repeat_and_the_reminders() {
+        let task = json!({
+            "title": "water the plants", "priority": "medium", "completed": false,
+            "due_date": "2026-12-07", "due_time": "08:00",
+            "recurrence": "FREQ=WEEKLY;BYDAY=MO", "recurrence_summary": "every Monday",
+            "reminders": [60], "tags": [], "next_occurrence_id": null,
+        });
+        assert_eq!(
+            reply_to("add_task", task.clone()),
+            "Added “water the plants” (due Mon Dec 7 08:00; every Monday; reminder 1 hour before)."
+        );
+        let mut done = task;
+        done["completed"] = json!(true);
+        done["next_occurrence_id"] = json!("0b4f6a2e-8d0c-4a55-9a43-3c1f7f1f7e11");
+        assert_eq!(
+            reply_to("complete_task", done.clone()),
+            "Marked “water the plants” (due Mon Dec 7 08:00; every Monday; reminder 1 hour before) done; next on Mon Dec 14."
+        );
+        // A series that ended creates nothing, and says nothing of a next one.
+        done["next_occurrence_id"] = Value::Null;
+        assert!(!reply_to("complete_task", done).contains("next on"));
+    }
+
+    #[test]
+    fn a_task_due_earlier_today_is_overdue_one_due_later_is_not() {
+        let at = |time: &str| json!({"title": "call", "due_date": "2026-12-02", "due_time": time, "completed": false});
+        assert!(reply_to("add_task", at("09:59")).contains("09:59, overdue"));
+        assert!(!reply_to("add_task", at("10:01")).contains("overdue"));
+        let some_time_today =
+            json!({"title": "call", "due_date": "2026-12-02", "completed": false});
+        assert!(!reply_to("add_task", some_time_today).contains("overdue"));
     }
 }
