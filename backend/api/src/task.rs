@@ -174,6 +174,7 @@ pub struct TaskOverview {
     pub stats: TaskStats,
     /// Open tasks overdue or due by the end of tomorrow in the owner's
     /// zone, soonest first, at most 10.
+    #[serde(default)]
     pub due_soon: Vec<Task>,
     pub tasks: TaskList,
 }
@@ -212,4 +213,31 @@ pub struct ListQuery {
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frontend reads an older backend's answers during a rolling
+    /// upgrade: what it did not send yet reads as its default.
+    #[test]
+    fn answers_from_a_server_without_schedules_still_read() {
+        let task: Task = serde_json::from_value(serde_json::json!({
+            "id": "00000000-0000-0000-0000-000000000001", "title": "t", "description": null,
+            "completed": false, "priority": "low", "due_date": null, "tags": [],
+            "created_at": "2026-12-05T08:35:44Z", "updated_at": "2026-12-05T08:35:44Z",
+        }))
+        .unwrap();
+        assert_eq!(
+            (task.due_time, task.reminders, task.next_occurrence_id),
+            (None, vec![], None)
+        );
+        let user: crate::User = serde_json::from_value(serde_json::json!({
+            "id": "00000000-0000-0000-0000-000000000001", "email": "a@b.c", "name": "A",
+            "created_at": "2026-12-05T08:35:44Z",
+        }))
+        .unwrap();
+        assert_eq!(user.time_zone, "UTC");
+    }
 }

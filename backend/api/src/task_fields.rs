@@ -48,6 +48,9 @@ macro_rules! task_fields {
             recurrence_summary: Option<String> => optional_text,
             /// Reminders, as minutes before the due time (0: at the due
             /// time), ascending; need `due_time`.
+            // Default: read from a server older than reminders, as a
+            // frontend may during a rolling upgrade.
+            #[serde(default)]
             reminders: Vec<u32> => minutes,
             tags: Vec<String> => tags,
             /// The occurrence that completing this one created; `null`

@@ -12,10 +12,17 @@ pub struct User {
     pub email: String,
     pub name: String,
     /// An IANA time zone name, e.g. `Europe/Berlin`: due times, "today"
-    /// and reminders are read in it. `UTC` unless the user chose one.
+    /// and reminders are read in it. `UTC` unless the user chose one
+    /// (and from a server older than time zones, as a frontend may read
+    /// during a rolling upgrade).
+    #[serde(default = "utc")]
     pub time_zone: String,
     #[serde(serialize_with = "crate::wire_time::timestamp")]
     pub created_at: DateTime<Utc>,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
