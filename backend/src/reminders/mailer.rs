@@ -365,6 +365,10 @@ mod tests {
             "535 rejected *** and ***"
         );
         assert_eq!(settings.scrub(&"e".repeat(600)).chars().count(), 500);
+        // Nor does the client's own `Debug` (lettre hides credentials).
+        let mailer = Mailer::new(&settings, Duration::from_secs(5)).unwrap();
+        let shown = format!("{mailer:?}");
+        assert!(!shown.contains("w0rd"), "{shown}");
     }
 
     #[tokio::test]

@@ -505,9 +505,13 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let mut task = self.task;
-        if tokio::time::timeout(STOP_WAIT, &mut task).await.is_err() {
-            tracing::warn!("reminders: the worker did not stop in time; cut off");
-            task.abort();
+        match tokio::time::timeout(STOP_WAIT, &mut task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(ended)) => tracing::error!(error = %ended, "reminders: the worker had ended"),
+            Err(_) => {
+                tracing::warn!("reminders: the worker did not stop in time; cut off");
+                task.abort();
+            }
         }
     }
 }
