@@ -35,6 +35,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         temporary_failures_fail_the_reminder_after_its_last_attempt,
         replicas_polling_one_database_deliver_every_reminder_exactly_once,
         a_replica_killed_mid_send_leaves_its_batch_to_another_once_the_lease_runs_out,
+        a_replica_shut_down_mid_batch_gives_the_rest_back_at_once,
         nine_in_berlin_after_the_spring_change_is_reminded_at_seven_utc,
     ]
 }
@@ -778,6 +779,80 @@ async fn a_replica_killed_mid_send_leaves_its_batch_to_another_once_the_lease_ru
             counts.get("sent"),
             Some(&6),
             "B sent the six left: {counts:?}"
+        );
+
+        second.stop().await;
+        sink.stop().await;
+        database.drop().await;
+    })
+    .await;
+}
+
+async fn a_replica_shut_down_mid_batch_gives_the_rest_back_at_once(ctx: TestCtx) {
+    bounded(async {
+        // Two seconds a message: the replica is mid-batch when it stops.
+        let sink = SmtpSink::start(&["--delay-ms", "2000"]).await;
+        let database = TestDatabase::create(&ctx.backend).await;
+        // A lease far longer than the case: a row left leased would not
+        // be sent again within it.
+        let lease = [("REMINDER_LEASE_SECONDS", "3600")];
+        let seeding = RunningApp::start(test_config(&database.url, &[]), ctx.backend.clone()).await;
+        let (owner, _) = user_in(&seeding.ctx.api, "Remy", "UTC").await;
+        let due = local_minute("UTC", chrono::Duration::zero());
+        for i in 0..5 {
+            owner
+                .create_task(&task(&format!("Chore {i}"), due, &[0]))
+                .await
+                .unwrap();
+        }
+        seeding.stop().await;
+        let first = RunningApp::start(
+            config_with_smtp(&database, &sink, &lease),
+            ctx.backend.clone(),
+        )
+        .await;
+        sink.wait_for("accepted", 1, 2 * POLL).await;
+        // Stopping: the message being sent is finished, the rest given
+        // back, within the worker's stop limit (10 s).
+        let stopping = tokio::time::Instant::now();
+        first.stop().await;
+        let took = stopping.elapsed();
+        assert!(took < Duration::from_secs(10), "stopping took {took:?}");
+        let sent = sink.of("accepted").len();
+        assert!((1..5).contains(&sent), "{:#?}", sink.events());
+        let rows = deliveries(&database).await;
+        assert_eq!(rows.len(), 5, "{rows:#?}");
+        assert_eq!(
+            rows.iter().filter(|r| r.sent == 1).count(),
+            sent,
+            "{rows:#?}"
+        );
+        assert!(
+            rows.iter()
+                .filter(|r| r.sent == 0)
+                .all(|r| r.leased == 0 && r.attempts == 0),
+            "the unsent are free again, their claim not counted: {rows:#?}"
+        );
+
+        // Another replica sends them at its first poll, long before the
+        // lease would have run out.
+        let second = RunningApp::start(
+            config_with_smtp(&database, &sink, &lease),
+            ctx.backend.clone(),
+        )
+        .await;
+        sink.wait_for("accepted", 5, Duration::from_secs(30)).await;
+        let ids: BTreeSet<_> = sink
+            .of("accepted")
+            .iter()
+            .map(|e| e.message_id.clone())
+            .collect();
+        assert_eq!(ids.len(), 5, "{:#?}", sink.events());
+        assert!(
+            deliveries(&database)
+                .await
+                .iter()
+                .all(|r| r.sent == 1 && r.attempts == 1)
         );
 
         second.stop().await;
