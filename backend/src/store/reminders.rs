@@ -81,18 +81,23 @@ pub enum DeliveryEnd {
     Released,
 }
 
-/// The claim, before its dialect's ending: rows still to make whose time
-/// has come and that nobody holds (never leased, or the lease ran out),
-/// soonest first, leased to `$1` until `$2`, their attempt counted.
+/// The claim, in its dialect's lock: rows still to make whose time has
+/// come and that nobody holds (never leased, or the lease ran out),
+/// soonest first, leased to `$1` until `$2`, their attempt counted. The
+/// rows are chosen in a CTE, which PostgreSQL runs once (a CTE that locks
+/// rows is never folded into the statement): chosen in a subquery, a plan
+/// that runs it again for each row updated would lock and skip a
+/// different set each time.
 macro_rules! claim_sql {
     ($lock:literal) => {
         concat!(
-            "UPDATE reminder_deliveries SET lease_owner = $1, lease_until = $2, \
-             attempts = attempts + 1 WHERE id IN (SELECT id FROM reminder_deliveries WHERE \
+            "WITH claimable AS (SELECT id FROM reminder_deliveries WHERE \
              sent_at IS NULL AND failed_at IS NULL AND skipped_at IS NULL AND next_attempt_at <= $3 \
              AND (lease_until IS NULL OR lease_until < $3) ORDER BY next_attempt_at, id LIMIT $4",
             $lock,
-            ") RETURNING id, task_id, due_at, minutes_before, fire_at, attempts"
+            ") UPDATE reminder_deliveries SET lease_owner = $1, lease_until = $2, \
+             attempts = attempts + 1 WHERE id IN (SELECT id FROM claimable) \
+             RETURNING id, task_id, due_at, minutes_before, fire_at, attempts"
         )
     };
 }
