@@ -15,6 +15,7 @@ use crate::assistant::{AssistantSettings, DEFAULT_PROVIDER_TIMEOUT, ProviderSett
 use crate::auth::{AccountLimits, HashingLimits, UserBudgetLimits};
 use crate::domain::Quotas;
 use crate::oauth::OAuthSettings;
+use crate::reminders::{ReminderSettings, SmtpSettings};
 use crate::store::DatabaseSettings;
 
 /// Used when `DATABASE_URL` is unset: a SQLite file in the working directory.
@@ -48,6 +49,9 @@ pub struct Config {
     pub oauth: OAuthSettings,
     /// How `GET /api/export` reads and how long it may take.
     pub export: ExportLimits,
+    /// E-mail reminders: the SMTP server (none: no worker) and the
+    /// worker's pace.
+    pub reminders: ReminderSettings,
 }
 
 /// `GET /api/export`: rows read per query (`EXPORT_PAGE_ROWS`), which is
@@ -228,7 +232,9 @@ impl Configured for Config {
                 default_export.time_limit.as_secs(),
             )?,
         };
+        let reminders = reminder_settings(&vars)?;
         Ok(Config {
+            reminders,
             export,
             oauth,
             assistant,
@@ -376,6 +382,52 @@ fn assistant_settings<F: Fn(&str) -> Option<String>>(
         chat_per_minute: per_minute(vars, "CHAT_REQUESTS_PER_MINUTE", defaults.chat_per_minute)?,
         mcp_allowed_hosts,
         mcp_allowed_origins,
+    })
+}
+
+/// `SMTP_URL` and `SMTP_FROM` (both or neither: no e-mail), and the
+/// worker's pace, read and checked whether or not SMTP is set: the chart
+/// always sets `REMINDER_POLL_SECONDS`.
+fn reminder_settings<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<ReminderSettings, ConfigError> {
+    let defaults = ReminderSettings::default();
+    let seconds_within = |name: &'static str, default: std::time::Duration, low: u64, high: u64| {
+        vars.count_within(name, default.as_secs(), low..=high, "seconds")
+            .map(Duration::from_secs)
+    };
+    let poll = seconds_within("REMINDER_POLL_SECONDS", defaults.poll, 5, 3600)?;
+    let lease = seconds_within("REMINDER_LEASE_SECONDS", defaults.lease, 10, 3600)?;
+    let retry_after = seconds_within("REMINDER_RETRY_SECONDS", defaults.retry_after, 1, 3600)?;
+    let batch = vars.count_within("REMINDER_BATCH_SIZE", defaults.batch, 1..=500, "deliveries")?;
+    let max_attempts = vars.count_within(
+        "REMINDER_MAX_ATTEMPTS",
+        defaults.max_attempts,
+        1..=20,
+        "attempts",
+    )?;
+    let from = vars.get("SMTP_FROM");
+    let smtp = match vars.get("SMTP_URL") {
+        Some(url) => Some(
+            SmtpSettings::parse(&url, from.as_deref())
+                .map_err(|(variable, problem)| invalid(variable, problem))?,
+        ),
+        None => {
+            // Checked all the same, so a typo shows before SMTP is on.
+            if let Some(from) = &from {
+                crate::reminders::parse_from(from)
+                    .map_err(|(variable, problem)| invalid(variable, problem))?;
+            }
+            None
+        }
+    };
+    Ok(ReminderSettings {
+        smtp,
+        poll,
+        lease,
+        batch,
+        retry_after,
+        max_attempts,
     })
 }
 
@@ -613,6 +665,46 @@ mod tests {
     }
 
     #[test]
+    fn reminders_are_off_without_an_smtp_server_and_paced_either_way() {
+        let off = config(&[("JWT_SECRET", SECRET), ("REMINDER_POLL_SECONDS", "60")]).unwrap();
+        assert_eq!(off.reminders.smtp, None);
+        assert_eq!(off.reminders.poll, Duration::from_secs(60));
+        assert_eq!(off.reminders.lease, Duration::from_secs(120));
+        let smtp = [
+            ("JWT_SECRET", SECRET),
+            (
+                "SMTP_URL",
+                "smtp://todo:s3cret@mail.example.com:587?tls=required",
+            ),
+        ];
+        let missing = config(&smtp).unwrap_err();
+        assert_eq!(missing.variable, "SMTP_FROM");
+        let on = config(&[smtp[0], smtp[1], ("SMTP_FROM", "Todo <todo@example.com>")]).unwrap();
+        let settings = on.reminders.smtp.expect("SMTP is on");
+        assert_eq!(
+            settings.redacted_url(),
+            "smtp://todo:***@mail.example.com:587?tls=required"
+        );
+        // Nothing the configuration prints shows the password.
+        let bad = config(&[
+            ("JWT_SECRET", SECRET),
+            (
+                "SMTP_URL",
+                "smtp://todo:s3cret@mail.example.com?tls=sometimes",
+            ),
+            ("SMTP_FROM", "todo@example.com"),
+        ])
+        .unwrap_err();
+        assert_eq!(bad.variable, "SMTP_URL");
+        assert!(!bad.to_string().contains("s3cret"), "{bad}");
+        let shown = format!(
+            "{:?}",
+            config(&[smtp[0], smtp[1], ("SMTP_FROM", "todo@example.com")]).unwrap()
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
     fn each_bad_value_names_its_variable() {
         for (var, value) in [
             ("DATABASE_URL", "mysql://x"),
@@ -637,6 +729,14 @@ mod tests {
             ("EXPORT_PAGE_ROWS", "0"),
             ("EXPORT_PAGE_ROWS", "5000"),
             ("EXPORT_TIME_LIMIT_SECONDS", "0"),
+            ("REMINDER_POLL_SECONDS", "4"),
+            ("REMINDER_POLL_SECONDS", "3601"),
+            ("REMINDER_LEASE_SECONDS", "9"),
+            ("REMINDER_RETRY_SECONDS", "0"),
+            ("REMINDER_BATCH_SIZE", "0"),
+            ("REMINDER_MAX_ATTEMPTS", "21"),
+            ("SMTP_URL", "https://mail.example.com"),
+            ("SMTP_FROM", "not a mailbox"),
         ] {
             let error = config(&[("JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(error.variable, var, "{var}={value}");

@@ -3,8 +3,9 @@
 //!
 //! Code map: `config` reads the environment; `domain` parses input into
 //! valid types; `store` is the only code that speaks SQL; `auth` issues and
-//! checks credentials; `routes` maps HTTP to all of these; `startup` wires
-//! the server and its shutdown.
+//! checks credentials; `routes` maps HTTP to all of these; `reminders` sends
+//! the reminders that come due by e-mail; `startup` wires the server and its
+//! shutdown.
 
 pub mod assistant;
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod oauth;
+pub mod reminders;
 pub mod routes;
 pub mod selftest;
 pub mod startup;

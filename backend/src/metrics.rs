@@ -50,6 +50,32 @@ struct ProviderLabels {
     outcome: &'static str,
 }
 
+/// How a reminder delivery attempt ended (`todo_reminders_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderOutcome {
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Given up: refused for good, or out of attempts.
+    Failed,
+    /// Not sent this time; tried again later.
+    Retried,
+    /// Not sent: the task was completed or changed, or it came too late.
+    Skipped,
+}
+
+impl ReminderOutcome {
+    const ALL: [Self; 4] = [Self::Sent, Self::Failed, Self::Retried, Self::Skipped];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Retried => "retried",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
 /// Provider calls take from milliseconds (offline) to tens of seconds.
 const PROVIDER_BUCKETS: [f64; 12] = [
     0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 60.0,
@@ -73,6 +99,7 @@ pub struct Metrics {
     chats: Family<OutcomeLabels, Counter>,
     tool_calls: Family<ToolLabels, Counter>,
     provider: Family<ProviderLabels, Histogram>,
+    reminders: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -129,6 +156,19 @@ impl Metrics {
             "Time the model provider took to answer, by provider and outcome",
             provider.clone(),
         );
+        let reminders = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "todo_reminders",
+            "E-mail reminder deliveries by outcome: sent, failed (given up), retried (failed, tried again later), skipped (task completed or changed, or too late)",
+            reminders.clone(),
+        );
+        // Every outcome from the start, at 0: a rate over a series that
+        // appears only with its first event misses that event.
+        for outcome in ReminderOutcome::ALL {
+            let _ = reminders.get_or_create(&OutcomeLabels {
+                outcome: outcome.label(),
+            });
+        }
         Self {
             registry,
             requests,
@@ -137,6 +177,7 @@ impl Metrics {
             chats,
             tool_calls,
             provider,
+            reminders,
         }
     }
 
@@ -181,6 +222,14 @@ impl Metrics {
         self.provider
             .get_or_create(&ProviderLabels { provider, outcome })
             .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn count_reminder(&self, outcome: ReminderOutcome) {
+        self.reminders
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.label(),
+            })
+            .inc();
     }
 
     /// The OpenMetrics text exposition, with pool gauges read now.

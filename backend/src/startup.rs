@@ -10,7 +10,7 @@ use todo_service::application::Server;
 
 use crate::config::Config;
 use crate::routes;
-use crate::state::AppState;
+use crate::state::{AppState, ReminderWorker};
 use crate::store::Store;
 
 /// How long `build` waits for a first migration before serving anyway.
@@ -52,8 +52,17 @@ impl Server for AppState {
 
     /// Once a minute forgets idle limits and stale session checks; once
     /// an hour prunes the rows of sessions that ended a week ago, spent
-    /// OAuth codes and OAuth clients nobody connected.
+    /// OAuth codes and OAuth clients nobody connected. Starts the e-mail
+    /// reminder worker, if there is one, on a task of its own: this
+    /// housekeeping is dropped when serving ends, and the worker is
+    /// stopped in its own way ([`Server::stopped`]).
     fn alongside(&self) -> impl Future<Output = ()> + Send + 'static {
+        {
+            let mut reminders = self.reminders.lock().unwrap_or_else(|e| e.into_inner());
+            if let ReminderWorker::Built(worker) = std::mem::take(&mut *reminders) {
+                *reminders = ReminderWorker::Running(worker.spawn(self.database.clone()));
+            }
+        }
         let limiter = self.limiter.clone();
         let assistant = self.assistant.clone();
         let budgets = self.budgets.clone();
@@ -83,7 +92,14 @@ impl Server for AppState {
         }
     }
 
+    /// Stops the reminder worker (it finishes the message it is sending
+    /// and gives the rest of its batch back), then closes the pool.
     async fn stopped(self) {
+        let reminders =
+            std::mem::take(&mut *self.reminders.lock().unwrap_or_else(|e| e.into_inner()));
+        if let ReminderWorker::Running(worker) = reminders {
+            worker.stop().await;
+        }
         self.store.close().await;
     }
 }

@@ -9,6 +9,7 @@ use crate::auth::{AccountLimiter, Authenticator, Passwords, TokenKeys, UserBudge
 use crate::bootstrap::DatabaseGate;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::reminders::{Running, Worker};
 use crate::store::Store;
 
 /// What every handler may use. A clone is one reference count: the state
@@ -35,6 +36,19 @@ pub struct Shared {
     /// Open once the database is migrated.
     pub database: DatabaseGate,
     pub assistant: Arc<Assistant>,
+    /// The e-mail reminder worker, with `SMTP_URL`: built here, started
+    /// when serving starts, stopped when it ends.
+    pub reminders: std::sync::Mutex<ReminderWorker>,
+}
+
+/// Where the reminder worker is in its life.
+#[derive(Debug, Default)]
+pub enum ReminderWorker {
+    /// No `SMTP_URL`, or stopped.
+    #[default]
+    Off,
+    Built(Box<Worker>),
+    Running(Running),
 }
 
 impl std::ops::Deref for AppState {
@@ -49,7 +63,16 @@ impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         let store = store.with_quotas(config.quotas);
         let budgets = Arc::new(UserBudgets::new(config.user_budgets));
+        let metrics = Arc::new(Metrics::new());
+        let reminders = match &config.reminders.smtp {
+            Some(smtp) => ReminderWorker::Built(Box::new(
+                Worker::new(store.clone(), &config.reminders, smtp, metrics.clone())
+                    .map_err(|e| anyhow::anyhow!("SMTP_URL cannot be used: {e}"))?,
+            )),
+            None => ReminderWorker::Off,
+        };
         Ok(Self(Arc::new(Shared {
+            reminders: std::sync::Mutex::new(reminders),
             assistant: Arc::new(Assistant::new(
                 &config.assistant,
                 store.clone(),
@@ -77,7 +100,7 @@ impl AppState {
             passwords: Passwords::new(config.hashing),
             limiter: Arc::new(AccountLimiter::new(config.account_limits)),
             config: Arc::new(config),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             database: DatabaseGate::default(),
         })))
     }

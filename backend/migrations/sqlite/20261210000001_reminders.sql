@@ -15,7 +15,9 @@ ALTER TABLE tasks ADD COLUMN next_occurrence_id BLOB REFERENCES tasks (id) ON DE
 -- scanning every task (SQLite's foreign-key checks use only full indexes).
 CREATE INDEX tasks_next_occurrence_idx ON tasks (next_occurrence_id);
 
-CREATE INDEX tasks_reminders_due_idx ON tasks (due_date) WHERE reminders <> '' AND completed = 0;
+-- `NOT completed`, as the worker's query says it: SQLite uses a partial
+-- index only for a query whose WHERE repeats the index's terms.
+CREATE INDEX tasks_reminders_due_idx ON tasks (due_date, id) WHERE reminders <> '' AND NOT completed;
 
 ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 ALTER TABLE users ADD COLUMN calendar_feed_hash BLOB;
@@ -27,7 +29,7 @@ CREATE TABLE reminder_deliveries (
     task_id         BLOB NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
     owner_id        BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     due_at          TEXT NOT NULL,
-    minutes_before  INTEGER NOT NULL,
+    minutes_before  INTEGER NOT NULL CHECK (minutes_before >= 0),
     fire_at         TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT NOT NULL,
@@ -35,9 +37,11 @@ CREATE TABLE reminder_deliveries (
     lease_until     TEXT,
     sent_at         TEXT,
     failed_at       TEXT,
+    skipped_at      TEXT,
     last_error      TEXT,
     created_at      TEXT NOT NULL,
     UNIQUE (task_id, due_at, minutes_before)
 );
 CREATE INDEX reminder_deliveries_pending_idx ON reminder_deliveries (next_attempt_at)
-    WHERE sent_at IS NULL AND failed_at IS NULL;
+    WHERE sent_at IS NULL AND failed_at IS NULL AND skipped_at IS NULL;
+CREATE INDEX reminder_deliveries_fire_idx ON reminder_deliveries (fire_at);

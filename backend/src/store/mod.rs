@@ -12,6 +12,7 @@ pub(crate) mod availability;
 mod conversations;
 mod oauth;
 pub mod postgres_pool;
+mod reminders;
 mod sessions;
 #[macro_use]
 mod tasks;
@@ -34,6 +35,7 @@ use postgres_pool::PostgresPool;
 pub use calendar::FeedOwner;
 pub use conversations::{MessageRow, NewMessage};
 pub use oauth::{IssuedCode, Redemption, Rotation};
+pub use reminders::{ClaimedDelivery, DeliveryEnd, DeliveryTarget, NewDelivery, ReminderTask};
 pub use sessions::{NewSession, SessionGrant, SessionRow};
 pub use tasks::TaskPage;
 pub use transfer::{

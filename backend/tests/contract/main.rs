@@ -26,6 +26,7 @@ mod pool;
 mod provider;
 mod readiness;
 mod recurrence;
+mod reminders;
 mod restart;
 mod tasks;
 mod transfer;
@@ -37,7 +38,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use support::{Backend, PostgresServer, TestFn};
 
 fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
-    let modules: [(&str, Vec<(&str, TestFn)>); 17] = [
+    let modules: [(&str, Vec<(&str, TestFn)>); 18] = [
         ("accounts", accounts::cases()),
         ("assistant", assistant::cases()),
         ("auth", auth::cases()),
@@ -52,6 +53,7 @@ fn all_cases() -> Vec<(&'static str, &'static str, TestFn)> {
         ("operations", operations::cases()),
         ("provider", provider::cases()),
         ("recurrence", recurrence::cases()),
+        ("reminders", reminders::cases()),
         ("tasks", tasks::cases()),
         ("transfer", transfer::cases()),
         ("validation", validation::cases()),

@@ -6,7 +6,7 @@ use clap::Args;
 use super::mcp_conformance::McpConformance;
 use crate::support::postgres::{TempPostgres, server_binaries};
 use crate::support::process::{cargo, run, which};
-use crate::support::tools::install_debian_packages;
+use crate::support::tools::{AIOSMTPD, install_debian_packages};
 
 /// Runs `cargo test --workspace`, then (unless `cargo test` arguments
 /// narrow the run) `mcp-conformance`: the official MCP conformance suite
@@ -15,7 +15,9 @@ use crate::support::tools::install_debian_packages;
 /// `TEST_DATABASE_URL` when set; otherwise this starts a throwaway cluster
 /// from the host's PostgreSQL (installing Debian's package when running as
 /// root on Debian), or, without one, leaves it to testcontainers and
-/// Docker.
+/// Docker. The e-mail reminder cases need a real SMTP server: this
+/// installs aiosmtpd (pinned, into `.local/smtp-venv`) and passes its
+/// interpreter as `TEST_SMTP_PYTHON`, unless that is set already.
 #[derive(Debug, Default, Args)]
 pub struct Test {
     /// Extra arguments for `cargo test` (after `--`).
@@ -28,6 +30,14 @@ impl Test {
         let mut command = cargo();
         command.args(["test", "--workspace"]).args(&self.cargo_args);
         crate::support::browser::ensure("test");
+        if std::env::var_os("TEST_SMTP_PYTHON").is_none() {
+            let python = AIOSMTPD.interpreter()?;
+            eprintln!(
+                "test: the SMTP server of the reminder tests runs on {}",
+                python.display()
+            );
+            command.env("TEST_SMTP_PYTHON", python);
+        }
         let cluster = match provided_database() {
             Some(var) => {
                 eprintln!("test: PostgreSQL from {var}");

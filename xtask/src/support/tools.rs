@@ -232,7 +232,24 @@ pub const CHECK_JSONSCHEMA: PythonTool = PythonTool {
     note: "",
 };
 
+/// A real SMTP server for the e-mail reminder tests: the contract suite
+/// runs `backend/tests/smtp/sink.py` on this venv's interpreter
+/// (`TEST_SMTP_PYTHON`, which `cargo xtask test` exports).
+pub const AIOSMTPD: PythonTool = PythonTool {
+    program: "aiosmtpd",
+    package: "aiosmtpd==1.4.6",
+    venv: "smtp-venv",
+    note: "",
+};
+
 impl PythonTool {
+    /// The venv's Python interpreter, with the package installed first
+    /// when it is not there yet: for a tool used as a library.
+    pub fn interpreter(self) -> anyhow::Result<PathBuf> {
+        let tool = self.ensure()?;
+        Ok(tool.with_file_name("python"))
+    }
+
     /// The executable, installed first when it is not there yet.
     pub fn ensure(self) -> anyhow::Result<PathBuf> {
         let tool = local_dir().join(self.venv).join("bin").join(self.program);
