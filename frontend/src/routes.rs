@@ -27,10 +27,8 @@ const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The sign-up page's: the same, plus scripts from here (its one script
-/// fills in the browser's time zone), never inline ones.
-pub const SIGNUP_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+// The sign-up page sets its own (`handlers::auth`): this one plus
+// scripts from here.
 
 pub fn app(state: AppState) -> Router {
     let strict_transport_security = state.config.strict_transport_security();

@@ -55,12 +55,14 @@ pub struct ExportedTask {
     pub priority: Priority,
     #[serde(serialize_with = "crate::wire_time::optional_date")]
     pub due_date: Option<NaiveDate>,
-    /// Absent in documents written before due times existed.
-    #[serde(default)]
+    /// Left out when the task has none, so that a document of tasks
+    /// without schedules is what it was before they existed (and older
+    /// versions of the app import it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reminders: Vec<u32>,
     pub tags: Vec<String>,
     #[serde(serialize_with = "crate::wire_time::timestamp")]

@@ -112,7 +112,9 @@ async fn openapi_documents_every_route_and_every_route_exists(ctx: TestCtx) {
         assert!(
             code != "not_found"
                 || path.starts_with("/api/tasks/")
-                || path.starts_with("/api/conversations/"),
+                || path.starts_with("/api/conversations/")
+                // No feed at an address that was never made.
+                || path.starts_with("/calendar/"),
             "{method} {path} is not routed"
         );
     }
