@@ -280,6 +280,11 @@ impl Configured for Config {
                     "OAUTH_REQUESTS_PER_MINUTE_PER_CLIENT",
                     defaults.oauth_per_client_per_minute,
                 )?,
+                calendar_feed_per_client_per_minute: per_minute(
+                    &vars,
+                    "CALENDAR_FEED_FETCHES_PER_MINUTE_PER_CLIENT",
+                    defaults.calendar_feed_per_client_per_minute,
+                )?,
             },
             hashing: HashingLimits {
                 concurrency: hash_concurrency,

@@ -1,5 +1,5 @@
-//! Throttling of logins and signups (governor's GCRA: budgets refill
-//! continuously).
+//! Throttling of logins, signups, OAuth requests and calendar feed
+//! fetches (governor's GCRA: budgets refill continuously).
 //!
 //! Logins are limited per client address across accounts (spraying), per
 //! account from one client (guessing), and per account across clients,
@@ -27,6 +27,9 @@ pub struct AccountLimits {
     /// OAuth requests (codes asked for, token exchanges, client lookups)
     /// per client address.
     pub oauth_per_client_per_minute: NonZeroU32,
+    /// Calendar feed fetches per client address: calendar apps poll
+    /// hourly, but one service (Google's) fetches for many users.
+    pub calendar_feed_per_client_per_minute: NonZeroU32,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -42,6 +45,7 @@ impl Default for AccountLimits {
             signup_per_client_per_hour: nonzero(20),
             signup_per_email_per_hour: nonzero(5),
             oauth_per_client_per_minute: nonzero(60),
+            calendar_feed_per_client_per_minute: nonzero(120),
         }
     }
 }
@@ -69,6 +73,7 @@ pub struct AccountLimiter {
     /// and held to the same budget.
     registration_client: DefaultKeyedRateLimiter<IpAddr>,
     oauth_client: DefaultKeyedRateLimiter<IpAddr>,
+    calendar_feed_client: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -86,6 +91,9 @@ impl AccountLimiter {
                 limits.signup_per_client_per_hour,
             )),
             oauth_client: RateLimiter::keyed(Quota::per_minute(limits.oauth_per_client_per_minute)),
+            calendar_feed_client: RateLimiter::keyed(Quota::per_minute(
+                limits.calendar_feed_per_client_per_minute,
+            )),
             clock: DefaultClock::default(),
         }
     }
@@ -124,6 +132,15 @@ impl AccountLimiter {
     /// An OAuth request from `client`: a code asked for, a token
     /// exchange, a client looked up. Each reads or writes the database, and
     /// the token endpoint is anonymous.
+    /// A calendar feed fetch from `client`: the address is the credential,
+    /// so guesses are bounded like logins, if more loosely.
+    pub fn check_calendar_feed(&self, client: IpAddr) -> Result<(), Duration> {
+        let now = self.clock.now();
+        self.calendar_feed_client
+            .check_key(&client_key(client))
+            .map_err(|not_until| not_until.wait_time_from(now))
+    }
+
     pub fn check_oauth(&self, client: IpAddr) -> Result<(), Duration> {
         let now = self.clock.now();
         self.oauth_client

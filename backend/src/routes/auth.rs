@@ -92,7 +92,11 @@ async fn log_in(
     })
 }
 
-fn too_many(retry_after: std::time::Duration, ip: IpAddr, what: &'static str) -> ApiError {
+pub(super) fn too_many(
+    retry_after: std::time::Duration,
+    ip: IpAddr,
+    what: &'static str,
+) -> ApiError {
     tracing::warn!(%ip, what, "rate limit hit");
     ApiError::TooManyRequests { retry_after }
 }

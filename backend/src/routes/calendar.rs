@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use todo_api::{CalendarFeed, CalendarFeedCreated, ErrorBody};
 
+use super::auth::{ClientIp, too_many};
 use crate::auth::{AccountHolder, Caller};
 use crate::calendar::{self, FEED_MAX_TASKS, feed};
 use crate::domain::{FieldErrors, TimeZoneName};
@@ -88,7 +89,8 @@ pub async fn revoke(
 /// events (`components=event`, the default, which every calendar app
 /// shows and alarms on) or to-dos (`components=todo`), with their repeat
 /// rules and reminders. An unknown or revoked secret is a 404. Answers
-/// `ETag`, and 304 to a matching `If-None-Match`.
+/// `ETag`, and 304 to a matching `If-None-Match`. Fetches are limited per
+/// client address, found or not, so secrets cannot be guessed at speed.
 #[utoipa::path(get, path = "/calendar/{file}", tag = "calendar", operation_id = "calendarFeed",
     params(
         ("file" = String, Path, description = "`<secret>.ics`"),
@@ -99,13 +101,19 @@ pub async fn revoke(
         (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
         (status = 404, description = "No feed at this address (never made, or revoked)", body = ErrorBody),
         (status = 422, description = "Bad `components`", body = ErrorBody),
+        (status = 429, description = "Too many fetches from this client; see Retry-After", body = ErrorBody),
     ))]
 pub async fn serve(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(file): Path<String>,
     QueryPairs(pairs): QueryPairs,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    state
+        .limiter
+        .check_calendar_feed(ip)
+        .map_err(|retry_after| too_many(retry_after, ip, "calendar feed"))?;
     let components = components(&pairs)?;
     let hash = file
         .strip_suffix(".ics")

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use todo_api::{ApiClient, CalendarFeedCreated, ErrorCode, Task};
 
 use crate::cases;
-use crate::support::{TestCtx, TestFn, expect_error, send_json};
+use crate::support::{
+    RunningApp, TestCtx, TestDatabase, TestFn, expect_error, send_json, test_config,
+};
 
 pub fn cases() -> Vec<(&'static str, TestFn)> {
     cases![
@@ -18,6 +20,7 @@ pub fn cases() -> Vec<(&'static str, TestFn)> {
         a_feed_answers_304_to_its_etag,
         a_replaced_or_revoked_feed_address_answers_404,
         only_a_login_manages_the_feed_address,
+        feed_fetches_are_limited_per_client_found_or_not,
     ]
 }
 
@@ -411,4 +414,39 @@ async fn only_a_login_manages_the_feed_address(ctx: TestCtx) {
     .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(api.me().await.unwrap().time_zone, "UTC");
+}
+
+async fn feed_fetches_are_limited_per_client_found_or_not(ctx: TestCtx) {
+    let database = TestDatabase::create(&ctx.backend).await;
+    let app = RunningApp::start(
+        test_config(
+            &database.url,
+            &[("CALENDAR_FEED_FETCHES_PER_MINUTE_PER_CLIENT", "3")],
+        ),
+        ctx.backend.clone(),
+    )
+    .await;
+    let (api, _) = app.ctx.user("polled").await;
+    let feed = new_feed(&api).await;
+    // Guesses spend the same budget as the real address.
+    let guess =
+        "/calendar/todo_cal_0000000000000000000000000000000000000000000000000000000000000000.ics";
+    expect_error(
+        fetch(&app.ctx, guess).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+    fetch_text(&app.ctx, &feed.path).await;
+    fetch_text(&app.ctx, &feed.path).await;
+    let limited = fetch(&app.ctx, &feed.path).await;
+    assert!(limited.headers().contains_key(header::RETRY_AFTER));
+    expect_error(
+        limited,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManyRequests,
+    )
+    .await;
+    app.stop().await;
+    database.drop().await;
 }

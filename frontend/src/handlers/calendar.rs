@@ -155,6 +155,12 @@ fn refused(error: &ClientError) -> Response {
             StatusCode::UNPROCESSABLE_ENTITY,
             "Ask for components=event (the default) or components=todo.\n",
         ),
+        // The backend's per-address budget is per minute: a minute is
+        // always enough to wait.
+        Some(StatusCode::TOO_MANY_REQUESTS) => with_retry_after(refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many fetches of calendar feeds from this address; try again in a minute.\n",
+        )),
         _ => {
             tracing::warn!(%error, "the calendar feed could not be fetched from the backend");
             unavailable()
@@ -163,10 +169,13 @@ fn refused(error: &ClientError) -> Response {
 }
 
 fn unavailable() -> Response {
-    let mut response = refusal(
+    with_retry_after(refusal(
         StatusCode::SERVICE_UNAVAILABLE,
         "The calendar cannot be reached right now; your calendar app will try again.\n",
-    );
+    ))
+}
+
+fn with_retry_after(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
