@@ -40,6 +40,11 @@ impl Testcontainers {
                 "postgres::",
             ])
             .env("TEST_POSTGRES_IMAGE", &image)
+            // The reminder cases send to a real SMTP server.
+            .env(
+                "TEST_SMTP_PYTHON",
+                crate::support::tools::AIOSMTPD.interpreter()?,
+            )
             // Either of these would make the suite skip testcontainers.
             .env_remove("TEST_DATABASE_URL")
             .env_remove("DATABASE_URL"))
