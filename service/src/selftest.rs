@@ -47,30 +47,11 @@ pub async fn call<T: DeserializeOwned>(
     request: reqwest::RequestBuilder,
     status: StatusCode,
 ) -> Result<(reqwest::header::HeaderMap, T), Mismatch> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| mismatch(step, format!("request failed: {e}")))?;
-    let actual = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| mismatch(step, format!("reading the body failed: {e}")))?;
-    let text = String::from_utf8_lossy(&body);
-    if actual != status {
-        return Err(mismatch(
-            step,
-            format!(
-                "status:\n    expected: {status}\n    actual:   {actual}\n    body:     {}",
-                text.chars().take(500).collect::<String>()
-            ),
-        ));
-    }
-    let parsed = if body.is_empty() {
+    let (headers, text) = call_text(step, request, status).await?;
+    let parsed = if text.is_empty() {
         serde_json::from_str("null")
     } else {
-        serde_json::from_slice(&body)
+        serde_json::from_str(&text)
     };
     let value = parsed.map_err(|e| {
         mismatch(
@@ -82,7 +63,7 @@ pub async fn call<T: DeserializeOwned>(
 }
 
 /// Sends `request`, requires `status`, and returns the headers and the
-/// body as text, for answers that are not JSON.
+/// body as text (lossily, for the diff), for answers that are not JSON.
 pub async fn call_text(
     step: &'static str,
     request: reqwest::RequestBuilder,
@@ -94,10 +75,11 @@ pub async fn call_text(
         .map_err(|e| mismatch(step, format!("request failed: {e}")))?;
     let actual = response.status();
     let headers = response.headers().clone();
-    let text = response
-        .text()
+    let body = response
+        .bytes()
         .await
         .map_err(|e| mismatch(step, format!("reading the body failed: {e}")))?;
+    let text = String::from_utf8_lossy(&body).into_owned();
     if actual != status {
         return Err(mismatch(
             step,
