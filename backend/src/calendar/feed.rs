@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone, TimeZoneTransition};
 use uuid::Uuid;
@@ -103,6 +103,50 @@ enum Clock {
     /// Local wall time with TZID, defined by a VTIMEZONE with these observances (empty when
     /// no task has a time, so nothing refers to the zone).
     Zoned(Vec<Observance>),
+}
+
+/// `rule` with its UNTIL written in DTSTART's value type, as RFC 5545 §3.3.10 requires: a
+/// date after an all-day DTSTART, a UTC date-time after a timed one. A task's rule ends on
+/// its UNTIL date, whatever time of day UNTIL gives, so a timed series ends at the last
+/// second of that date in the owner's zone. A rule without UNTIL is returned as it is.
+fn until_like_start(rule: &str, timed: bool, zone: &TimeZone) -> String {
+    let parts = rule
+        .split(';')
+        .map(|part| match part.strip_prefix("UNTIL=") {
+            Some(until) => {
+                let date = until.get(..8).unwrap_or(until);
+                let written = if timed {
+                    end_of_day_utc(date, zone)
+                } else {
+                    None
+                };
+                format!("UNTIL={}", written.as_deref().unwrap_or(date))
+            }
+            None => part.to_owned(),
+        });
+    parts.collect::<Vec<_>>().join(";")
+}
+
+/// The last second of `YYYYMMDD` in `zone`, as a UTC `YYYYMMDDTHHMMSSZ`.
+fn end_of_day_utc(date: &str, zone: &TimeZone) -> Option<String> {
+    let date = NaiveDate::parse_from_str(date, "%Y%m%d").ok()?;
+    let day = jiff::civil::Date::new(
+        i16::try_from(date.year()).ok()?,
+        i8::try_from(date.month()).ok()?,
+        i8::try_from(date.day()).ok()?,
+    )
+    .ok()?;
+    // The later reading of a repeated hour: the last second the date has.
+    let last_second = zone
+        .to_ambiguous_zoned_datetime(day.at(23, 59, 59, 0))
+        .later()
+        .ok()?;
+    Some(
+        last_second
+            .timestamp()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string(),
+    )
 }
 
 /// One STANDARD or DAYLIGHT sub-component of a VTIMEZONE.
@@ -288,7 +332,11 @@ fn write_task(out: &mut String, feed: &Feed<'_>, clock: &Clock, task: &FeedTask<
     if let Some(rule) = task.recurrence {
         // Validated upstream; dropping control characters still rules out injected lines.
         let rule: String = rule.chars().filter(|c| !c.is_control()).collect();
-        line(out, "RRULE", &rule);
+        line(
+            out,
+            "RRULE",
+            &until_like_start(&rule, task.due_time.is_some(), feed.time_zone),
+        );
     }
     let status = match (feed.components, task.completed) {
         (Components::Events, _) => "CONFIRMED",
@@ -386,7 +434,6 @@ fn line(out: &mut String, head: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Datelike;
     use icalendar::parser::{Component, read_calendar, unfold};
 
     /// Escapable characters, a newline, an emoji and 100 CJK characters that force folding.
@@ -538,6 +585,53 @@ mod tests {
         assert_eq!(with(birthday, "DTEND", "VALUE"), ("20270101", Some("DATE")));
         assert!(birthday.find_prop("RRULE").is_none());
         assert_eq!(triggers(birthday), [("-PT60M", None)]);
+    }
+
+    /// RFC 5545 wants UNTIL in DTSTART's value type. A task's series ends on its UNTIL date
+    /// whichever way the rule gives it; a calendar app expanding the feed's rule must agree.
+    #[test]
+    fn until_takes_the_value_type_of_the_start_and_keeps_the_last_date() {
+        let mut timed = task("Stand-up", at(2026, 6, 1), Some((9, 30)));
+        timed.recurrence = Some("FREQ=DAILY;UNTIL=20260630");
+        let mut all_day = task("Log hours", at(2026, 6, 1), None);
+        all_day.recurrence = Some("FREQ=WEEKLY;UNTIL=20260629T120000Z");
+        let mut open_ended = task("Stretch", at(2026, 6, 1), Some((7, 0)));
+        open_ended.recurrence = Some("FREQ=DAILY;COUNT=3");
+        let text = render_in(
+            "Europe/Berlin",
+            Components::Events,
+            &[timed, all_day, open_ended],
+        );
+        let unfolded = unfold(&text);
+        let cal = read_calendar(&unfolded).expect("output parses");
+        let rules: Vec<&str> = cal.components[1..]
+            .iter()
+            .map(|c| val(c, "RRULE"))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "FREQ=DAILY;UNTIL=20260630T215959Z",
+                "FREQ=WEEKLY;UNTIL=20260629",
+                "FREQ=DAILY;COUNT=3"
+            ]
+        );
+        // A calendar library expands the timed series to the UNTIL date, inclusive.
+        let expanded: rrule::RRuleSet = format!(
+            "DTSTART;TZID=Europe/Berlin:20260601T093000\nRRULE:{}",
+            rules[0]
+        )
+        .parse()
+        .expect("the rrule crate takes a UTC UNTIL after a zoned DTSTART");
+        let dates = expanded.all(100).dates;
+        assert_eq!(dates.len(), 30);
+        assert_eq!(
+            dates.last().map(|d| d.naive_local()),
+            at(2026, 6, 30).and_hms_opt(9, 30, 0)
+        );
+
+        let in_utc = render_in("UTC", Components::Events, &[timed]);
+        assert!(in_utc.contains("RRULE:FREQ=DAILY;UNTIL=20260630T235959Z\r\n"));
     }
 
     #[test]
