@@ -663,4 +663,23 @@ mod tests {
             assert_eq!(statement_kind(sql), kind, "{sql}");
         }
     }
+
+    /// `.cargo/config.toml` builds the bundled SQLite without memory
+    /// statistics: with them, every allocation takes a process-wide mutex,
+    /// and sqlx allocates for each column value it reads.
+    #[tokio::test]
+    async fn sqlite_is_built_without_memory_statistics() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory database");
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&mut conn)
+            .await
+            .expect("compile options");
+        assert!(
+            options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+    }
 }
