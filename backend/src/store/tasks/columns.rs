@@ -3,11 +3,17 @@
 //! and the one decoder every task read goes through ([`TaskColumns`]).
 //!
 //! Columns are named after the fields and decoded by position, not by
-//! name: a page is 50 rows of nine columns, and a lookup by name hashes
+//! name: a page is 50 rows of eleven columns, and a lookup by name hashes
 //! the name every time. A field's kind says how it is stored; two kinds
 //! are stored differently from how the API holds them: a priority as its
 //! rank (so it sorts by urgency), tags as one string of names joined by
 //! spaces (read back without a second query).
+//!
+//! The schedule (due time, reminders, repeat rule and its summary) is
+//! four columns of the table but is read as one (`schedule_column!`): NULL for a
+//! task without one, the common case. Each column value read costs
+//! sqlx-sqlite an allocation and a free, even a NULL; four NULLs per row
+//! made the SQLite list about a fifth dearer (`docs/benchmarks.md`).
 
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -15,6 +21,54 @@ use sqlx::sqlite::SqliteRow;
 use todo_api::{Priority, Task, TaskView};
 
 use crate::domain::StoredTags;
+
+/// The schedule's fields joined by `|`, summary last (a repeat rule, a
+/// time and minutes never hold a `|`, and a summary is only split off at
+/// the third); NULL when there is no schedule. Both dialects' SQL.
+macro_rules! schedule_column {
+    () => {
+        "CASE WHEN due_time IS NULL AND reminders = '' AND recurrence IS NULL THEN NULL \
+         ELSE coalesce(due_time, '') || '|' || reminders || '|' || coalesce(recurrence, '') \
+         || '|' || coalesce(recurrence_summary, '') END AS schedule"
+    };
+}
+
+/// One column's SQL, preceded by `", "`, or nothing for the schedule's
+/// fields after the first: they share `due_time`'s column.
+macro_rules! column_after_first {
+    (due_time) => {
+        concat!(", ", schedule_column!())
+    };
+    (recurrence) => {
+        ""
+    };
+    (recurrence_summary) => {
+        ""
+    };
+    (reminders) => {
+        ""
+    };
+    ($name:ident) => {
+        concat!(", ", stringify!($name))
+    };
+}
+
+/// How many columns a field takes: the schedule's fields after the
+/// first take none.
+macro_rules! columns_of_field {
+    (recurrence) => {
+        0
+    };
+    (recurrence_summary) => {
+        0
+    };
+    (reminders) => {
+        0
+    };
+    ($name:ident) => {
+        1
+    };
+}
 
 /// A column's value, read with `$get` (`try_get` or `try_get_unchecked`)
 /// at `$index`, turned into what `TaskView` holds.
@@ -25,11 +79,29 @@ macro_rules! decode_column {
     (tags, $row:expr, $get:ident, $index:expr) => {
         StoredTags($row.$get($index)?)
     };
-    (minutes, $row:expr, $get:ident, $index:expr) => {
-        todo_api::MinutesView::Stored($row.$get($index)?)
-    };
     ($as_is:ident, $row:expr, $get:ident, $index:expr) => {
         $row.$get($index)?
+    };
+}
+
+/// A field's value: the schedule's fields from the schedule column (read
+/// at `due_time`, the first of them), the others from their own column.
+macro_rules! decode_field {
+    (due_time, $kind:ident, $schedule:ident, $row:expr, $get:ident, $next:expr) => {{
+        $schedule = Schedule::parse($row.$get($next)?);
+        $schedule.due_time
+    }};
+    (recurrence, $kind:ident, $schedule:ident, $row:expr, $get:ident, $next:expr) => {
+        $schedule.recurrence
+    };
+    (recurrence_summary, $kind:ident, $schedule:ident, $row:expr, $get:ident, $next:expr) => {
+        $schedule.recurrence_summary
+    };
+    (reminders, $kind:ident, $schedule:ident, $row:expr, $get:ident, $next:expr) => {
+        todo_api::MinutesView::Stored($schedule.reminders)
+    };
+    ($name:ident, $kind:ident, $schedule:ident, $row:expr, $get:ident, $next:expr) => {
+        decode_column!($kind, $row, $get, $next)
     };
 }
 
@@ -42,10 +114,36 @@ macro_rules! decode_task_view {
             column += 1;
             column - 1
         };
-        TaskView {
-            $($name: decode_column!($kind, row, $get, next()),)*
-        }
+        let schedule: Schedule<'_>;
+        $(let $name = decode_field!($name, $kind, schedule, row, $get, next());)*
+        TaskView { $($name),* }
     }};
+}
+
+/// The schedule column's parts, borrowed from the row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Schedule<'a> {
+    due_time: Option<&'a str>,
+    reminders: &'a str,
+    recurrence: Option<&'a str>,
+    recurrence_summary: Option<&'a str>,
+}
+
+impl<'a> Schedule<'a> {
+    fn parse(column: Option<&'a str>) -> Self {
+        let Some(column) = column else {
+            return Self::default();
+        };
+        let mut parts = column.splitn(4, '|');
+        let mut part = || parts.next().unwrap_or_default();
+        let some = |part: &'a str| (!part.is_empty()).then_some(part);
+        Self {
+            due_time: some(part()),
+            reminders: part(),
+            recurrence: some(part()),
+            recurrence_summary: some(part()),
+        }
+    }
 }
 
 /// From the field table: the column list and the decoder for each
@@ -61,7 +159,7 @@ macro_rules! columns_from_fields {
         }
 
         /// Where a column after a task's starts.
-        pub(super) const TASK_COLUMN_COUNT: usize = [$(stringify!($name)),*].len();
+        pub(super) const TASK_COLUMN_COUNT: usize = 0 $(+ columns_of_field!($name))*;
 
         impl TaskColumns for PgRow {
             fn task_view(&self) -> Result<TaskView<'_, StoredTags<'_>>, sqlx::Error> {
@@ -85,10 +183,10 @@ macro_rules! columns_from_fields {
     };
 }
 
-/// `"a, b, c"` from `a, b, c`.
+/// `"a, b, c"` from `a, b, c`, the schedule's fields as one column.
 macro_rules! concat_columns {
     ($first:ident $(, $name:ident)*) => {
-        concat!(stringify!($first) $(, ", ", stringify!($name))*)
+        concat!(stringify!($first) $(, column_after_first!($name))*)
     };
 }
 
@@ -139,27 +237,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_columns_are_the_api_fields_in_order() {
-        let names: Vec<&str> = TASK_COLUMNS.split(", ").collect();
-        assert_eq!(
-            names,
-            [
-                "id",
-                "title",
-                "description",
-                "completed",
-                "priority",
-                "due_date",
-                "due_time",
-                "recurrence",
-                "recurrence_summary",
-                "reminders",
-                "tags",
-                "next_occurrence_id",
-                "created_at",
-                "updated_at"
-            ]
-        );
+    fn the_columns_are_the_api_fields_in_order_the_schedule_as_one() {
+        let names = [
+            "id",
+            "title",
+            "description",
+            "completed",
+            "priority",
+            "due_date",
+            schedule_column!(),
+            "tags",
+            "next_occurrence_id",
+            "created_at",
+            "updated_at",
+        ];
+        assert_eq!(TASK_COLUMNS, names.join(", "));
         assert_eq!(TASK_COLUMN_COUNT, names.len());
         let task = serde_json::to_value(Task {
             id: uuid::Uuid::nil(),
@@ -178,15 +270,102 @@ mod tests {
             updated_at: chrono::DateTime::UNIX_EPOCH,
         })
         .unwrap();
-        let fields: Vec<&str> = task
+        let mut fields: Vec<&str> = task
             .as_object()
             .unwrap()
             .keys()
             .map(String::as_str)
             .collect();
-        let mut sorted_names = names.clone();
+        let schedule = ["due_time", "recurrence", "recurrence_summary", "reminders"];
+        for field in schedule {
+            assert!(schedule_column!().contains(field), "{field} is read");
+        }
+        fields.retain(|field| !schedule.contains(field));
+        let mut sorted_names: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| *name != schedule_column!())
+            .collect();
         sorted_names.sort_unstable();
         assert_eq!(fields, sorted_names, "one column per field of a task");
+    }
+
+    #[test]
+    fn a_schedule_is_split_into_its_fields() {
+        assert_eq!(Schedule::parse(None), Schedule::default());
+        assert_eq!(
+            Schedule::parse(Some("09:30|0 60|FREQ=WEEKLY;BYDAY=MO|every Monday")),
+            Schedule {
+                due_time: Some("09:30"),
+                reminders: "0 60",
+                recurrence: Some("FREQ=WEEKLY;BYDAY=MO"),
+                recurrence_summary: Some("every Monday"),
+            }
+        );
+        assert_eq!(
+            Schedule::parse(Some("||FREQ=DAILY|every day")),
+            Schedule {
+                due_time: None,
+                reminders: "",
+                recurrence: Some("FREQ=DAILY"),
+                recurrence_summary: Some("every day"),
+            }
+        );
+        assert_eq!(
+            Schedule::parse(Some("07:00|||")),
+            Schedule {
+                due_time: Some("07:00"),
+                ..Schedule::default()
+            }
+        );
+    }
+
+    /// The schedule column as each database computes it, read back.
+    #[tokio::test]
+    async fn sqlite_computes_the_schedule_column_as_it_is_read() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query(
+            "CREATE TABLE tasks (due_time TEXT, reminders TEXT NOT NULL, \
+             recurrence TEXT, recurrence_summary TEXT)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO tasks VALUES (NULL, '', NULL, NULL), ('08:15', '5', NULL, NULL), \
+             (NULL, '', 'FREQ=YEARLY', 'every year')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let columns: Vec<Option<String>> =
+            sqlx::query_scalar(concat!("SELECT ", schedule_column!(), " FROM tasks"))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        let schedules: Vec<Schedule<'_>> = columns
+            .iter()
+            .map(|column| Schedule::parse(column.as_deref()))
+            .collect();
+        assert_eq!(
+            schedules,
+            [
+                Schedule::default(),
+                Schedule {
+                    due_time: Some("08:15"),
+                    reminders: "5",
+                    ..Schedule::default()
+                },
+                Schedule {
+                    recurrence: Some("FREQ=YEARLY"),
+                    recurrence_summary: Some("every year"),
+                    ..Schedule::default()
+                },
+            ]
+        );
     }
 
     #[test]

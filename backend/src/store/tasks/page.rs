@@ -102,8 +102,7 @@ mod tests {
             () => {
                 "SELECT X'000102030405060708090a0b0c0d0e0f' AS id, 'title' AS title, \
                  NULL AS description, 0 AS completed, '2' AS priority, NULL AS due_date, \
-                 NULL AS due_time, NULL AS recurrence, NULL AS recurrence_summary, \
-                 '' AS reminders, 'a b' AS tags, NULL AS next_occurrence_id, \
+                 NULL AS schedule, 'a b' AS tags, NULL AS next_occurrence_id, \
                  '2026-12-05T08:35:44Z' AS created_at, \
                  '2026-12-05T08:35:44Z' AS updated_at"
             };

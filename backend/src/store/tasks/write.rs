@@ -60,10 +60,9 @@ pub(super) fn joined_minutes(minutes: &[u32]) -> String {
 }
 
 /// Pushes `UPDATE tasks SET … WHERE id = … AND owner_id = … RETURNING
-/// <task columns>, owner_id` for `changes` onto a query builder of either
-/// database.
+/// $returning` for `changes` onto a query builder of either database.
 macro_rules! push_update {
-    ($builder:expr, $changes:expr, $id:expr, $owner:expr) => {{
+    ($builder:expr, $changes:expr, $id:expr, $owner:expr, $returning:expr) => {{
         let changes: &TaskChanges = $changes;
         $builder
             .push("UPDATE tasks SET updated_at = ")
@@ -115,9 +114,7 @@ macro_rules! push_update {
             .push(" AND owner_id = ")
             .push_bind($owner)
             .push(" RETURNING ")
-            .push(TASK_COLUMNS)
-            // Last, so the task's columns decode by position from the start.
-            .push(", owner_id");
+            .push($returning);
     }};
 }
 
@@ -242,7 +239,10 @@ impl Store {
                 match &store.pool {
                     Pool::Postgres(pool) => on_postgres!(Write, pool, conn => {
                         let mut statement = QueryBuilder::new("WITH updated AS (");
-                        push_update!(statement, &changes, id, owner);
+                        // Every column: the task's are read from `updated`
+                        // below, and the schedule's column is computed from
+                        // the table's.
+                        push_update!(statement, &changes, id, owner, "*");
                         statement.push(")");
                         if let Some(tags) = &tags {
                             // Tags that stay are neither deleted nor inserted,
@@ -305,7 +305,15 @@ impl Store {
                             None
                         };
                         let mut update = QueryBuilder::new("");
-                        push_update!(update, &changes, id, owner);
+                        // `owner_id` last, so the task's columns decode
+                        // by position from the start.
+                        push_update!(
+                            update,
+                            &changes,
+                            id,
+                            owner,
+                            concat!(task_columns!(), ", owner_id")
+                        );
                         let row = update
                             .build()
                             .fetch_optional(&mut *tx)
