@@ -65,12 +65,16 @@ fn write_date(date: &NaiveDate, text: &mut [u8; 10]) -> Option<()> {
 /// RFC 3339 in UTC with chrono's `AutoSi` fraction, into `text`; `None`
 /// for a year beyond four digits or a leap second.
 fn write_timestamp<'t>(at: &DateTime<Utc>, text: &'t mut [u8; 30]) -> Option<&'t str> {
+    // The UTC fields straight from the stored date and time: `DateTime`'s
+    // own accessors each add the offset (zero for UTC) to the whole
+    // date-time first, five times a timestamp.
+    let at = at.naive_utc();
     let nanos = at.nanosecond();
     if nanos >= 1_000_000_000 {
         return None;
     }
     let mut date = [0u8; 10];
-    write_date(&at.date_naive(), &mut date)?;
+    write_date(&at.date(), &mut date)?;
     text[..10].copy_from_slice(&date);
     text[10] = b'T';
     digits(&mut text[11..13], at.hour());
