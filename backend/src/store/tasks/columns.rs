@@ -20,6 +20,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use todo_api::{Priority, Task, TaskView};
 
+use super::timestamps::StoredTimestamp;
 use crate::domain::StoredTags;
 
 /// The schedule's fields joined by `|`, summary last (a repeat rule, a
@@ -78,6 +79,9 @@ macro_rules! decode_column {
     };
     (tags, $row:expr, $get:ident, $index:expr) => {
         StoredTags($row.$get($index)?)
+    };
+    (timestamp, $row:expr, $get:ident, $index:expr) => {
+        $row.$get::<StoredTimestamp, _>($index)?.0
     };
     ($as_is:ident, $row:expr, $get:ident, $index:expr) => {
         $row.$get($index)?
