@@ -10,10 +10,15 @@
 //! spaces (read back without a second query).
 //!
 //! The schedule (due time, reminders, repeat rule and its summary) is
-//! four columns of the table but is read as one (`schedule_column!`): NULL for a
-//! task without one, the common case. Each column value read costs
-//! sqlx-sqlite an allocation and a free, even a NULL; four NULLs per row
-//! made the SQLite list about a fifth dearer (`docs/benchmarks.md`).
+//! four columns of the table but is read as one, `schedule`: a generated
+//! column (`migrations/*/20261211000001_schedule_column.sql`), NULL for a
+//! task without a schedule, the common case, and otherwise the fields
+//! joined by `|`, summary last (a repeat rule, a time and minutes never
+//! hold a `|`, and a summary is only split off at the third). Each
+//! column value read costs sqlx-sqlite an allocation and a free, even a
+//! NULL: four NULLs per row made the SQLite list about a fifth dearer.
+//! PostgreSQL stores the column, so a page does not evaluate an
+//! expression per row (`docs/benchmarks.md`).
 
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -23,22 +28,11 @@ use todo_api::{Priority, Task, TaskView};
 use super::timestamps::StoredTimestamp;
 use crate::domain::StoredTags;
 
-/// The schedule's fields joined by `|`, summary last (a repeat rule, a
-/// time and minutes never hold a `|`, and a summary is only split off at
-/// the third); NULL when there is no schedule. Both dialects' SQL.
-macro_rules! schedule_column {
-    () => {
-        "CASE WHEN due_time IS NULL AND reminders = '' AND recurrence IS NULL THEN NULL \
-         ELSE coalesce(due_time, '') || '|' || reminders || '|' || coalesce(recurrence, '') \
-         || '|' || coalesce(recurrence_summary, '') END AS schedule"
-    };
-}
-
 /// One column's SQL, preceded by `", "`, or nothing for the schedule's
 /// fields after the first: they share `due_time`'s column.
 macro_rules! column_after_first {
     (due_time) => {
-        concat!(", ", schedule_column!())
+        ", schedule"
     };
     (recurrence) => {
         ""
@@ -240,6 +234,30 @@ fn priority_from_rank(rank: i16) -> Priority {
 mod tests {
     use super::*;
 
+    /// The schedule column's definitions, one per dialect.
+    const SCHEDULE_MIGRATIONS: [&str; 2] = [
+        include_str!("../../../migrations/postgres/20261211000001_schedule_column.sql"),
+        include_str!("../../../migrations/sqlite/20261211000001_schedule_column.sql"),
+    ];
+
+    /// Both dialects compute the column with the same expression, so the
+    /// SQLite test below speaks for PostgreSQL's too (and the contract
+    /// suite reads schedules back on both).
+    #[test]
+    fn the_dialects_define_the_schedule_column_alike() {
+        let expression = |migration: &'static str| {
+            let start = migration
+                .find("GENERATED ALWAYS AS")
+                .expect("a generated column");
+            let end = migration.rfind(')').expect("its expression closes");
+            migration[start..end].split_whitespace().collect::<Vec<_>>()
+        };
+        assert_eq!(
+            expression(SCHEDULE_MIGRATIONS[0]),
+            expression(SCHEDULE_MIGRATIONS[1])
+        );
+    }
+
     #[test]
     fn the_columns_are_the_api_fields_in_order_the_schedule_as_one() {
         let names = [
@@ -249,7 +267,7 @@ mod tests {
             "completed",
             "priority",
             "due_date",
-            schedule_column!(),
+            "schedule",
             "tags",
             "next_occurrence_id",
             "created_at",
@@ -281,14 +299,16 @@ mod tests {
             .map(String::as_str)
             .collect();
         let schedule = ["due_time", "recurrence", "recurrence_summary", "reminders"];
-        for field in schedule {
-            assert!(schedule_column!().contains(field), "{field} is read");
+        for migration in SCHEDULE_MIGRATIONS {
+            for field in schedule {
+                assert!(migration.contains(field), "{field} is in the schedule");
+            }
         }
         fields.retain(|field| !schedule.contains(field));
         let mut sorted_names: Vec<&str> = names
             .iter()
             .copied()
-            .filter(|name| *name != schedule_column!())
+            .filter(|name| *name != "schedule")
             .collect();
         sorted_names.sort_unstable();
         assert_eq!(fields, sorted_names, "one column per field of a task");
@@ -324,29 +344,57 @@ mod tests {
         );
     }
 
-    /// The schedule column as each database computes it, read back.
+    /// The schedule column as SQLite computes it on the migrated table,
+    /// read back; and the constraint that lets it skip `reminders`.
     #[tokio::test]
     async fn sqlite_computes_the_schedule_column_as_it_is_read() {
         use sqlx::Connection;
         let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
             .await
             .unwrap();
-        sqlx::query(
-            "CREATE TABLE tasks (due_time TEXT, reminders TEXT NOT NULL, \
-             recurrence TEXT, recurrence_summary TEXT)",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO tasks VALUES (NULL, '', NULL, NULL), ('08:15', '5', NULL, NULL), \
-             (NULL, '', 'FREQ=YEARLY', 'every year')",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
+        crate::store::SQLITE_MIGRATIONS
+            .run(&mut conn)
+            .await
+            .unwrap();
+        // Tasks without their owner: only the CHECK constraints matter here.
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let insert = |n: u8,
+                      due_time: Option<&'static str>,
+                      reminders: &'static str,
+                      recurrence: Option<&'static str>| {
+            sqlx::query(
+                "INSERT INTO tasks (id, owner_id, title, priority, due_date, due_time, reminders, \
+                 recurrence, recurrence_summary, created_at, updated_at) \
+                 VALUES (?, X'00', 't', 0, '2026-12-07', ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(vec![n])
+            .bind(due_time)
+            .bind(reminders)
+            .bind(recurrence)
+            .bind(recurrence.map(|_| "every year"))
+            .bind(format!("2026-12-07T00:00:0{n}Z"))
+            .bind("2026-12-07T00:00:00Z")
+        };
+        for (n, due_time, reminders, recurrence) in [
+            (1, None, "", None),
+            (2, Some("08:15"), "5", None),
+            (3, None, "", Some("FREQ=YEARLY")),
+        ] {
+            insert(n, due_time, reminders, recurrence)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let refused = insert(4, None, "5", None).execute(&mut conn).await;
+        assert!(
+            matches!(&refused, Err(sqlx::Error::Database(e)) if e.message().contains("tasks_reminders_need_due_time")),
+            "reminders without a due time are refused, so no schedule is two NULL tests: {refused:?}"
+        );
         let columns: Vec<Option<String>> =
-            sqlx::query_scalar(concat!("SELECT ", schedule_column!(), " FROM tasks"))
+            sqlx::query_scalar("SELECT schedule FROM tasks ORDER BY created_at")
                 .fetch_all(&mut conn)
                 .await
                 .unwrap();

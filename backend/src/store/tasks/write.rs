@@ -240,8 +240,7 @@ impl Store {
                     Pool::Postgres(pool) => on_postgres!(Write, pool, conn => {
                         let mut statement = QueryBuilder::new("WITH updated AS (");
                         // Every column: the task's are read from `updated`
-                        // below, and the schedule's column is computed from
-                        // the table's.
+                        // below, `owner_id` too when tags are written.
                         push_update!(statement, &changes, id, owner, "*");
                         statement.push(")");
                         if let Some(tags) = &tags {
