@@ -60,9 +60,10 @@ pub(super) fn joined_minutes(minutes: &[u32]) -> String {
 }
 
 /// Pushes `UPDATE tasks SET … WHERE id = … AND owner_id = … RETURNING
-/// $returning` for `changes` onto a query builder of either database.
+/// <task columns>, owner_id` for `changes` onto a query builder of either
+/// database.
 macro_rules! push_update {
-    ($builder:expr, $changes:expr, $id:expr, $owner:expr, $returning:expr) => {{
+    ($builder:expr, $changes:expr, $id:expr, $owner:expr) => {{
         let changes: &TaskChanges = $changes;
         $builder
             .push("UPDATE tasks SET updated_at = ")
@@ -114,7 +115,9 @@ macro_rules! push_update {
             .push(" AND owner_id = ")
             .push_bind($owner)
             .push(" RETURNING ")
-            .push($returning);
+            .push(TASK_COLUMNS)
+            // Last, so the task's columns decode by position from the start.
+            .push(", owner_id");
     }};
 }
 
@@ -239,9 +242,7 @@ impl Store {
                 match &store.pool {
                     Pool::Postgres(pool) => on_postgres!(Write, pool, conn => {
                         let mut statement = QueryBuilder::new("WITH updated AS (");
-                        // Every column: the task's are read from `updated`
-                        // below, `owner_id` too when tags are written.
-                        push_update!(statement, &changes, id, owner, "*");
+                        push_update!(statement, &changes, id, owner);
                         statement.push(")");
                         if let Some(tags) = &tags {
                             // Tags that stay are neither deleted nor inserted,
@@ -304,15 +305,7 @@ impl Store {
                             None
                         };
                         let mut update = QueryBuilder::new("");
-                        // `owner_id` last, so the task's columns decode
-                        // by position from the start.
-                        push_update!(
-                            update,
-                            &changes,
-                            id,
-                            owner,
-                            concat!(task_columns!(), ", owner_id")
-                        );
+                        push_update!(update, &changes, id, owner);
                         let row = update
                             .build()
                             .fetch_optional(&mut *tx)
